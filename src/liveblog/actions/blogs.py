@@ -1,0 +1,99 @@
+"""Creating a blog and changing its title, standfirst, section or status."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from liveblog.actions.access import Actor, require_blog_role, require_site_role
+from liveblog.actions.transaction import transaction
+from liveblog.errors import Conflict, NotFound
+from liveblog.present import blog_record
+from liveblog.schema import BlogChanges, BlogFields
+from liveblog.site import Site
+from liveblog.storage import Blog, Membership
+from liveblog.storage.tables import utcnow
+
+
+def slugify(title: str) -> str:
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")
+    return slug[:80].rstrip("-") or "blog"
+
+
+def load_blog(session: Session, slug: str) -> Blog:
+    blog = session.scalar(select(Blog).where(Blog.slug == slug))
+    if blog is None:
+        raise NotFound(f"no blog with the slug {slug!r}")
+    return blog
+
+
+def _free_slug(session: Session, wanted: str) -> str:
+    taken = set(session.scalars(select(Blog.slug).where(Blog.slug.like(f"{wanted}%"))))
+    if wanted not in taken:
+        return wanted
+    n = 2
+    while f"{wanted}-{n}" in taken:
+        n += 1
+    return f"{wanted}-{n}"
+
+
+def insert_blog(session: Session, actor: Actor, fields: BlogFields) -> Blog:
+    if fields.slug is not None:
+        if session.scalar(select(Blog.id).where(Blog.slug == fields.slug)) is not None:
+            raise Conflict(f"a blog with the slug {fields.slug!r} exists already")
+        slug = fields.slug
+    else:
+        slug = _free_slug(session, slugify(fields.title))
+    now = utcnow()
+    blog = Blog(
+        slug=slug,
+        title=fields.title,
+        standfirst=fields.standfirst,
+        section=fields.section,
+        language=fields.language,
+        timezone=fields.timezone,
+        status=fields.status,
+        last_seq=0,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(blog)
+    session.flush()
+    if actor.user_id is not None:
+        session.add(Membership(blog_id=blog.id, user_id=actor.user_id, role="owner"))
+    return blog
+
+
+def create_blog(site: Site, actor: Actor, fields: BlogFields) -> dict[str, Any]:
+    require_site_role(actor, ("admin", "editor"), "Creating a blog")
+    with transaction(site) as tx:
+        blog = insert_blog(tx.session, actor, fields)
+        tx.emit(blog, "blog.created", blog_record(blog))
+        return blog_record(blog, site.settings.base_url)
+
+
+def update_blog(site: Site, actor: Actor, slug: str, changes: BlogChanges) -> dict[str, Any]:
+    with transaction(site) as tx:
+        blog = load_blog(tx.session, slug)
+        require_blog_role(tx.session, actor, blog, "editor", "Changing a blog")
+        given = changes.model_dump(exclude_unset=True)
+        before_status = blog.status
+        changed = {k: v for k, v in given.items() if getattr(blog, k) != v}
+        for key, value in changed.items():
+            setattr(blog, key, value)
+        if changed:
+            blog.updated_at = utcnow()
+            kind = "blog.edited"
+            if "status" in changed:
+                kind = (
+                    "blog.ended"
+                    if blog.status == "ended"
+                    else ("blog.reopened" if before_status == "ended" else "blog.edited")
+                )
+            tx.emit(blog, kind, blog_record(blog))
+        return blog_record(blog, site.settings.base_url)

@@ -1,0 +1,102 @@
+"""Loading a blog from the exchange format (liveblog-exchange/1), all or nothing."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import select
+
+from liveblog.actions.access import SYSTEM, Actor, require_site_role
+from liveblog.actions.blogs import insert_blog
+from liveblog.actions.posts import insert_post, new_public_id
+from liveblog.actions.transaction import transaction
+from liveblog.errors import Invalid
+from liveblog.present import blog_record
+from liveblog.schema import BlogFields, ExchangeBlog
+from liveblog.site import Site
+from liveblog.storage import Post
+from liveblog.storage.tables import utcnow
+
+# Posts that come without times are spaced this far apart, ending just before now, and an
+# edited one is shown updated a little after it was published.
+SPACING = timedelta(minutes=10)
+EDIT_DELAY = timedelta(minutes=4)
+
+
+def parse_exchange(data: Any) -> ExchangeBlog:
+    """Validates a decoded exchange file; the error names the place and the problem."""
+    if not isinstance(data, dict):
+        raise Invalid("the file must hold a JSON object", "(top)")
+    try:
+        return ExchangeBlog.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        place = _place(first["loc"])
+        raise Invalid(first["msg"], place) from None
+
+
+def _place(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part in ("text", "image", "quote", "embed") and out.endswith("]"):
+            continue  # pydantic names the union member; the index already says where
+        else:
+            out += f".{part}" if out else str(part)
+    return out or "(top)"
+
+
+def import_blog(
+    site: Site,
+    data: Any,
+    *,
+    slug: str | None = None,
+    actor: Actor = SYSTEM,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    exchange = parse_exchange(data)
+    require_site_role(actor, ("admin", "editor"), "Importing a blog")
+    pinned = [i for i, p in enumerate(exchange.posts) if p.pinned]
+    if len(pinned) > 1:
+        raise Invalid(f"only one post may be pinned; posts {pinned} are", "posts")
+    now = now or utcnow()
+    count = len(exchange.posts)
+    with transaction(site) as tx:
+        fields = BlogFields.model_validate(
+            exchange.model_dump(
+                include={"title", "standfirst", "section", "language", "timezone", "status"}
+            )
+            | {"slug": slug or exchange.slug}
+        )
+        blog = insert_blog(tx.session, actor, fields)
+        wanted_ids = [p.id for p in exchange.posts if p.id]
+        taken = set(
+            tx.session.scalars(select(Post.public_id).where(Post.public_id.in_(wanted_ids)))
+        )
+        for index, item in enumerate(exchange.posts):
+            published_at = item.published_at
+            if published_at is None and item.status in ("published", "deleted"):
+                published_at = now - SPACING * (count - index)
+            updated_at = item.updated_at
+            if updated_at is None and item.edited and published_at is not None:
+                updated_at = published_at + EDIT_DELAY
+            public_id = item.id if item.id and item.id not in taken else new_public_id()
+            post = insert_post(
+                tx,
+                blog,
+                item,
+                "published" if item.status == "deleted" else item.status,
+                editor_id=actor.user_id,
+                public_id=public_id,
+                published_at=published_at,
+                updated_at=updated_at,
+            )
+            if item.status == "deleted":
+                post.status, post.status_before_delete = "deleted", "published"
+            if item.pinned:
+                blog.pinned_post_id = post.id
+        tx.emit(blog, "blog.created", blog_record(blog))
+        return blog_record(blog, site.settings.base_url)

@@ -1,0 +1,250 @@
+"""Publishing, editing, deleting, restoring and pinning posts."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from liveblog.actions.access import Actor, blog_role, require_blog_role
+from liveblog.actions.blogs import load_blog
+from liveblog.actions.transaction import Transaction, transaction
+from liveblog.errors import Forbidden, Invalid, NotFound, PreconditionFailed
+from liveblog.present import post_record
+from liveblog.render import post_label, post_text, render_body
+from liveblog.schema import NewPost, PostChanges, PostContent
+from liveblog.site import Site
+from liveblog.storage import Blog, Post, Revision
+from liveblog.storage.tables import utcnow
+
+_ID_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"  # no 0/o or 1/l: ids get read aloud
+CONTENT_FIELDS = ("title", "elements", "sources", "verification", "authors", "correction")
+FLAG_FIELDS = ("key_event", "summary")
+
+
+def new_public_id() -> str:
+    return "".join(secrets.choice(_ID_ALPHABET) for _ in range(8))
+
+
+def load_post(session: Session, blog: Blog, public_id: str, *, lock: bool = False) -> Post:
+    query = select(Post).where(Post.blog_id == blog.id, Post.public_id == public_id)
+    if lock:
+        query = query.with_for_update()
+    post = session.scalar(query)
+    if post is None:
+        raise NotFound(f"no post {public_id!r} in the blog {blog.slug!r}")
+    return post
+
+
+def render_post(post: Post) -> None:
+    """Renders the body and label once, when the post is written, never per reader."""
+    post.body_html = render_body(post.elements)
+    post.label = post_label(post.title, post.elements)
+    post.body_text = post_text(post.elements)
+
+
+def snapshot(post: Post) -> dict[str, Any]:
+    fields = (*CONTENT_FIELDS, *FLAG_FIELDS, "status")
+    return {name: getattr(post, name) for name in fields}
+
+
+def record(site: Site, blog: Blog, post: Post) -> dict[str, Any]:
+    return post_record(post, blog.pinned_post_id == post.id, site.settings.base_url, blog.slug)
+
+
+def insert_post(
+    tx: Transaction,
+    blog: Blog,
+    content: PostContent,
+    status: str,
+    *,
+    editor_id: int | None,
+    public_id: str | None = None,
+    published_at: datetime | None = None,
+    updated_at: datetime | None = None,
+) -> Post:
+    now = utcnow()
+    data = content.model_dump(mode="json", include=set(CONTENT_FIELDS) | set(FLAG_FIELDS))
+    post = Post(
+        blog_id=blog.id,
+        public_id=public_id or new_public_id(),
+        status=status,
+        created_by=editor_id,
+        version=1,
+        created_at=now,
+        published_at=(published_at or now) if status == "published" else None,
+        updated_at=updated_at,
+        **data,
+    )
+    render_post(post)
+    tx.session.add(post)
+    tx.session.flush()
+    tx.session.add(
+        Revision(
+            post_id=post.id,
+            version=1,
+            editor_id=editor_id,
+            at=now,
+            note="created",
+            snapshot=snapshot(post),
+        )
+    )
+    return post
+
+
+def create_post(site: Site, actor: Actor, slug: str, new: NewPost) -> dict[str, Any]:
+    _require_something(new.title, new.elements)
+    with transaction(site) as tx:
+        blog = load_blog(tx.session, slug)
+        needed = "editor" if new.status == "published" else "contributor"
+        require_blog_role(
+            tx.session,
+            actor,
+            blog,
+            needed,
+            "Publishing" if needed == "editor" else "Writing a draft",
+        )
+        post = insert_post(tx, blog, new, new.status, editor_id=actor.user_id)
+        if post.status == "published":
+            tx.emit(blog, "post.published", record(site, blog, post), post)
+        return record(site, blog, post)
+
+
+def edit_post(
+    site: Site, actor: Actor, slug: str, public_id: str, changes: PostChanges, expected_version: int
+) -> dict[str, Any]:
+    with transaction(site) as tx:
+        blog = load_blog(tx.session, slug)
+        post = load_post(tx.session, blog, public_id, lock=True)
+        role = blog_role(tx.session, actor, blog)
+        if role == "contributor" and (
+            post.created_by != actor.user_id or post.status == "published"
+        ):
+            raise Forbidden("a contributor may edit only their own unpublished posts")
+        if post.status == "deleted":
+            raise Invalid("the post is deleted; restore it before editing", "status")
+        if post.version != expected_version:
+            raise PreconditionFailed(
+                f"the post was changed meanwhile: it is at version {post.version}, "
+                f"your copy is version {expected_version}",
+                post.version,
+            )
+        given = changes.model_dump(mode="json", exclude_unset=True, exclude={"note"})
+        new_status = given.pop("status", post.status)
+        if new_status == "published" and post.status != "published" and role == "contributor":
+            raise Forbidden("Publishing needs the editor role on this blog; you are a contributor")
+        if post.status == "published" and new_status != "published":
+            raise Invalid("a published post cannot go back to draft; delete it instead", "status")
+        changed = {k: v for k, v in given.items() if getattr(post, k) != v}
+        _require_something(changed.get("title", post.title), changed.get("elements", post.elements))
+        if not changed and new_status == post.status:
+            return record(site, blog, post)
+        now = utcnow()
+        for key, value in changed.items():
+            setattr(post, key, value)
+        render_post(post)
+        post.version += 1
+        publishing = new_status == "published" and post.status != "published"
+        post.status = new_status
+        if publishing:
+            post.published_at = now
+        elif post.status == "published" and changed.keys() & set(CONTENT_FIELDS):
+            # Readers are shown "Updated at" only for changes to what the post says.
+            post.updated_at = now
+        tx.session.add(
+            Revision(
+                post_id=post.id,
+                version=post.version,
+                editor_id=actor.user_id,
+                at=now,
+                note=changes.note,
+                snapshot=snapshot(post),
+            )
+        )
+        if post.status == "published":
+            if publishing:
+                kind = "post.published"
+            elif changed.keys() & set(CONTENT_FIELDS):
+                kind = "post.edited"
+            else:
+                kind = "post.flagged"
+            tx.emit(blog, kind, record(site, blog, post), post)
+        return record(site, blog, post)
+
+
+def delete_post(site: Site, actor: Actor, slug: str, public_id: str) -> dict[str, Any]:
+    with transaction(site) as tx:
+        blog = load_blog(tx.session, slug)
+        require_blog_role(tx.session, actor, blog, "editor", "Deleting a post")
+        post = load_post(tx.session, blog, public_id, lock=True)
+        if post.status == "deleted":
+            return record(site, blog, post)
+        was_public = post.status == "published"
+        post.status_before_delete, post.status = post.status, "deleted"
+        post.version += 1
+        if blog.pinned_post_id == post.id:
+            blog.pinned_post_id = None
+        tx.session.add(
+            Revision(
+                post_id=post.id,
+                version=post.version,
+                editor_id=actor.user_id,
+                note="deleted",
+                snapshot=snapshot(post),
+            )
+        )
+        if was_public:
+            tx.emit(blog, "post.deleted", {"id": post.public_id}, post)
+        return record(site, blog, post)
+
+
+def restore_post(site: Site, actor: Actor, slug: str, public_id: str) -> dict[str, Any]:
+    with transaction(site) as tx:
+        blog = load_blog(tx.session, slug)
+        require_blog_role(tx.session, actor, blog, "editor", "Restoring a post")
+        post = load_post(tx.session, blog, public_id, lock=True)
+        if post.status != "deleted":
+            raise Invalid("the post is not deleted", "status")
+        post.status, post.status_before_delete = post.status_before_delete or "draft", None
+        post.version += 1
+        tx.session.add(
+            Revision(
+                post_id=post.id,
+                version=post.version,
+                editor_id=actor.user_id,
+                note="restored",
+                snapshot=snapshot(post),
+            )
+        )
+        if post.status == "published":
+            tx.emit(blog, "post.restored", record(site, blog, post), post)
+        return record(site, blog, post)
+
+
+def set_pinned(site: Site, actor: Actor, slug: str, public_id: str, pinned: bool) -> dict[str, Any]:
+    """Pins a post (unpinning whichever was pinned: a blog has one) or unpins it."""
+    with transaction(site) as tx:
+        blog = load_blog(tx.session, slug)
+        require_blog_role(tx.session, actor, blog, "editor", "Pinning a post")
+        post = load_post(tx.session, blog, public_id)
+        if pinned and post.status != "published":
+            raise Invalid("only a published post can be pinned", "status")
+        is_pinned = blog.pinned_post_id == post.id
+        if pinned != is_pinned:
+            previous = blog.pinned_post_id
+            blog.pinned_post_id = post.id if pinned else None
+            if pinned:
+                old = tx.session.get(Post, previous) if previous else None
+                payload = record(site, blog, post) | {"replaces": old.public_id if old else None}
+                tx.emit(blog, "post.pinned", payload, post)
+            else:
+                tx.emit(blog, "post.unpinned", {"id": post.public_id}, post)
+        return record(site, blog, post)
+
+
+def _require_something(title: str | None, elements: list[Any]) -> None:
+    if not title and not elements:
+        raise Invalid("a post needs a headline or at least one element", "elements")

@@ -1,0 +1,92 @@
+"""People and their keys: users, passwords and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+
+from liveblog.actions.access import SITE_ROLES, Actor
+from liveblog.actions.transaction import transaction
+from liveblog.errors import Conflict, Invalid, NotFound, Unauthorized
+from liveblog.site import Site
+from liveblog.storage import ApiToken, User
+from liveblog.storage.tables import utcnow
+
+_hasher = PasswordHasher()
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+TOKEN_PREFIX = "lb_"
+
+
+def hash_token(token: str) -> str:
+    # Tokens are long and random, so a fast hash is enough; only the hash is stored.
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_user(site: Site, email: str, password: str, role: str, name: str = "") -> int:
+    email = email.strip().lower()
+    if not _EMAIL.match(email) or len(email) > 254:
+        raise Invalid(f"{email!r} is not an email address", "email")
+    if role not in SITE_ROLES:
+        raise Invalid(f"role must be one of {', '.join(SITE_ROLES)}", "role")
+    if len(password) < 8:
+        raise Invalid("a password needs at least 8 characters", "password")
+    with transaction(site) as tx:
+        if tx.session.scalar(select(User.id).where(User.email == email)) is not None:
+            raise Conflict(f"a user with the email {email} exists already")
+        user = User(
+            email=email,
+            name=name.strip() or email.split("@")[0],
+            role=role,
+            password_hash=_hasher.hash(password),
+        )
+        tx.session.add(user)
+        tx.session.flush()
+        return user.id
+
+
+def check_password(site: Site, email: str, password: str) -> Actor:
+    with site.db.reading() as session:
+        user = session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        _hasher.hash(password)  # spend the same time, so that timing does not reveal users
+        raise Unauthorized("wrong email or password")
+    try:
+        _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        raise Unauthorized("wrong email or password") from None
+    return Actor(user_id=user.id, role=user.role, name=user.name)
+
+
+def create_token(site: Site, email: str, name: str = "cli") -> str:
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with transaction(site) as tx:
+        user = tx.session.scalar(select(User).where(User.email == email.strip().lower()))
+        if user is None:
+            raise NotFound(f"no user with the email {email}")
+        tx.session.add(ApiToken(user_id=user.id, name=name, token_hash=hash_token(token)))
+    return token
+
+
+def revoke_token(site: Site, token: str) -> None:
+    with transaction(site) as tx:
+        row = tx.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
+        if row is None:
+            raise NotFound("no such token")
+        row.revoked_at = utcnow()
+
+
+def actor_for_token(site: Site, token: str) -> Actor:
+    with site.db.reading() as session:
+        row = session.execute(
+            select(User.id, User.role, User.name)
+            .join(ApiToken, ApiToken.user_id == User.id)
+            .where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))
+        ).first()
+    if row is None:
+        raise Unauthorized("the token is unknown or revoked")
+    return Actor(user_id=row.id, role=row.role, name=row.name)

@@ -1,0 +1,129 @@
+"""The app factory: ``create_app(settings)`` builds the whole ASGI app."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from liveblog import __version__
+from liveblog.errors import LiveblogError, PreconditionFailed
+from liveblog.settings import Settings
+from liveblog.site import Site
+from liveblog.web import api, pages
+from liveblog.web.security import CSP, SecurityHeaders
+from liveblog.web.templating import build_environment
+
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+def create_app(settings: Settings | None = None, site: Site | None = None) -> FastAPI:
+    site = site or Site.from_settings(settings or Settings.from_env())
+    app = FastAPI(
+        title="liveblog API",
+        version=__version__,
+        openapi_url="/api/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.site = site
+    app.state.templates = build_environment()
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    site.settings.media_dir.mkdir(parents=True, exist_ok=True)
+    app.mount("/media", StaticFiles(directory=site.settings.media_dir), name="media")
+    _add_docs(app)
+    _add_error_handlers(app)
+    app.add_middleware(SecurityHeaders)
+    return app
+
+
+def _wants_html(request: Request) -> bool:
+    return not request.url.path.startswith("/api/")
+
+
+def _error(
+    request: Request,
+    status: int,
+    message: str,
+    extra: dict[str, object] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    if _wants_html(request):
+        heading = {404: "Not found", 422: "That address is not right"}.get(
+            status, "Something is wrong"
+        )
+        html = request.app.state.templates.get_template("error.html").render(
+            site_name=request.app.state.site.settings.site_name,
+            status=status,
+            heading=heading,
+            message=message,
+        )
+        return HTMLResponse(html, status_code=status, headers=headers)
+    return JSONResponse({"detail": message, **(extra or {})}, status_code=status, headers=headers)
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(LiveblogError)
+    async def _liveblog_error(request: Request, exc: LiveblogError) -> Response:
+        extra: dict[str, object] = {}
+        headers: dict[str, str] = {}
+        if isinstance(exc, PreconditionFailed):
+            extra["current_version"] = exc.current_version
+            headers["ETag"] = f'"{exc.current_version}"'
+        if exc.status == 401:
+            headers["WWW-Authenticate"] = "Bearer"
+        field = getattr(exc, "field", "")
+        if field:
+            extra["errors"] = [{"field": field, "message": getattr(exc, "detail", exc.message)}]
+        return _error(request, exc.status, exc.message, extra, headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        errors = [
+            {
+                "field": ".".join(str(part) for part in err["loc"] if part != "body"),
+                "message": err["msg"],
+            }
+            for err in exc.errors()
+        ]
+        first = errors[0] if errors else {"field": "", "message": "invalid request"}
+        message = f"{first['field']}: {first['message']}" if first["field"] else first["message"]
+        return _error(request, 422, message, {"errors": errors})
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        message = exc.detail if isinstance(exc.detail, str) else "error"
+        if exc.status_code == 404 and message == "Not Found":
+            message = "There is nothing at this address."
+        return _error(request, exc.status_code, message, headers=exc.headers)
+
+
+def _add_docs(app: FastAPI) -> None:
+    page = get_swagger_ui_html(openapi_url="/api/openapi.json", title="liveblog API")
+    body = bytes(page.body).decode()
+    # Swagger UI starts from one inline script: allow exactly that script by its hash.
+    hashes = " ".join(
+        "'sha256-" + base64.b64encode(hashlib.sha256(script.encode()).digest()).decode() + "'"
+        for script in re.findall(r"<script>(.*?)</script>", body, flags=re.S)
+    )
+    cdn = "https://cdn.jsdelivr.net"
+    policy = (
+        CSP.replace("script-src 'self'", f"script-src 'self' {cdn} {hashes}")
+        .replace("style-src 'self'", f"style-src 'self' {cdn}")
+        .replace("img-src 'self'", "img-src 'self' https://fastapi.tiangolo.com data:")
+    )
+
+    @app.get("/api/docs", include_in_schema=False)
+    async def _docs() -> HTMLResponse:
+        return HTMLResponse(body, headers={"Content-Security-Policy": policy})

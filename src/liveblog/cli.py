@@ -1,0 +1,204 @@
+"""The command line: ``liveblog serve`` (the default), init, user, token, import, export, demo."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from sqlalchemy.exc import SQLAlchemyError
+
+from liveblog.errors import LiveblogError
+from liveblog.settings import Settings
+from liveblog.site import Site
+
+
+class _DefaultGroup(click.Group):
+    """A group whose default command is ``serve``, so a bare ``liveblog`` starts the server."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args or (args[0].startswith("-") and args[0] not in ("--help", "-h", "--version")):
+            args = ["serve", *args]
+        return super().parse_args(ctx, args)
+
+
+def _site() -> Site:
+    return Site.from_settings(Settings.from_env())
+
+
+@click.group(cls=_DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="liveblog")
+def cli() -> None:
+    """liveblog: live blogs for newsrooms. With no command, `serve` runs."""
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve the reader pages and the API (migrates the database first)."""
+    from liveblog.server import run
+
+    site = _site()
+    site.db.migrate()
+    site.db.dispose()
+    run(host=host, port=port, workers=workers)
+
+
+@cli.command()
+def init() -> None:
+    """Create or upgrade the database schema."""
+    site = _site()
+    site.db.migrate()
+    click.echo(f"database ready: {site.db.url.render_as_string(hide_password=True)}")
+
+
+@cli.group()
+def user() -> None:
+    """Manage users."""
+
+
+@user.command("create")
+@click.option("--email", required=True)
+@click.option("--role", type=click.Choice(["admin", "editor", "contributor"]), required=True)
+@click.option("--name", default="", help="Display name (default: from the email).")
+def user_create(email: str, role: str, name: str) -> None:
+    """Create a user; the password comes from a prompt, or from stdin when piped."""
+    from liveblog.actions.users import create_user
+
+    if sys.stdin.isatty():
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    site = _site()
+    site.db.migrate()
+    create_user(site, email, password, role, name)
+    click.echo(f"created {role} {email.strip().lower()}")
+
+
+@cli.group()
+def token() -> None:
+    """Manage API tokens."""
+
+
+@token.command("create")
+@click.option("--user", "email", required=True, help="The user's email.")
+@click.option("--name", default="cli", show_default=True, help="What the token is for.")
+def token_create(email: str, name: str) -> None:
+    """Print a new API token for a user (shown once; only its hash is kept)."""
+    from liveblog.actions.users import create_token
+
+    click.echo(create_token(_site(), email, name))
+
+
+@token.command("revoke")
+@click.argument("value")
+def token_revoke(value: str) -> None:
+    """Revoke an API token."""
+    from liveblog.actions.users import revoke_token
+
+    revoke_token(_site(), value)
+    click.echo("revoked")
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise LiveblogError(f"{path}: line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+    except UnicodeDecodeError:
+        raise LiveblogError(f"{path}: not UTF-8 text") from None
+
+
+@cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--slug", default=None, help="Use this slug instead of the file's.")
+def import_(file: Path, slug: str | None) -> None:
+    """Load a blog from a liveblog-exchange/1 JSON file; prints its reader URL."""
+    from liveblog.actions.exchange import import_blog
+
+    data = _read_json(file)
+    site = _site()
+    site.db.migrate()
+    try:
+        blog = import_blog(site, data, slug=slug)
+    except LiveblogError as exc:
+        raise LiveblogError(f"{file}: {exc.message}") from None
+    click.echo(blog["url"])
+
+
+@cli.command("export")
+@click.argument("slug")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write to this file instead of standard output.",
+)
+def export(slug: str, output: Path | None) -> None:
+    """Write a blog in the exchange format, every field included."""
+    from liveblog.exchange import export_blog
+
+    text = json.dumps(export_blog(_site(), slug), ensure_ascii=False, indent=2) + "\n"
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+
+
+@cli.command()
+@click.option(
+    "--from",
+    "source",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Replay this exchange file instead of the demo blog.",
+)
+@click.option(
+    "--interval",
+    default=20.0,
+    show_default=True,
+    type=click.FloatRange(0.1, 3600),
+    help="Seconds between live posts.",
+)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--database",
+    default="var/demo.db",
+    show_default=True,
+    type=click.Path(path_type=Path),
+    help="SQLite file, made afresh.",
+)
+def demo(source: Path | None, interval: float, host: str, port: int, database: Path) -> None:
+    """Serve a demo blog on a fresh SQLite file and publish its later posts live."""
+    from liveblog.demo.run import run_demo
+
+    data = _read_json(source) if source else None
+    run_demo(data, interval=interval, host=host, port=port, database=database)
+
+
+def main() -> None:
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("liveblog: aborted", err=True)
+        sys.exit(1)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except LiveblogError as exc:
+        click.echo(f"liveblog: error: {exc.message}", err=True)
+        sys.exit(1)
+    except SQLAlchemyError as exc:
+        cause = getattr(exc, "orig", None) or exc
+        reason = (str(cause).strip().splitlines() or [type(exc).__name__])[0]
+        click.echo(f"liveblog: database error: {reason}", err=True)
+        sys.exit(1)
+    except OSError as exc:
+        click.echo(f"liveblog: error: {exc}", err=True)
+        sys.exit(1)

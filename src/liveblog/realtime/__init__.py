@@ -1,0 +1,1 @@
+"""Real time: the bus that carries wake-ups after commit."""

@@ -1,0 +1,197 @@
+"""The shapes of what editors and importers send: validated once, shared by API, CLI and import."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
+
+# NUL and other control characters have no place in news text, and PostgreSQL refuses NUL.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _no_control(value: str) -> str:
+    if _CONTROL.search(value):
+        raise ValueError("contains a control character")
+    return value
+
+
+Line = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=300),
+    AfterValidator(_no_control),
+]
+ShortName = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=120),
+    AfterValidator(_no_control),
+]
+LongText = Annotated[str, StringConstraints(max_length=20_000), AfterValidator(_no_control)]
+Caption = Annotated[str, StringConstraints(max_length=2_000), AfterValidator(_no_control)]
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9](?:[a-z0-9-]{0,118}[a-z0-9])?$")]
+MediaName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")]
+Verification = Literal["unverified", "confirmed", "disputed"]
+BlogStatus = Literal["draft", "live", "ended"]
+PostStatus = Literal["draft", "submitted", "published"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TextElement(_Strict):
+    type: Literal["text"]
+    markdown: Annotated[
+        str, StringConstraints(min_length=1, max_length=20_000), AfterValidator(_no_control)
+    ]
+
+
+class ImageElement(_Strict):
+    type: Literal["image"]
+    caption: Caption = ""
+    credit: (
+        Annotated[str, StringConstraints(max_length=300), AfterValidator(_no_control)] | None
+    ) = None
+    alt: Caption | None = None
+    file: MediaName | None = None
+
+
+class QuoteElement(_Strict):
+    type: Literal["quote"]
+    text: Annotated[
+        str, StringConstraints(min_length=1, max_length=5_000), AfterValidator(_no_control)
+    ]
+    attribution: (
+        Annotated[str, StringConstraints(max_length=300), AfterValidator(_no_control)] | None
+    ) = None
+
+
+class EmbedElement(_Strict):
+    type: Literal["embed"]
+    url: Annotated[str, StringConstraints(pattern=r"^https?://[^\s<>\"']+$", max_length=2_000)]
+
+
+Element = Annotated[
+    TextElement | ImageElement | QuoteElement | EmbedElement, Field(discriminator="type")
+]
+
+
+class PostContent(_Strict):
+    """What a post says: the fields an editor writes, on create and on edit."""
+
+    title: Line | None = None
+    elements: list[Element] = Field(default_factory=list, max_length=200)
+    key_event: bool = False
+    summary: bool = False
+    sources: list[ShortName] = Field(default_factory=list, max_length=30)
+    verification: Verification | None = None
+    authors: list[ShortName] = Field(default_factory=list, max_length=20)
+    correction: (
+        Annotated[str, StringConstraints(max_length=2_000), AfterValidator(_no_control)] | None
+    ) = None
+
+
+class NewPost(PostContent):
+    status: PostStatus = "published"
+
+
+class PostChanges(_Strict):
+    """A partial edit: only the fields given change."""
+
+    title: Line | None = None
+    elements: list[Element] | None = Field(default=None, max_length=200)
+    key_event: bool | None = None
+    summary: bool | None = None
+    sources: list[ShortName] | None = Field(default=None, max_length=30)
+    verification: Verification | None = None
+    authors: list[ShortName] | None = Field(default=None, max_length=20)
+    correction: (
+        Annotated[str, StringConstraints(max_length=2_000), AfterValidator(_no_control)] | None
+    ) = None
+    status: PostStatus | None = None
+    note: Annotated[str, StringConstraints(max_length=500), AfterValidator(_no_control)] | None = (
+        None
+    )
+
+
+def _valid_zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {name!r}") from exc
+    return name
+
+
+TimeZone = Annotated[str, StringConstraints(max_length=64), AfterValidator(_valid_zone)]
+Language = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]
+
+
+class BlogFields(_Strict):
+    title: Line
+    slug: Slug | None = None
+    standfirst: (
+        Annotated[str, StringConstraints(max_length=2_000), AfterValidator(_no_control)] | None
+    ) = None
+    section: ShortName | None = None
+    language: Language = "en"
+    timezone: TimeZone = "UTC"
+    status: BlogStatus = "live"
+
+
+class BlogChanges(_Strict):
+    title: Line | None = None
+    standfirst: (
+        Annotated[str, StringConstraints(max_length=2_000), AfterValidator(_no_control)] | None
+    ) = None
+    section: ShortName | None = None
+    language: Language | None = None
+    timezone: TimeZone | None = None
+    status: BlogStatus | None = None
+
+
+class ExchangePost(PostContent):
+    """A post in the exchange format: its content plus the record of its life."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{4,16}$")] | None = None
+    pinned: bool = False
+    edited: bool = False
+    status: Literal["draft", "submitted", "published", "deleted"] = "published"
+    published_at: datetime | None = None
+    updated_at: datetime | None = None
+
+    @field_validator("published_at", "updated_at")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("needs a time zone offset, e.g. 2024-05-16T09:30:00+00:00")
+        return value
+
+
+EXCHANGE_FORMAT = "liveblog-exchange/1"
+
+
+class ExchangeBlog(_Strict):
+    format: Literal["liveblog-exchange/1"]
+    note: str | None = None
+    slug: Slug | None = None
+    title: Line
+    standfirst: (
+        Annotated[str, StringConstraints(max_length=2_000), AfterValidator(_no_control)] | None
+    ) = None
+    section: ShortName | None = None
+    language: Language = "en"
+    timezone: TimeZone = "UTC"
+    status: BlogStatus = "live"
+    posts: list[ExchangePost] = Field(default_factory=list, max_length=100_000)

@@ -1,0 +1,20 @@
+"""The running site's shared parts: settings, database and bus, built once and handed around."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from liveblog.realtime.bus import InProcessBus
+from liveblog.settings import Settings
+from liveblog.storage import Database
+
+
+@dataclass
+class Site:
+    settings: Settings
+    db: Database
+    bus: InProcessBus
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Site:
+        return cls(settings=settings, db=Database(settings.database_url), bus=InProcessBus())

@@ -1,0 +1,29 @@
+"""Tables, the database handle and migrations. Nothing here decides policy; actions do."""
+
+from liveblog.storage.db import Database
+from liveblog.storage.tables import (
+    ApiToken,
+    Base,
+    Blog,
+    Event,
+    Media,
+    Membership,
+    Post,
+    Revision,
+    User,
+    UserSession,
+)
+
+__all__ = [
+    "ApiToken",
+    "Base",
+    "Blog",
+    "Database",
+    "Event",
+    "Media",
+    "Membership",
+    "Post",
+    "Revision",
+    "User",
+    "UserSession",
+]

@@ -1,0 +1,110 @@
+"""Read-side queries. A reader page is a constant number of these, whatever its length."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, UnaryExpression, and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from liveblog.errors import NotFound
+from liveblog.storage.tables import Blog, Post
+
+PAGE_SIZE = 20
+
+
+@dataclass(frozen=True)
+class KeyEvent:
+    public_id: str
+    label: str
+    published_at: object
+    summary: bool
+
+
+@dataclass(frozen=True)
+class StreamPage:
+    posts: Sequence[Post]
+    page: int
+    pages: int
+    total: int
+
+
+def published(blog_id: int) -> list[ColumnElement[bool]]:
+    return [Post.blog_id == blog_id, Post.status == "published"]
+
+
+def newest_first() -> tuple[UnaryExpression[Any], ...]:
+    return (Post.published_at.desc(), Post.id.desc())
+
+
+def blog_by_slug(session: Session, slug: str, *, include_drafts: bool = False) -> Blog:
+    blog = session.scalar(select(Blog).where(Blog.slug == slug))
+    if blog is None or (blog.status == "draft" and not include_drafts):
+        raise NotFound(f"no blog with the slug {slug!r}")
+    return blog
+
+
+def stream_page(session: Session, blog: Blog, page: int, per_page: int = PAGE_SIZE) -> StreamPage:
+    total = session.scalar(select(func.count()).select_from(Post).where(*published(blog.id))) or 0
+    pages = max(1, -(-total // per_page))
+    posts = session.scalars(
+        select(Post)
+        .where(*published(blog.id))
+        .order_by(*newest_first())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return StreamPage(posts=posts, page=page, pages=pages, total=total)
+
+
+def pinned_post(session: Session, blog: Blog) -> Post | None:
+    if blog.pinned_post_id is None:
+        return None
+    return session.scalar(
+        select(Post).where(Post.id == blog.pinned_post_id, Post.status == "published")
+    )
+
+
+def key_events(session: Session, blog: Blog) -> list[KeyEvent]:
+    rows = session.execute(
+        select(Post.public_id, Post.label, Post.published_at, Post.summary)
+        .where(*published(blog.id), Post.key_event.is_(True))
+        .order_by(*newest_first())
+    ).all()
+    return [KeyEvent(r.public_id, r.label, r.published_at, r.summary) for r in rows]
+
+
+def page_of_post(session: Session, blog: Blog, public_id: str, per_page: int = PAGE_SIZE) -> int:
+    post = session.scalar(
+        select(Post).where(
+            Post.blog_id == blog.id, Post.public_id == public_id, Post.status == "published"
+        )
+    )
+    if post is None:
+        raise NotFound(f"no post {public_id!r} in this blog")
+    newer = (
+        session.scalar(
+            select(func.count())
+            .select_from(Post)
+            .where(
+                *published(blog.id),
+                or_(
+                    Post.published_at > post.published_at,
+                    and_(Post.published_at == post.published_at, Post.id > post.id),
+                ),
+            )
+        )
+        or 0
+    )
+    return newer // per_page + 1
+
+
+def listed_blogs(session: Session, limit: int = 50) -> Sequence[Blog]:
+    return session.scalars(
+        select(Blog)
+        .where(Blog.status.in_(("live", "ended")))
+        .order_by((Blog.status == "live").desc(), Blog.updated_at.desc())
+        .limit(limit)
+    ).all()

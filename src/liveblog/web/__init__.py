@@ -1,0 +1,1 @@
+"""The ASGI app's parts: the JSON API, the HTML pages, and what they share."""

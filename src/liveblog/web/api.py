@@ -1,0 +1,193 @@
+"""The JSON API, /api/v1: blogs and posts. Each write calls one action."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Header, Query, Request, Response
+from sqlalchemy import func, select
+
+from liveblog.actions import Actor
+from liveblog.actions import blogs as blog_actions
+from liveblog.actions import posts as post_actions
+from liveblog.actions.access import blog_role
+from liveblog.errors import Invalid, NotFound, PreconditionRequired
+from liveblog.present import blog_record, post_record
+from liveblog.schema import BlogChanges, BlogFields, NewPost, PostChanges
+from liveblog.site import Site
+from liveblog.storage import Blog, Post
+from liveblog.storage import queries as q
+from liveblog.web.auth import CurrentActor, MaybeActor
+
+router = APIRouter(prefix="/api/v1", tags=["v1"])
+
+
+def _site(request: Request) -> Site:
+    site: Site = request.app.state.site
+    return site
+
+
+def _etag(response: Response, record: dict[str, Any]) -> dict[str, Any]:
+    response.headers["ETag"] = f'"{record["version"]}"'
+    return record
+
+
+def _version(if_match: str | None) -> int:
+    if if_match is None:
+        raise PreconditionRequired("send 'If-Match: <version>' with the version you edited")
+    value = if_match.strip().removeprefix("W/").strip('"')
+    if not value.isdigit() or len(value) > 9:
+        raise Invalid("If-Match must be the post's version number, e.g. If-Match: 3", "If-Match")
+    return int(value)
+
+
+def _can_see_drafts(session: Any, actor: Actor | None, blog: Blog) -> bool:
+    return actor is not None and blog_role(session, actor, blog) in (
+        "contributor",
+        "editor",
+        "owner",
+    )
+
+
+@router.get("/blogs", summary="List live and ended blogs")
+def list_blogs(request: Request) -> dict[str, Any]:
+    site = _site(request)
+    with site.db.reading() as session:
+        blogs = q.listed_blogs(session, limit=200)
+        return {"blogs": [blog_record(b, site.settings.base_url) for b in blogs]}
+
+
+@router.post("/blogs", status_code=201, summary="Create a blog")
+def create_blog(request: Request, actor: CurrentActor, fields: BlogFields) -> dict[str, Any]:
+    return blog_actions.create_blog(_site(request), actor, fields)
+
+
+@router.get("/blogs/{slug}", summary="Get a blog")
+def get_blog(request: Request, slug: str, actor: MaybeActor) -> dict[str, Any]:
+    site = _site(request)
+    with site.db.reading() as session:
+        blog = q.blog_by_slug(session, slug, include_drafts=True)
+        if blog.status == "draft" and not _can_see_drafts(session, actor, blog):
+            raise NotFound(f"no blog with the slug {slug!r}")
+        record = blog_record(blog, site.settings.base_url)
+        pinned = session.scalar(select(Post.public_id).where(Post.id == blog.pinned_post_id))
+        return record | {"pinned_post": pinned}
+
+
+@router.patch("/blogs/{slug}", summary="Change a blog's title, standfirst, section or status")
+def update_blog(
+    request: Request, slug: str, actor: CurrentActor, changes: BlogChanges
+) -> dict[str, Any]:
+    return blog_actions.update_blog(_site(request), actor, slug, changes)
+
+
+@router.get("/blogs/{slug}/posts", summary="List posts, newest first")
+def list_posts(
+    request: Request,
+    slug: str,
+    actor: MaybeActor,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=100)] = 20,
+    status: Literal["published", "draft", "submitted", "deleted"] = "published",
+) -> dict[str, Any]:
+    site = _site(request)
+    with site.db.reading() as session:
+        blog = q.blog_by_slug(session, slug, include_drafts=True)
+        if (blog.status == "draft" or status != "published") and not _can_see_drafts(
+            session, actor, blog
+        ):
+            raise (
+                NotFound(f"no blog with the slug {slug!r}")
+                if blog.status == "draft"
+                else Invalid("only the blog's team may list posts that are not published", "status")
+            )
+        where = [Post.blog_id == blog.id, Post.status == status]
+        total = session.scalar(select(func.count()).select_from(Post).where(*where)) or 0
+        order = (
+            q.newest_first() if status == "published" else (Post.created_at.desc(), Post.id.desc())
+        )
+        posts = session.scalars(
+            select(Post)
+            .where(*where)
+            .order_by(*order)
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        ).all()
+        base = site.settings.base_url
+        return {
+            "posts": [post_record(p, p.id == blog.pinned_post_id, base, blog.slug) for p in posts],
+            "page": page,
+            "per_page": per_page,
+            "total": total,
+            "pages": max(1, -(-total // per_page)),
+        }
+
+
+@router.post("/blogs/{slug}/posts", status_code=201, summary="Publish a post, or save a draft")
+def create_post(
+    request: Request, response: Response, slug: str, actor: CurrentActor, post: NewPost
+) -> dict[str, Any]:
+    return _etag(response, post_actions.create_post(_site(request), actor, slug, post))
+
+
+@router.get("/blogs/{slug}/posts/{post_id}", summary="Get a post")
+def get_post(
+    request: Request, response: Response, slug: str, post_id: str, actor: MaybeActor
+) -> dict[str, Any]:
+    site = _site(request)
+    with site.db.reading() as session:
+        blog = q.blog_by_slug(session, slug, include_drafts=True)
+        post = session.scalar(
+            select(Post).where(Post.blog_id == blog.id, Post.public_id == post_id)
+        )
+        visible = post is not None and post.status == "published" and blog.status != "draft"
+        if post is None or (not visible and not _can_see_drafts(session, actor, blog)):
+            raise NotFound(f"no post {post_id!r} in the blog {slug!r}")
+        pinned = post.id == blog.pinned_post_id
+        return _etag(response, post_record(post, pinned, site.settings.base_url, blog.slug))
+
+
+@router.patch(
+    "/blogs/{slug}/posts/{post_id}",
+    summary="Edit a post; send If-Match with the version you edited",
+)
+def edit_post(
+    request: Request,
+    response: Response,
+    slug: str,
+    post_id: str,
+    actor: CurrentActor,
+    changes: PostChanges,
+    if_match: Annotated[str | None, Header()] = None,
+) -> dict[str, Any]:
+    version = _version(if_match)
+    record = post_actions.edit_post(_site(request), actor, slug, post_id, changes, version)
+    return _etag(response, record)
+
+
+@router.delete("/blogs/{slug}/posts/{post_id}", summary="Delete a post (it can be restored)")
+def delete_post(
+    request: Request, response: Response, slug: str, post_id: str, actor: CurrentActor
+) -> dict[str, Any]:
+    return _etag(response, post_actions.delete_post(_site(request), actor, slug, post_id))
+
+
+@router.post("/blogs/{slug}/posts/{post_id}/restore", summary="Restore a deleted post")
+def restore_post(
+    request: Request, response: Response, slug: str, post_id: str, actor: CurrentActor
+) -> dict[str, Any]:
+    return _etag(response, post_actions.restore_post(_site(request), actor, slug, post_id))
+
+
+@router.post("/blogs/{slug}/posts/{post_id}/pin", summary="Pin a post (one per blog)")
+def pin_post(
+    request: Request, response: Response, slug: str, post_id: str, actor: CurrentActor
+) -> dict[str, Any]:
+    return _etag(response, post_actions.set_pinned(_site(request), actor, slug, post_id, True))
+
+
+@router.post("/blogs/{slug}/posts/{post_id}/unpin", summary="Unpin a post")
+def unpin_post(
+    request: Request, response: Response, slug: str, post_id: str, actor: CurrentActor
+) -> dict[str, Any]:
+    return _etag(response, post_actions.set_pinned(_site(request), actor, slug, post_id, False))

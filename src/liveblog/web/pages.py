@@ -1,0 +1,106 @@
+"""The reader's HTML pages: the index, a blog's page, and permalinks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from liveblog.errors import NotFound
+from liveblog.storage import Blog, Post
+from liveblog.storage import queries as q
+from liveblog.web.templating import iso_utc
+
+router = APIRouter(include_in_schema=False)
+
+VERIFICATION_LABELS = {
+    "unverified": "Unverified claim",
+    "confirmed": "Confirmed",
+    "disputed": "Disputed",
+}
+
+
+def _render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    state = request.app.state
+    html = state.templates.get_template(template).render(
+        site_name=state.site.settings.site_name, **context
+    )
+    return HTMLResponse(html, status_code=status)
+
+
+@router.api_route("/", methods=["GET", "HEAD"], response_class=HTMLResponse)
+def index(request: Request) -> HTMLResponse:
+    with request.app.state.site.db.reading() as session:
+        blogs = q.listed_blogs(session)
+    return _render(request, "index.html", blogs=blogs)
+
+
+@router.api_route("/live/{slug}", methods=["GET", "HEAD"], response_class=HTMLResponse)
+def blog_page(request: Request, slug: str, page: int = Query(1, ge=1, le=100_000)) -> HTMLResponse:
+    site = request.app.state.site
+    with site.db.reading() as session:
+        blog = q.blog_by_slug(session, slug)
+        stream = q.stream_page(session, blog, page)
+        if page > stream.pages:
+            raise NotFound(f"this blog has {stream.pages} page(s) of updates")
+        pinned = q.pinned_post(session, blog)
+        key_events = q.key_events(session, blog)
+    canonical = f"{site.settings.base_url}/live/{blog.slug}" + (f"?page={page}" if page > 1 else "")
+    return _render(
+        request,
+        "blog.html",
+        lang=blog.language,
+        blog=blog,
+        page=stream,
+        pinned=pinned,
+        key_events=key_events,
+        canonical=canonical,
+        verification_labels=VERIFICATION_LABELS,
+        jsonld=_jsonld(site.settings.base_url, blog, stream.posts),
+    )
+
+
+@router.api_route("/live/{slug}/posts/{public_id}", methods=["GET", "HEAD"])
+def permalink(request: Request, slug: str, public_id: str) -> RedirectResponse:
+    with request.app.state.site.db.reading() as session:
+        blog = q.blog_by_slug(session, slug)
+        page = q.page_of_post(session, blog, public_id)
+    query = f"?page={page}" if page > 1 else ""
+    return RedirectResponse(f"/live/{slug}{query}#post-{public_id}", status_code=302)
+
+
+def _jsonld(base_url: str, blog: Blog, posts: Any) -> dict[str, Any]:
+    url = f"{base_url}/live/{blog.slug}"
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "LiveBlogPosting",
+        "@id": url,
+        "url": url,
+        "headline": blog.title,
+        "description": blog.standfirst or blog.title,
+        "inLanguage": blog.language,
+        "datePublished": iso_utc(blog.created_at),
+        "dateModified": iso_utc(blog.updated_at),
+        "coverageStartTime": iso_utc(blog.created_at),
+        "liveBlogUpdate": [_update(url, post) for post in posts],
+    }
+    if blog.section:
+        data["articleSection"] = blog.section
+    if blog.status == "ended":
+        data["coverageEndTime"] = iso_utc(blog.updated_at)
+    return data
+
+
+def _update(blog_url: str, post: Post) -> dict[str, Any]:
+    update: dict[str, Any] = {
+        "@type": "BlogPosting",
+        "headline": post.label,
+        "url": f"{blog_url}/posts/{post.public_id}",
+        "datePublished": iso_utc(post.published_at),
+        "dateModified": iso_utc(post.updated_at or post.published_at),
+        "articleBody": post.body_text,
+    }
+    if post.authors:
+        update["author"] = [{"@type": "Person", "name": name} for name in post.authors]
+    return update

@@ -1,0 +1,188 @@
+"""Shared fixtures: a real database per test (SQLite file or throwaway PostgreSQL), a site,
+an in-process HTTP client, and users with tokens."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import socket
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from anyio.from_thread import BlockingPortal, start_blocking_portal
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from liveblog.actions.users import create_token, create_user
+from liveblog.app import create_app
+from liveblog.settings import Settings
+from liveblog.site import Site
+from liveblog.storage import Base, Database
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "fixtures"
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+TEST_DATABASE = os.environ.get("LIVEBLOG_TEST_DATABASE", "sqlite")
+
+
+def reachable(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def need_service(name: str, host: str, port: int) -> None:
+    """Skips when a service is down; in CI its absence is a failure, not a skip."""
+    if not reachable(host, port):
+        message = f"{name} is not reachable on {host}:{port}"
+        if IN_CI:
+            pytest.fail(message + " (CI requires it)")
+        pytest.skip(message)
+
+
+def seed_file(name: str) -> Path:
+    path = SHARED / name
+    if not path.is_file():
+        pytest.skip(f"{path} is absent (it lives outside the project)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def database_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated database for the session: a template SQLite file, or a fresh PostgreSQL DB."""
+    if TEST_DATABASE == "sqlite":
+        path = tmp_path_factory.mktemp("template") / "template.db"
+        db = Database(f"sqlite:///{path}")
+        db.migrate()
+        db.dispose()
+        yield str(path)
+        return
+    url = make_url(TEST_DATABASE)
+    need_service("PostgreSQL", url.host or "127.0.0.1", url.port or 5432)
+    name = f"liveblog_test_{secrets.token_hex(4)}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    test_url = url.set(database=name).render_as_string(hide_password=False)
+    db = Database(test_url)
+    db.migrate()
+    db.dispose()
+    try:
+        yield test_url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def database_url(database_template: str, tmp_path: Path) -> str:
+    if TEST_DATABASE == "sqlite":
+        path = tmp_path / "liveblog.db"
+        shutil.copyfile(database_template, path)
+        return f"sqlite:///{path}"
+    engine = create_engine(database_template)
+    with engine.begin() as conn:
+        tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    return database_template
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        database_url=database_url, media_dir=tmp_path / "media", base_url="http://testserver"
+    )
+
+
+@pytest.fixture
+def site(settings: Settings) -> Iterator[Site]:
+    site = Site.from_settings(settings)
+    yield site
+    site.db.dispose()
+
+
+class Client:
+    """A synchronous face on httpx.AsyncClient over ASGITransport: the app runs in-process."""
+
+    def __init__(self, portal: BlockingPortal, client: httpx.AsyncClient) -> None:
+        self._portal = portal
+        self._client = client
+
+    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        response: httpx.Response = self._portal.call(
+            lambda: self._client.request(method, url, **kwargs)
+        )
+        return response
+
+    def get(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.request("GET", url, **kwargs)
+
+    def post(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.request("POST", url, **kwargs)
+
+    def patch(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.request("PATCH", url, **kwargs)
+
+    def delete(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.request("DELETE", url, **kwargs)
+
+
+@pytest.fixture
+def client(site: Site) -> Iterator[Client]:
+    app = create_app(site=site)
+    with start_blocking_portal() as portal:
+        async_client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+        )
+        yield Client(portal, async_client)
+        portal.call(async_client.aclose)
+
+
+@pytest.fixture
+def make_user(site: Site) -> Callable[[str], dict[str, str]]:
+    """make_user(role) -> {"email", "token", "auth"}: a real user and a real API token."""
+
+    def make(role: str) -> dict[str, str]:
+        email = f"{role}-{secrets.token_hex(3)}@newsroom.example"
+        create_user(site, email, "correct horse battery", role)
+        token = create_token(site, email, "tests")
+        return {"email": email, "token": token, "auth": f"Bearer {token}"}
+
+    return make
+
+
+@pytest.fixture
+def editor(make_user: Callable[[str], dict[str, str]]) -> dict[str, str]:
+    return {"Authorization": make_user("editor")["auth"]}
+
+
+@pytest.fixture
+def new_blog(client: Client, editor: dict[str, str]) -> Callable[..., dict[str, Any]]:
+    def make(**fields: Any) -> dict[str, Any]:
+        body = {
+            "title": "Harbour flooding",
+            "section": "Weather",
+            "timezone": "Europe/London",
+        } | fields
+        response = client.post("/api/v1/blogs", json=body, headers=editor)
+        assert response.status_code == 201, response.text
+        blog: dict[str, Any] = response.json()
+        return blog
+
+    return make
+
+
+def text_post(words: str, **fields: Any) -> dict[str, Any]:
+    return {"elements": [{"type": "text", "markdown": words}]} | fields
+
+
+ContextFactory = Callable[[], AbstractContextManager[Any]]
