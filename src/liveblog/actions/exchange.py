@@ -39,13 +39,16 @@ def parse_exchange(data: Any) -> ExchangeBlog:
 
 def _place(loc: tuple[int | str, ...]) -> str:
     out = ""
+    after_index = False
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif part in ("text", "image", "quote", "embed") and out.endswith("]"):
-            continue  # pydantic names the union member; the index already says where
-        else:
+            after_index = True
+            continue
+        # pydantic names the union member right after the index; the index already says where
+        if not (after_index and part in ("text", "image", "quote", "embed")):
             out += f".{part}" if out else str(part)
+        after_index = False
     return out or "(top)"
 
 

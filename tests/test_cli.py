@@ -1,0 +1,150 @@
+"""The command line, run as a person runs it: a real process, real output, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import seed_file
+
+LIVEBLOG = [sys.executable, "-m", "liveblog"]
+
+
+def run(
+    database_url: str, tmp_path: Path, *args: str, stdin: str = ""
+) -> subprocess.CompletedProcess[str]:
+    env = os.environ | {
+        "LIVEBLOG_DATABASE_URL": database_url,
+        "LIVEBLOG_MEDIA_DIR": str(tmp_path / "media"),
+        "LIVEBLOG_BASE_URL": "http://news.example",
+    }
+    return subprocess.run(
+        [*LIVEBLOG, *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+        check=False,
+    )
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess[str], *words: str) -> None:
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    for word in words:
+        assert word in lines[0], lines[0]
+
+
+def test_user_token_import_export(database_url: str, tmp_path: Path) -> None:
+    made = run(
+        database_url,
+        tmp_path,
+        "user",
+        "create",
+        "--email",
+        "Ed@News.example",
+        "--role",
+        "editor",
+        stdin="a long password\n",
+    )
+    assert made.returncode == 0, made.stderr
+    assert made.stdout.strip() == "created editor ed@news.example"
+    token = run(database_url, tmp_path, "token", "create", "--user", "ed@news.example")
+    assert token.returncode == 0 and token.stdout.startswith("lb_")
+
+    source = tmp_path / "blog.json"
+    source.write_text(
+        json.dumps(
+            {
+                "format": "liveblog-exchange/1",
+                "slug": "vote",
+                "title": "Count night",
+                "posts": [
+                    {"title": "Polls close", "elements": [{"type": "text", "markdown": "Done."}]}
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
+    imported = run(database_url, tmp_path, "import", str(source))
+    assert imported.returncode == 0, imported.stderr
+    assert imported.stdout.strip() == "http://news.example/live/vote"
+
+    out = tmp_path / "out.json"
+    exported = run(database_url, tmp_path, "export", "vote", "-o", str(out))
+    assert exported.returncode == 0, exported.stderr
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["posts"][0]["title"] == "Polls close" and data["posts"][0]["id"]
+    assert json.loads(run(database_url, tmp_path, "export", "vote").stdout) == data
+
+
+def test_errors_are_one_line(database_url: str, tmp_path: Path) -> None:
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"format": "liveblog-exchange/1", "title": ', encoding="utf-8")
+    assert_one_line_error(
+        run(database_url, tmp_path, "import", str(broken)), "broken.json", "line 1"
+    )
+    wrong = tmp_path / "wrong.json"
+    wrong.write_text(
+        json.dumps(
+            {
+                "format": "liveblog-exchange/1",
+                "title": "T",
+                "posts": [{"elements": [{"type": "quote"}]}],
+            }
+        ),
+        encoding="utf-8",
+    )
+    assert_one_line_error(
+        run(database_url, tmp_path, "import", str(wrong)), "posts[0].elements[0].text"
+    )
+    assert_one_line_error(run(database_url, tmp_path, "export", "nothing"), "no blog")
+    assert_one_line_error(
+        run(database_url, tmp_path, "token", "create", "--user", "x@y.z"), "no user"
+    )
+    assert_one_line_error(
+        run(
+            database_url,
+            tmp_path,
+            "user",
+            "create",
+            "--email",
+            "a@b.c",
+            "--role",
+            "editor",
+            stdin="short\n",
+        ),
+        "8 characters",
+    )
+    assert_one_line_error(
+        run("postgresql+psycopg://nobody@127.0.0.1:1/none", tmp_path, "init"), "database error"
+    )
+
+
+def test_seed_fixture_imports_from_the_command_line(database_url: str, tmp_path: Path) -> None:
+    seed = seed_file("seed-liveblog.json")
+    result = run(database_url, tmp_path, "import", str(seed))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().startswith("http://news.example/live/")
+
+
+def test_help_lists_the_commands(tmp_path: Path) -> None:
+    result = subprocess.run([*LIVEBLOG, "--help"], capture_output=True, text=True, check=True)
+    for command in ("serve", "init", "user", "token", "import", "export", "demo"):
+        assert command in result.stdout
+
+
+@pytest.mark.parametrize("args", [["demo", "--from", "missing.json"], ["import", "missing.json"]])
+def test_missing_files_are_one_line(database_url: str, tmp_path: Path, args: list[str]) -> None:
+    result = run(database_url, tmp_path, *args)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "does not exist" in result.stderr
