@@ -28,10 +28,10 @@ lint: $(STAMP)
 test: lint test-sqlite test-postgres
 
 test-sqlite: $(STAMP)
-	LIVEBLOG_TEST_DATABASE=sqlite $(BIN)/pytest
+	LIVEBLOG_TEST_DATABASE=sqlite $(BIN)/pytest -q
 
 test-postgres: $(STAMP)
-	LIVEBLOG_TEST_DATABASE=$(PG_TEST_URL) $(BIN)/pytest
+	LIVEBLOG_TEST_DATABASE=$(PG_TEST_URL) $(BIN)/pytest -q
 
 bench: $(STAMP)
 	$(BIN)/python bench/reader_page.py
