@@ -17,11 +17,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from liveblog import __version__
 from liveblog.errors import LiveblogError, PreconditionFailed
+from liveblog.render.templating import environment
 from liveblog.settings import Settings
 from liveblog.site import Site
 from liveblog.web import api, pages
 from liveblog.web.security import CSP, SecurityHeaders
-from liveblog.web.templating import build_environment
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -36,7 +36,7 @@ def create_app(settings: Settings | None = None, site: Site | None = None) -> Fa
         redoc_url=None,
     )
     app.state.site = site
-    app.state.templates = build_environment()
+    app.state.templates = environment()
     app.include_router(api.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -15,6 +15,8 @@ from liveblog.actions.transaction import Transaction, transaction
 from liveblog.errors import Forbidden, Invalid, NotFound, PreconditionFailed
 from liveblog.present import post_record
 from liveblog.render import post_label, post_text, render_body
+from liveblog.render.cards import post_card
+from liveblog.render.templating import clock
 from liveblog.schema import NewPost, PostChanges, PostContent
 from liveblog.site import Site
 from liveblog.storage import Blog, Post, Revision
@@ -53,6 +55,14 @@ def snapshot(post: Post) -> dict[str, Any]:
 
 def record(site: Site, blog: Blog, post: Post) -> dict[str, Any]:
     return post_record(post, blog.pinned_post_id == post.id, site.settings.base_url, blog.slug)
+
+
+def live_payload(site: Site, blog: Blog, post: Post) -> dict[str, Any]:
+    """What readers' pages need to apply an event: the record plus the card, rendered once."""
+    return record(site, blog, post) | {
+        "html": post_card(post, blog),
+        "clock": clock(post.published_at, blog.timezone),
+    }
 
 
 def insert_post(
@@ -109,7 +119,7 @@ def create_post(site: Site, actor: Actor, slug: str, new: NewPost) -> dict[str, 
         )
         post = insert_post(tx, blog, new, new.status, editor_id=actor.user_id)
         if post.status == "published":
-            tx.emit(blog, "post.published", record(site, blog, post), post)
+            tx.emit(blog, "post.published", live_payload(site, blog, post), post)
         return record(site, blog, post)
 
 
@@ -171,7 +181,7 @@ def edit_post(
                 kind = "post.edited"
             else:
                 kind = "post.flagged"
-            tx.emit(blog, kind, record(site, blog, post), post)
+            tx.emit(blog, kind, live_payload(site, blog, post), post)
         return record(site, blog, post)
 
 
@@ -220,7 +230,7 @@ def restore_post(site: Site, actor: Actor, slug: str, public_id: str) -> dict[st
             )
         )
         if post.status == "published":
-            tx.emit(blog, "post.restored", record(site, blog, post), post)
+            tx.emit(blog, "post.restored", live_payload(site, blog, post), post)
         return record(site, blog, post)
 
 
@@ -238,7 +248,9 @@ def set_pinned(site: Site, actor: Actor, slug: str, public_id: str, pinned: bool
             blog.pinned_post_id = post.id if pinned else None
             if pinned:
                 old = tx.session.get(Post, previous) if previous else None
-                payload = record(site, blog, post) | {"replaces": old.public_id if old else None}
+                payload = live_payload(site, blog, post) | {
+                    "replaces": old.public_id if old else None
+                }
                 tx.emit(blog, "post.pinned", payload, post)
             else:
                 tx.emit(blog, "post.unpinned", {"id": post.public_id}, post)

@@ -8,17 +8,11 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from liveblog.errors import NotFound
+from liveblog.render.templating import iso_utc
 from liveblog.storage import Blog, Post
 from liveblog.storage import queries as q
-from liveblog.web.templating import iso_utc
 
 router = APIRouter(include_in_schema=False)
-
-VERIFICATION_LABELS = {
-    "unverified": "Unverified claim",
-    "confirmed": "Confirmed",
-    "disputed": "Disputed",
-}
 
 
 def _render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
@@ -56,7 +50,6 @@ def blog_page(request: Request, slug: str, page: int = Query(1, ge=1, le=100_000
         pinned=pinned,
         key_events=key_events,
         canonical=canonical,
-        verification_labels=VERIFICATION_LABELS,
         jsonld=_jsonld(site.settings.base_url, blog, stream.posts),
     )
 

@@ -61,3 +61,9 @@ def build_environment() -> Environment:
     )
     env.filters.update(clock=clock, day=day, iso_utc=iso_utc, json_script=json_script)
     return env
+
+
+@cache
+def environment() -> Environment:
+    """The one environment of this process: templates compile once, then stay."""
+    return build_environment()
