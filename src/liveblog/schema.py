@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -14,6 +14,7 @@ from pydantic import (
     Field,
     StringConstraints,
     field_validator,
+    model_validator,
 )
 
 # NUL and other control characters have no place in news text, and PostgreSQL refuses NUL.
@@ -47,6 +48,19 @@ PostStatus = Literal["draft", "submitted", "published"]
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _Changes(_Strict):
+    """A partial change: a field left out stays as it is; only some may be set to null."""
+
+    nullable: ClassVar[frozenset[str]] = frozenset()
+
+    @model_validator(mode="after")
+    def _nulls_only_where_allowed(self) -> Self:
+        for name in sorted(self.model_fields_set - self.nullable):
+            if getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null")
+        return self
 
 
 class TextElement(_Strict):
@@ -105,8 +119,10 @@ class NewPost(PostContent):
     status: PostStatus = "published"
 
 
-class PostChanges(_Strict):
+class PostChanges(_Changes):
     """A partial edit: only the fields given change."""
+
+    nullable = frozenset({"title", "verification", "correction", "note"})
 
     title: Line | None = None
     elements: list[Element] | None = Field(default=None, max_length=200)
@@ -148,7 +164,9 @@ class BlogFields(_Strict):
     status: BlogStatus = "live"
 
 
-class BlogChanges(_Strict):
+class BlogChanges(_Changes):
+    nullable = frozenset({"standfirst", "section"})
+
     title: Line | None = None
     standfirst: (
         Annotated[str, StringConstraints(max_length=2_000), AfterValidator(_no_control)] | None

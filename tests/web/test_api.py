@@ -109,6 +109,15 @@ def test_validation_errors_name_the_field(client: Client, editor: Json,
     assert zone.status_code == 422 and "time zone" in zone.json()["detail"]
     dup = client.post("/api/v1/blogs", headers=editor, json={"title": "T", "slug": "v"})
     assert dup.status_code == 409
+    null_title = client.patch("/api/v1/blogs/v", headers=editor, json={"title": None})
+    assert null_title.status_code == 422 and "title cannot be null" in null_title.json()["detail"]
+    post = client.post("/api/v1/blogs/v/posts", headers=editor, json=text_post("x")).json()
+    null_elements = client.patch(f"/api/v1/blogs/v/posts/{post['id']}", json={"elements": None},
+                                 headers=editor | {"If-Match": "1"})
+    assert null_elements.status_code == 422
+    cleared = client.patch(f"/api/v1/blogs/v/posts/{post['id']}", json={"verification": None},
+                           headers=editor | {"If-Match": "1"})
+    assert cleared.status_code == 200
     assert client.get("/api/v1/blogs/nope").status_code == 404
     assert client.get("/api/v1/blogs/v/posts/nope").status_code == 404
     assert client.get("/api/v1/blogs/v/posts?page=0").status_code == 422
