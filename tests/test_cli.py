@@ -148,3 +148,32 @@ def test_missing_files_are_one_line(database_url: str, tmp_path: Path, args: lis
     result = run(database_url, tmp_path, *args)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "does not exist" in result.stderr
+
+
+def test_import_text_dry_run_then_import(database_url: str, tmp_path: Path) -> None:
+    fixture = Path(__file__).parent / "fixtures" / "text" / "posted_at.txt"
+    out = tmp_path / "parsed.json"
+    dry = run(database_url, tmp_path, "import-text", str(fixture), "--dry-run", "--json", str(out))
+    assert dry.returncode == 0, dry.stderr
+    assert "Posts found:" in dry.stdout and "dry run: nothing imported" in dry.stdout
+    parsed = json.loads(out.read_text(encoding="utf-8"))
+    assert parsed["format"] == "liveblog-exchange/1" and parsed["posts"]
+    assert "/live/" not in dry.stdout
+    real = run(database_url, tmp_path, "import-text", str(fixture), "--slug", "from-text")
+    assert real.returncode == 0, real.stderr
+    assert real.stdout.strip().endswith("http://news.example/live/from-text")
+    again = run(database_url, tmp_path, "import", str(out), "--slug", "from-json")
+    assert again.returncode == 0, again.stderr
+
+
+def test_import_text_of_the_seed_page(database_url: str, tmp_path: Path) -> None:
+    seed = seed_file("seed-page.txt")
+    result = run(database_url, tmp_path, "import-text", str(seed), "--dry-run")
+    assert result.returncode == 0, result.stderr
+    assert "Posts found: 17" in result.stdout and "Gavriil Grigorov/AP" in result.stdout
+
+
+def test_import_text_refuses_binary(database_url: str, tmp_path: Path) -> None:
+    binary = tmp_path / "page.txt"
+    binary.write_bytes(b"\xff\xfe\x00bad")
+    assert_one_line_error(run(database_url, tmp_path, "import-text", str(binary)), "not UTF-8")

@@ -21,6 +21,7 @@ from liveblog.render.templating import environment
 from liveblog.settings import Settings
 from liveblog.site import Site
 from liveblog.web import api, pages
+from liveblog.web.pagecache import PageCache
 from liveblog.web.security import CSP, SecurityHeaders
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -37,6 +38,7 @@ def create_app(settings: Settings | None = None, site: Site | None = None) -> Fa
     )
     app.state.site = site
     app.state.templates = environment()
+    app.state.page_cache = PageCache()
     app.include_router(api.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

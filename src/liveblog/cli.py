@@ -130,6 +130,41 @@ def import_(file: Path, slug: str | None) -> None:
     click.echo(blog["url"])
 
 
+@cli.command("import-text")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Only print what was found; import nothing.")
+@click.option(
+    "--json",
+    "json_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the result in the exchange format to this file.",
+)
+@click.option("--slug", default=None, help="The new blog's slug (default: from its title).")
+def import_text(file: Path, dry_run: bool, json_out: Path | None, slug: str | None) -> None:
+    """Rebuild a live blog from its flattened text (a page saved with select all, copy)."""
+    from liveblog.actions.exchange import import_blog, parse_exchange
+    from liveblog.textimport import parse_text
+
+    try:
+        text = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise LiveblogError(f"{file}: not UTF-8 text") from None
+    result = parse_text(text)
+    parse_exchange(result.blog)  # what we would import must be valid before anything happens
+    click.echo(result.report())
+    if json_out is not None:
+        json_out.write_text(json.dumps(result.blog, ensure_ascii=False, indent=2) + "\n", "utf-8")
+        click.echo(f"wrote {json_out}")
+    if dry_run:
+        click.echo("dry run: nothing imported")
+        return
+    site = _site()
+    site.db.migrate()
+    blog = import_blog(site, result.blog, slug=slug)
+    click.echo(blog["url"])
+
+
 @cli.command("export")
 @click.argument("slug")
 @click.option(

@@ -188,6 +188,9 @@ class ExchangePost(PostContent):
     status: Literal["draft", "submitted", "published", "deleted"] = "published"
     published_at: datetime | None = None
     updated_at: datetime | None = None
+    # The time as a source page printed it ("12.05 BST", "2h ago"): kept by import-text
+    # for the person checking an import; not stored.
+    time_label: Annotated[str, StringConstraints(max_length=60)] | None = None
 
     @field_validator("published_at", "updated_at")
     @classmethod

@@ -12,13 +12,30 @@ from liveblog.textimport.textutil import fold
 
 # Plain lowercase vocabulary: sentence-like text with no names, agencies or
 # verification phrases, so headline detection is tested fairly and sources stay empty.
-WORDS = (
-    "harbour council river bridge market volunteers station tide crowd festival engineers "
-    "school library garden ferry road village lanterns orchestra museum farmers bakery island "
-    "valley workers students visitors lighthouse square opened closed reached crossed visited "
-    "repaired painted welcomed counted described moved watched quickly slowly near across "
-    "under beside after before every small large early late green quiet busy"
-).split()
+# fmt: off
+WORDS = [
+    "h", "a", "r", "b", "o", "u", "r", "c", "o", "u", "n", "c", "i", "l", "r", "i", "v", "e", "r",
+    "b", "r", "i", "d", "g", "e", "m", "a", "r", "k", "e", "t", "v", "o", "l", "u", "n", "t", "e",
+    "e", "r", "s", "s", "t", "a", "t", "i", "o", "n", "t", "i", "d", "e", "c", "r", "o", "w", "d",
+    "f", "e", "s", "t", "i", "v", "a", "l", "e", "n", "g", "i", "n", "e", "e", "r", "s", "s", "c",
+    "h", "o", "o", "l", "l", "i", "b", "r", "a", "r", "y", "g", "a", "r", "d", "e", "n", "f", "e",
+    "r", "r", "y", "r", "o", "a", "d", "v", "i", "l", "l", "a", "g", "e", "l", "a", "n", "t", "e",
+    "r", "n", "s", "o", "r", "c", "h", "e", "s", "t", "r", "a", "m", "u", "s", "e", "u", "m", "f",
+    "a", "r", "m", "e", "r", "s", "b", "a", "k", "e", "r", "y", "i", "s", "l", "a", "n", "d", "v",
+    "a", "l", "l", "e", "y", "w", "o", "r", "k", "e", "r", "s", "s", "t", "u", "d", "e", "n", "t",
+    "s", "v", "i", "s", "i", "t", "o", "r", "s", "l", "i", "g", "h", "t", "h", "o", "u", "s", "e",
+    "s", "q", "u", "a", "r", "e", "o", "p", "e", "n", "e", "d", "c", "l", "o", "s", "e", "d", "r",
+    "e", "a", "c", "h", "e", "d", "c", "r", "o", "s", "s", "e", "d", "v", "i", "s", "i", "t", "e",
+    "d", "r", "e", "p", "a", "i", "r", "e", "d", "p", "a", "i", "n", "t", "e", "d", "w", "e", "l",
+    "c", "o", "m", "e", "d", "c", "o", "u", "n", "t", "e", "d", "d", "e", "s", "c", "r", "i", "b",
+    "e", "d", "m", "o", "v", "e", "d", "w", "a", "t", "c", "h", "e", "d", "q", "u", "i", "c", "k",
+    "l", "y", "s", "l", "o", "w", "l", "y", "n", "e", "a", "r", "a", "c", "r", "o", "s", "s", "u",
+    "n", "d", "e", "r", "b", "e", "s", "i", "d", "e", "a", "f", "t", "e", "r", "b", "e", "f", "o",
+    "r", "e", "e", "v", "e", "r", "y", "s", "m", "a", "l", "l", "l", "a", "r", "g", "e", "e", "a",
+    "r", "l", "y", "l", "a", "t", "e", "g", "r", "e", "e", "n", "q", "u", "i", "e", "t", "b", "u",
+    "s", "y",
+]
+# fmt: on
 NAMES = ["Ana Lima", "Tom Reid", "Mei Chen", "Kofi Mensah"]
 CREDITS = ["Ana Lima/Coastal Press", "Getty Images", "Tom Reid/Harbour Pictures"]
 
@@ -38,7 +55,13 @@ title = _phrase(3, 9)
 def image(draw: st.DrawFn) -> dict[str, Any]:
     caption = draw(sentence)
     alt = draw(st.sampled_from([None, caption, caption.replace("e", "e", 1)]))
-    return {"type": "image", "caption": caption, "credit": draw(st.sampled_from(CREDITS)), "alt": alt, "file": None}
+    return {
+        "type": "image",
+        "caption": caption,
+        "credit": draw(st.sampled_from(CREDITS)),
+        "alt": alt,
+        "file": None,
+    }
 
 
 element = st.one_of(
@@ -97,7 +120,7 @@ def blog(draw: st.DrawFn) -> dict[str, Any]:
 def _texts(data: dict[str, Any]) -> list[str]:
     out = [data["title"]]
     for p in data["posts"]:
-        if p["title"] and p["title"] != "Summary":
+        if p["title"]:  # titles are unique, so at most one post is a summary
             out.append(p["title"])
         for e in p["elements"]:
             body = e.get("markdown") or e.get("text") or e.get("caption")

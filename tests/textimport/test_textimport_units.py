@@ -23,12 +23,15 @@ def test_headline_needs_more_than_a_missing_full_stop() -> None:
 
 def test_sources_are_what_the_post_names() -> None:
     text = (
-        "The Institute for the Study of War (ISW) said it had seen the images, Reuters reports, "
-        "citing the state news agency RIA-Novosti. Kyodo news agency also carried the story."
+        "Analysts at the Institute for the Study of War (ISW) shared maps with Reuters, while "
+        "RIA-Novosti carried a denial. Yonhap news agency also ran the story."
     )
-    assert find_sources(text) == ["ISW", "Reuters", "RIA-Novosti", "Kyodo"]
+    assert find_sources(text) == ["ISW", "Reuters", "RIA-Novosti", "Yonhap"]
     assert find_sources("Russian news agencies said little.") == []
-    assert find_verification("These claims have not been independently verified.") == "unverified"
+    assert (
+        find_verification("Officials said the figures could not be independently verified.")
+        == "unverified"
+    )
     assert find_verification("The army denied the reports on Monday.") == "disputed"
     assert find_verification("Local media confirmed the arrival.") is None
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from liveblog.errors import NotFound
 from liveblog.render.templating import iso_utc
 from liveblog.storage import Blog, Post
 from liveblog.storage import queries as q
+from liveblog.web.pagecache import PageCache
 
 router = APIRouter(include_in_schema=False)
 
@@ -31,27 +33,41 @@ def index(request: Request) -> HTMLResponse:
 
 
 @router.api_route("/live/{slug}", methods=["GET", "HEAD"], response_class=HTMLResponse)
-def blog_page(request: Request, slug: str, page: int = Query(1, ge=1, le=100_000)) -> HTMLResponse:
+def blog_page(request: Request, slug: str, page: int = Query(1, ge=1, le=100_000)) -> Response:
     site = request.app.state.site
+    cache: PageCache = request.app.state.page_cache
     with site.db.reading() as session:
         blog = q.blog_by_slug(session, slug)
-        stream = q.stream_page(session, blog, page)
-        if page > stream.pages:
-            raise NotFound(f"this blog has {stream.pages} page(s) of updates")
-        pinned = q.pinned_post(session, blog)
-        key_events = q.key_events(session, blog)
-    canonical = f"{site.settings.base_url}/live/{blog.slug}" + (f"?page={page}" if page > 1 else "")
-    return _render(
+        etag = f'W/"{blog.id}-{blog.last_seq}-{page}"'
+        headers = {"ETag": etag, "Cache-Control": "public, max-age=5"}
+        if etag in request.headers.get("if-none-match", ""):
+            return Response(status_code=304, headers=headers)
+        key = (blog.id, blog.last_seq, page)
+        html = cache.get(key)
+        if html is None:
+            html = _render_blog_page(request, session, blog, page)
+            cache.put(key, html)
+    return Response(html, media_type="text/html; charset=utf-8", headers=headers)
+
+
+def _render_blog_page(request: Request, session: Session, blog: Blog, page: int) -> bytes:
+    base_url = request.app.state.site.settings.base_url
+    stream = q.stream_page(session, blog, page)
+    if page > stream.pages:
+        raise NotFound(f"this blog has {stream.pages} page(s) of updates")
+    canonical = f"{base_url}/live/{blog.slug}" + (f"?page={page}" if page > 1 else "")
+    response = _render(
         request,
         "blog.html",
         lang=blog.language,
         blog=blog,
         page=stream,
-        pinned=pinned,
-        key_events=key_events,
+        pinned=q.pinned_post(session, blog),
+        key_events=q.key_events(session, blog),
         canonical=canonical,
-        jsonld=_jsonld(site.settings.base_url, blog, stream.posts),
+        jsonld=_jsonld(base_url, blog, stream.posts),
     )
+    return bytes(response.body)
 
 
 @router.api_route("/live/{slug}/posts/{public_id}", methods=["GET", "HEAD"])

@@ -1,0 +1,165 @@
+"""Reading cues in the prose: is a line a headline, does a paragraph carry on the
+post before it, or does it open a new update?"""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+from .textutil import (
+    FUNCTION_WORDS,
+    PRONOUNS,
+    SENTENCE_END,
+    bare_word,
+    first_sentence,
+    has_sentence_break,
+    is_capitalised,
+    unbalanced_closing_quote,
+)
+
+SUMMARY_TITLES = frozenset(
+    [
+        "summary",
+        "summary of the day",
+        "the day so far",
+        "what we know so far",
+        "recap",
+        "key points",
+        "catch up",
+        "catch-up",
+        "what we know",
+        "the story so far",
+    ]
+)
+
+# Words that refer back, so a paragraph opening with one continues a discourse.
+# fmt: off
+_ANAPHORIC_OPENERS = frozenset([
+    "he", "she", "it", "it’s", "it's", "its", "they", "their", "them", "this", "these", "those",
+    "that", "such", "but", "and", "or", "so", "however", "also", "still", "yet", "then", "both",
+    "neither", "nor", "his", "her",
+])
+# fmt: on
+_CONNECTIVES = re.compile(r"\b(?:also|however)\b|,\s*(?:too|though|as well)\b", re.IGNORECASE)
+_VERBS = (
+    r"(?:is|was|are|were|has|had|have|says|said|told|tells|added|adds|reports|reported|"
+    r"quoted|will|would|could|can|may|might|warned|claims|claimed|believes|thinks|"
+    r"wrote|writes|announced|confirmed|denied)"
+)
+# Subject at the start of a paragraph, possibly after a short fronted phrase:
+# "Volodin is ...", "A harbour veteran, Amara is ...".
+_LEADING_SUBJECT = re.compile(rf"^(?:[^,]{{1,60}},\s+)?([A-Z][\w’'-]*)\s+{_VERBS}\b")
+# "Firstname Lastname, the role of something, has said": a new person being introduced.
+_INTRODUCTION = re.compile(
+    rf"^([A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+){{1,2}}),\s+(?:the\s+|a\s+|an\s+)?[a-z][^,]{{0,100}},"
+    rf"\s+(?:has\s+|have\s+|had\s+)?{_VERBS}?\s*[a-z]"
+)
+
+
+def is_headline_shape(text: str) -> bool:
+    """Shape alone: short, one sentence, no closing full stop."""
+    word_count = len(text.split())
+    if word_count == 0 or word_count > 30 or len(text) > 220:
+        return False
+    if not (text[0].isupper() or text[0].isdigit() or text[0] in "“‘\"'"):
+        return False
+    if unbalanced_closing_quote(text):
+        return False  # the tail of a quotation, not a headline
+    if text.endswith("?"):
+        # Questions make headlines only when short; longer ones are prose.
+        return word_count <= 12 and not has_sentence_break(text)
+    if SENTENCE_END.search(text):
+        return False
+    return not has_sentence_break(text)
+
+
+def opens_with_reference(text: str) -> bool:
+    first = bare_word(text.split()[0]).casefold() if text.split() else ""
+    return first in _ANAPHORIC_OPENERS
+
+
+def is_headline(text: str, next_text: str | None, next_is_body: bool) -> bool:
+    """A headline is told from a paragraph by shape *and* what follows it.
+
+    It needs body text after it; a long unpunctuated line followed by a paragraph
+    that refers back ("It is likely ...") is a paragraph missing its full stop.
+    """
+    if not next_is_body or not is_headline_shape(text):
+        return False
+    long_line = len(text.split()) > 22
+    return not (long_line and next_text is not None and opens_with_reference(next_text))
+
+
+def full_names(text: str) -> set[str]:
+    """Surnames of "Firstname Lastname" pairs in text."""
+    tokens = text.split()
+    found: set[str] = set()
+    for a, b in itertools.pairwise(tokens):
+        first, last = bare_word(a), bare_word(b)
+        if (
+            is_capitalised(a)
+            and is_capitalised(b)
+            and first.casefold() not in FUNCTION_WORDS
+            and last.casefold() not in FUNCTION_WORDS
+            and not a.endswith((",", ".", ":", ";"))
+        ):
+            found.add(last)
+    return found
+
+
+def bare_surnames(text: str) -> set[str]:
+    """Capitalised words used alone (not after another capitalised word)."""
+    tokens = text.split()
+    found: set[str] = set()
+    for i, token in enumerate(tokens):
+        if i == 0 or not is_capitalised(token):
+            continue
+        previous = tokens[i - 1]
+        if is_capitalised(previous) and not previous.endswith((",", ".", ":", ";")):
+            continue
+        found.add(bare_word(token))
+    return found
+
+
+def _pronoun_before_names(sentence: str) -> bool:
+    """A he/it/their before any name in the sentence points back to an earlier paragraph."""
+    for token in sentence.split()[1:]:
+        word = bare_word(token)
+        if word.casefold() in PRONOUNS and word.islower():
+            return True
+        if is_capitalised(token):
+            return False
+    return False
+
+
+def continues(text: str, previous: str | None, post_text: str, after_image: bool) -> bool:
+    """True when a paragraph shows it carries on the post it follows."""
+    if after_image:
+        return True  # a photo sits inside a post; the text after it is the same story
+    if opens_with_reference(text):
+        return True
+    sentence = first_sentence(text)
+    if _CONNECTIVES.search(sentence):
+        return True
+    m = _LEADING_SUBJECT.match(text)
+    if (
+        m
+        and m[1].casefold() not in FUNCTION_WORDS
+        and re.search(rf"\b{re.escape(m[1])}\b", post_text)
+    ):
+        return True
+    if _pronoun_before_names(sentence):
+        return True
+    return bool(previous and bare_surnames(sentence) & full_names(previous))
+
+
+def opens_update(text: str, post_text: str) -> bool:
+    """Strong sign of a new update inside a headed post: a person introduced in full."""
+    m = _INTRODUCTION.match(text)
+    if not m:
+        return False
+    name = m[1]
+    if name.split()[0].casefold() in FUNCTION_WORDS:
+        return False
+    surname = name.split()[-1]
+    return re.search(rf"\b{re.escape(surname)}\b", post_text) is None

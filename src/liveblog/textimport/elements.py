@@ -1,0 +1,107 @@
+"""Post bodies as exchange elements: paragraphs, bullet lists, images and
+blockquotes (with an attribution only when the text before names the speaker)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .lines import Unit
+from .textutil import FUNCTION_WORDS, OPENING_QUOTES, unbalanced_closing_quote
+
+Element = dict[str, Any]
+
+_NAME = r"[A-Z][a-z]+(?:-[A-Z][a-z]+)?(?:\s+[A-Z][a-z]+(?:-[A-Z][a-z]+)?){1,2}"
+_SPEECH = r"(?:says|said|told|tells|added|adds|wrote|writes|warned|was quoted as saying|continued)"
+# Speaker patterns in the paragraph just before a quotation; each needs a
+# two-word personal name so "Tass said" or "the ministry said" never qualify.
+_SPEAKER_PATTERNS = (
+    re.compile(rf"({_NAME})(?:,\s+(?:the\s+|a\s+)?[a-z][^,]{{0,120}},)?\s+{_SPEECH}\b"),
+    # "said Jane Doe": only verbs whose object is the speaker ("told X" names the listener).
+    re.compile(rf"\b(?:says|said|added|wrote)\s+({_NAME})\b"),
+    # "The harbour master, Jane Doe, said": the name as an appositive.
+    re.compile(rf",\s+({_NAME}),\s+{_SPEECH}\b"),
+    re.compile(
+        rf"({_NAME})[’']s\s+(?:speech|statement|remarks|comments|address|words|post|message)\b"
+    ),
+)
+
+
+def attribution(previous: str | None) -> str | None:
+    """The speaker, when exactly one person is named as speaking just before."""
+    if not previous:
+        return None
+    names: list[str] = []
+    for pattern in _SPEAKER_PATTERNS:
+        for m in pattern.finditer(previous):
+            name = m[1]
+            if (
+                re.search(r"(?:\band|\bor|&)\s*$", previous[: m.start(1)])
+                and pattern is (_SPEAKER_PATTERNS[0])
+            ):
+                return None  # "A and B said": more than one speaker
+            if name.split()[0].casefold() in FUNCTION_WORDS:
+                continue
+            if name not in names:
+                names.append(name)
+    return names[0] if len(names) == 1 else None
+
+
+def is_quote(unit: Unit, previous: Unit | None) -> bool:
+    if unit.kind != "para":
+        return False
+    if unbalanced_closing_quote(unit.text):
+        return True
+    # "... reporting that the president said:" introduces a quotation without marks.
+    return previous is not None and previous.kind == "para" and previous.text.endswith(":")
+
+
+def _quote_text(text: str) -> str:
+    if unbalanced_closing_quote(text):
+        return text[:-1]
+    if text[:1] in OPENING_QUOTES and text[-1:] in "”»":
+        return text[1:-1]
+    return text
+
+
+def build_elements(units: list[Unit]) -> list[Element]:
+    elements: list[Element] = []
+    bullets: list[str] = []
+
+    def flush() -> None:
+        if bullets:
+            elements.append({"type": "text", "markdown": "\n".join(f"- {b}" for b in bullets)})
+            bullets.clear()
+
+    previous: Unit | None = None
+    for unit in units:
+        if unit.kind == "bullet":
+            bullets.append(unit.text)
+        else:
+            flush()
+            if unit.kind == "image":
+                elements.append(
+                    {
+                        "type": "image",
+                        "caption": unit.text,
+                        "credit": unit.credit,
+                        "alt": unit.alt,
+                        "file": None,
+                    }
+                )
+            elif is_quote(unit, previous):
+                speaker_text = (
+                    previous.text if previous is not None and previous.kind == "para" else None
+                )
+                elements.append(
+                    {
+                        "type": "quote",
+                        "text": _quote_text(unit.text),
+                        "attribution": attribution(speaker_text),
+                    }
+                )
+            else:
+                elements.append({"type": "text", "markdown": unit.text})
+        previous = unit
+    flush()
+    return elements

@@ -1,0 +1,228 @@
+"""First pass over the flattened page: every non-blank line becomes a unit
+(paragraph, bullet, image, time label, byline, marker) or a discarded line."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
+
+from .furniture import classify_furniture, footer_lines, page_script
+from .textutil import fold
+from .times import TimeKind, match_date_line, match_time_line
+
+UnitKind = Literal["para", "bullet", "image", "time", "byline", "share", "updated", "keyevents"]
+Discard = tuple[int, str, str]
+
+
+@dataclass
+class Unit:
+    kind: UnitKind
+    text: str
+    lines: list[int]
+    credit: str | None = None  # image credit
+    alt: str | None = None  # image alt text, when the page showed it
+    time_kind: TimeKind | None = None
+    authors: list[str] = field(default_factory=list)
+    headline: bool = False
+    key_entry: bool = False  # an entry of the page's key-events list
+
+
+@dataclass
+class Scan:
+    units: list[Unit]
+    discarded: list[Discard]
+    header_lines: list[int]
+    title: str
+    section: str | None
+    standfirst: str | None
+    status: Literal["live", "ended"]
+    page_date: date | None
+    live_marker: bool
+    raw: list[str]
+
+
+_TITLE_DASH = re.compile(
+    r"^(?P<title>.+?)\s+[–—-]\s+live(?:\s+(?:updates|coverage|blog))?\s*(?:\|\s*(?P<section>[^|]+?))?\s*$",
+    re.IGNORECASE,
+)
+_TITLE_COLON = re.compile(
+    r"^(?P<title>(?:[^|]*\s)?live\s*:\s*[^|]+?)\s*(?:\|\s*(?P<section>[^|]+?))?\s*$",
+    re.IGNORECASE,
+)
+_TITLE_PIPE = re.compile(r"^(?P<title>[^|]+?)\s*\|\s*(?P<section>[^|]+?)\s*$")
+_CLOSED = re.compile(
+    r"^(?:this (?:live )?blog (?:is now closed|has (?:now )?(?:closed|ended))|"
+    r"we(?:’|')re (?:now )?closing this (?:live )?blog)\b.*$",
+    re.IGNORECASE,
+)
+_STANDFIRST_HINT = re.compile(
+    r"(?:[–—-]\s*follow\b|\bfollow (?:the )?(?:latest|live)\b|"
+    r"\blatest updates\b|\bas it happened\b)",
+    re.IGNORECASE,
+)
+
+_BULLET = re.compile(r"^[•●▪◦‣·*-]\s+(?P<text>\S.*)$")
+_PHOTO = re.compile(
+    r"^(?P<caption>.*?)\s*\b(?:Photograph|Photographs|Photo|Photos|Photograph by)\s*:\s*"
+    r"(?P<credit>[^:]{1,120})$"
+)
+_NAME = r"[A-Z][\w’'.-]+(?:\s+(?:van|von|de|da|del|di|bin|al|[A-Z][\w’'.-]+)){0,3}"
+_BYLINE = re.compile(rf"^By\s+(?P<names>{_NAME}(?:(?:,\s*|\s+and\s+){_NAME})*)$")
+_ROLE_LINE = re.compile(
+    rf"^(?P<names>{_NAME}),\s+(?:(?:senior|chief|political|foreign|sports|live|deputy|"
+    r"international|economics|security|diplomatic|world|news|digital)\s+)*"
+    r"(?:reporter|correspondent|editor|writer|journalist|columnist|producer|blogger)"
+    r"(?:\s+(?:in|at|for)\s+[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*)?$"
+)
+
+
+def split_lines(text: str) -> list[str]:
+    # Only real line breaks count: str.splitlines would also split on U+2028 and
+    # form feeds, shifting every later line number away from the editor's.
+    return re.split(r"\r\n|\r|\n", text)
+
+
+def _byline(text: str) -> list[str] | None:
+    m = _BYLINE.match(text) or _ROLE_LINE.match(text)
+    if not m:
+        return None
+    names = re.split(r",\s*|\s+and\s+", m["names"])
+    return [n.strip() for n in names if n.strip()]
+
+
+def _header(stripped: list[str], taken: set[int]) -> tuple[int | None, str, str | None, bool]:
+    """Index of the title line, the title, the section and whether it had a live marker."""
+    candidates = [i for i, t in enumerate(stripped) if t and i not in taken][:6]
+    for i in candidates:
+        for pattern in (_TITLE_DASH, _TITLE_COLON):
+            m = pattern.match(stripped[i])
+            if m:
+                section = m["section"].strip() if m["section"] else None
+                return i, m["title"].strip(), section, True
+    if not candidates:
+        return None, "", None, False
+    first = candidates[0]
+    m = _TITLE_PIPE.match(stripped[first])
+    if m:
+        return first, m["title"], m["section"], False
+    return first, stripped[first], None, False
+
+
+def scan(text: str) -> Scan:
+    raw = split_lines(text)
+    stripped = [line.strip() for line in raw]
+    discarded: list[Discard] = []
+    header: list[int] = []
+    taken: set[int] = set()
+
+    script = page_script([t for t in stripped if t])
+    for index, reason in footer_lines(stripped, script).items():
+        discarded.append((index + 1, raw[index], reason))
+        taken.add(index)
+    # Counters and buttons above the title are furniture too.
+    for index, line in enumerate(stripped):
+        if not line:
+            continue
+        furniture = classify_furniture(line)
+        if furniture is None or furniture[0] != "other":
+            break
+        discarded.append((index + 1, raw[index], furniture[1]))
+        taken.add(index)
+
+    title_index, title, section, live_marker = _header(stripped, taken)
+    standfirst: str | None = None
+    status: Literal["live", "ended"] = "live"
+    page_date: date | None = None
+    start = 0
+    if title_index is not None:
+        header.append(title_index + 1)
+        taken.add(title_index)
+        start = title_index + 1
+        # Lines right after the title: page date, "blog closed" notice, standfirst.
+        for index in range(start, len(stripped)):
+            line = stripped[index]
+            if not line or index in taken:
+                continue
+            found = match_date_line(line)
+            if found is not None:
+                page_date = page_date or found
+            elif _CLOSED.match(line):
+                status = "ended"
+            elif standfirst is None and _STANDFIRST_HINT.search(line):
+                standfirst = line
+            else:
+                break
+            header.append(index + 1)
+            taken.add(index)
+        for index in range(0, title_index):
+            if stripped[index] and index not in taken:
+                found = match_date_line(stripped[index])
+                if found is not None:
+                    page_date = page_date or found
+                    header.append(index + 1)
+                else:
+                    discarded.append((index + 1, raw[index], "above the title (page header)"))
+                taken.add(index)
+
+    units: list[Unit] = []
+    for index in range(start, len(stripped)):
+        line = stripped[index]
+        if not line or index in taken:
+            continue
+        number = index + 1
+        furniture = classify_furniture(line)
+        if furniture is not None:
+            kind, reason = furniture
+            discarded.append((number, raw[index], reason))
+            if kind != "other":
+                units.append(Unit(kind, line, []))
+            continue
+        units.extend(_content_units(line, number, units))
+    discarded.sort()
+    return Scan(
+        units,
+        discarded,
+        sorted(header),
+        title,
+        section,
+        standfirst,
+        status,
+        page_date,
+        live_marker,
+        raw,
+    )
+
+
+def _content_units(line: str, number: int, before: list[Unit]) -> list[Unit]:
+    label = match_time_line(line)
+    if label is not None:
+        out = [Unit("time", label.label, [number], time_kind=label.kind)]
+        if label.rest:
+            out.append(Unit("para", label.rest, [number]))
+        return out
+    authors = _byline(line)
+    if authors is not None:
+        return [Unit("byline", line, [number], authors=authors)]
+    m = _BULLET.match(line)
+    if m:
+        return [Unit("bullet", m["text"], [number])]
+    m = _PHOTO.match(line)
+    if m and len(m["credit"].split()) <= 12:
+        caption = m["caption"].strip()
+        unit = Unit("image", caption, [number], credit=m["credit"].strip())
+        previous = before[-1] if before else None
+        # The alt line sits just above the caption and says the same thing.
+        if (
+            previous is not None
+            and previous.kind == "para"
+            and caption
+            and fold(previous.text) == fold(caption)
+            and previous.lines[-1] < number
+        ):
+            before.pop()
+            unit.alt = previous.text
+            unit.lines = [*previous.lines, number]
+        return [unit]
+    return [Unit("para", line, [number])]

@@ -1,0 +1,131 @@
+"""parse_text: a flattened live-blog page in, a liveblog-exchange/1 dict out,
+with every line accounted for."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .elements import build_elements
+from .lines import scan
+from .result import ParseResult
+from .segment import Draft, segment
+from .sources import find_sources, find_verification
+from .times import page_is_newest_first, published_at, sort_key
+
+
+def _post(draft: Draft, page_date: Any) -> dict[str, Any]:
+    elements = build_elements(draft.units)
+    said = [draft.headline.text] if draft.headline else []
+    said += [e["markdown"] for e in elements if e["type"] == "text"]
+    prose = "\n".join(said)
+    authors: list[str] = []
+    for byline in draft.bylines:
+        authors += [a for a in byline.authors if a not in authors]
+    post: dict[str, Any] = {
+        "title": draft.headline.text if draft.headline else None,
+        "edited": draft.edited,
+        "key_event": draft.key_event,
+        "pinned": draft.pinned,
+        "summary": draft.summary,
+        "sources": find_sources(prose),
+        "verification": find_verification(prose),
+        "authors": authors,
+    }
+    if draft.time is not None and draft.time.time_kind is not None:
+        post["time_label"] = draft.time.text
+        stamp = published_at(draft.time.time_kind, draft.time.text, page_date)
+        if stamp is not None:
+            post["published_at"] = stamp
+    post["elements"] = elements
+    return post
+
+
+def parse_text(text: str) -> ParseResult:
+    """Structure a live blog flattened to text ("select all, copy" of the page)."""
+    scanned = scan(text)
+    seg = segment(scanned.units)
+    drafts = seg.drafts
+    notes: list[str] = []
+
+    discarded = list(scanned.discarded)
+    entry_lines = sorted({n for unit in seg.key_entries for n in unit.lines})
+    for number in entry_lines:
+        discarded.append(
+            (
+                number,
+                scanned.raw[number - 1],
+                "key-events list entry (its post is marked key event)",
+            )
+        )
+    discarded.sort()
+
+    if not scanned.live_marker:
+        notes.append("the title line has no 'live' marker; the first line was taken as the title")
+    if seg.pinned_lines is not None:
+        top, kept = seg.pinned_lines
+        notes.append(
+            f"the pinned post appears at line {top} and again at line {kept}; "
+            "kept once in its place in the stream, marked pinned"
+        )
+    if not seg.reliable_markers and drafts:
+        notes.append(
+            "Share lines and time labels mark only some posts; the other post boundaries "
+            "were read from headlines and the prose, so check them"
+        )
+
+    keys = [
+        key
+        for d in drafts
+        if d.time is not None and d.time.time_kind is not None
+        for key in [sort_key(d.time.time_kind, d.time.text)]
+        if key is not None
+    ]
+    newest_first = page_is_newest_first(keys)
+    if newest_first is None:
+        notes.append(
+            "the post times do not tell the page order; taken as newest first "
+            "(the live-blog default) and reversed to oldest first"
+        )
+        newest_first = True
+    elif newest_first:
+        notes.append("the post times run newest first; posts reversed to oldest first")
+    else:
+        notes.append("the post times run oldest first; page order kept")
+    if newest_first:
+        drafts = drafts[::-1]
+
+    posts = [_post(d, scanned.page_date) for d in drafts]
+    untimed = sum(1 for p in posts if "time_label" not in p)
+    if untimed:
+        notes.append(f"{untimed} posts had no times; import assigns times in page order")
+    undated = sum(1 for p in posts if "time_label" in p and "published_at" not in p)
+    if undated:
+        notes.append(
+            f"{undated} posts have a time label but no date can be derived from the page; "
+            "published_at left unset and the label kept as time_label"
+        )
+    unattributed = sum(
+        1 for p in posts for e in p["elements"] if e["type"] == "quote" and e["attribution"] is None
+    )
+    if unattributed:
+        notes.append(
+            f"{unattributed} quotes have no attribution: "
+            "the text before them does not name the speaker"
+        )
+
+    blog: dict[str, Any] = {
+        "format": "liveblog-exchange/1",
+        "title": scanned.title,
+        "section": scanned.section,
+        "standfirst": scanned.standfirst,
+        "language": "en",
+        "status": scanned.status,
+        "posts": posts,
+    }
+    return ParseResult(
+        blog=blog,
+        discarded=discarded,
+        post_lines=[d.line_numbers() for d in drafts],
+        notes=notes,
+        header_lines=scanned.header_lines,
+    )

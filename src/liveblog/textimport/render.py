@@ -1,0 +1,73 @@
+"""render_text: flatten an exchange dict back to the text a reader would copy
+from the page (newest first, Share lines, captions with credits)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _byline(authors: list[str]) -> str:
+    if len(authors) == 1:
+        return f"By {authors[0]}"
+    return f"By {', '.join(authors[:-1])} and {authors[-1]}"
+
+
+def _element_lines(element: dict[str, Any]) -> list[str]:
+    kind = element["type"]
+    if kind == "image":
+        out = [element["alt"]] if element.get("alt") else []
+        caption = element.get("caption") or ""
+        credit = element.get("credit")
+        if credit:
+            caption = f"{caption} Photograph: {credit}" if caption else f"Photograph: {credit}"
+        # The alt line sits directly above its caption, as on the copied page.
+        return ["\n".join([*out, caption])]
+    if kind == "quote":
+        return [f"{element['text']}”"]
+    markdown: str = element.get("markdown", "")
+    rows = markdown.split("\n")
+    if rows and all(row.startswith("- ") for row in rows):
+        return [f"  • {row[2:]}" for row in rows]
+    return [row for row in rows if row.strip()]
+
+
+def _post_lines(post: dict[str, Any]) -> list[str]:
+    out: list[str] = []
+    if post.get("time_label"):
+        out.append(post["time_label"])
+    if post.get("title"):
+        out.append(post["title"])
+    if post.get("authors"):
+        out.append(_byline(post["authors"]))
+    for element in post.get("elements", []):
+        out.extend(_element_lines(element))
+    return out
+
+
+def render_text(blog: dict[str, Any]) -> str:
+    """The page as text, in the style parse_text reads."""
+    title = f"{blog['title']} – live"
+    if blog.get("section"):
+        title += f" | {blog['section']}"
+    blocks: list[str] = [title]
+    if blog.get("status") == "ended":
+        blocks.append("This live blog is now closed.")
+    dates = sorted({p["published_at"][:10] for p in blog.get("posts", []) if p.get("published_at")})
+    if dates:
+        blocks.append(dates[0])  # the page date; post times are read against it
+    if blog.get("standfirst"):
+        blocks.append(blog["standfirst"])
+    newest_first = list(reversed(blog.get("posts", [])))
+    pinned = [p for p in newest_first if p.get("pinned")]
+    if pinned:
+        blocks.extend(_post_lines(pinned[0]))
+    key_titles = [p["title"] for p in newest_first if p.get("key_event") and p.get("title")]
+    if pinned or key_titles:
+        blocks.append("Key events")
+        blocks.extend(key_titles)
+    for post in newest_first:
+        blocks.extend(_post_lines(post))
+        blocks.append("Share")
+        if post.get("edited"):
+            blocks.append("Updated at")
+    return "\n\n".join(blocks) + "\n"

@@ -1,0 +1,244 @@
+"""Cutting the unit stream into posts: markers (Share, Updated at, time labels),
+headlines, the pinned duplicate, the key-events list and prose cues."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .cohesion import SUMMARY_TITLES, continues, is_headline, is_headline_shape, opens_update
+from .lines import Unit
+from .textutil import fold, unbalanced_closing_quote
+
+_BODY = ("para", "bullet", "image")
+_MARKERS = ("share", "updated", "keyevents", "time")
+
+
+@dataclass
+class Draft:
+    units: list[Unit] = field(default_factory=list)
+    headline: Unit | None = None
+    time: Unit | None = None
+    bylines: list[Unit] = field(default_factory=list)
+    edited: bool = False
+    pinned: bool = False
+    key_event: bool = False
+    extra_lines: list[int] = field(default_factory=list)  # the pinned copy at the top
+
+    @property
+    def summary(self) -> bool:
+        return self.headline is not None and fold(self.headline.text) in SUMMARY_TITLES
+
+    @property
+    def empty(self) -> bool:
+        return not (self.units or self.headline or self.time or self.bylines)
+
+    def prose(self) -> str:
+        parts = [self.headline.text] if self.headline else []
+        parts += [u.text for u in self.units if u.kind in ("para", "bullet")]
+        return "\n".join(parts)
+
+    def line_numbers(self) -> list[int]:
+        numbers = set(self.extra_lines)
+        for unit in [self.time, self.headline, *self.bylines, *self.units]:
+            if unit is not None:
+                numbers.update(unit.lines)
+        return sorted(numbers)
+
+
+@dataclass
+class Segmentation:
+    drafts: list[Draft]
+    key_entries: list[Unit]
+    pinned_lines: tuple[int, int] | None  # first line of the top copy and of the kept copy
+    reliable_markers: bool
+
+
+def _same(a: Unit, b: Unit) -> bool:
+    if a.kind != b.kind:
+        return False
+    if a.kind == "image":
+        return fold(a.text) == fold(b.text) and fold(a.credit or "") == fold(b.credit or "")
+    return fold(a.text) == fold(b.text)
+
+
+def _mark_key_entries(units: list[Unit]) -> list[Unit]:
+    """Entries of the key-events list repeat later headlines; they flag those posts."""
+    entries: list[Unit] = []
+    for i, unit in enumerate(units):
+        if unit.kind != "keyevents":
+            continue
+        j = i + 1
+        while j < len(units):
+            step = 2 if units[j].kind == "time" and j + 1 < len(units) else 1
+            entry = units[j + step - 1]
+            if entry.kind != "para" or not is_headline_shape(entry.text):
+                break
+            later = [u for u in units[j + step :] if u.kind == "para" and _same(u, entry)]
+            if not later:
+                break
+            for u in units[j : j + step]:
+                u.key_entry = True
+                entries.append(u)
+            j += step
+    return entries
+
+
+def _find_pinned(units: list[Unit]) -> tuple[list[int], list[int]] | None:
+    """Indices of the pinned copy at the top and of its copy in the stream."""
+    start = next(
+        (i for i, u in enumerate(units) if u.kind in (*_BODY, "byline") and not u.key_entry), None
+    )
+    if start is None:
+        return None
+    end = start
+    # The top copy runs until the first marker; bylines are part of it.
+    while end < len(units) and units[end].kind in (*_BODY, "byline") and not units[end].key_entry:
+        end += 1
+    for j in range(end, len(units)):
+        if units[j].key_entry or not _same(units[start], units[j]):
+            continue
+        size = 0
+        while (
+            start + size < end
+            and j + size < len(units)
+            and _same(units[start + size], units[j + size])
+        ):
+            size += 1
+        # One short matching line ("Summary") is too little to call a duplicate.
+        single = end - start == 1 and units[start].kind != "byline"
+        if size >= 2 or (single and len(units[start].text.split()) >= 3):
+            return list(range(start, start + size)), list(range(j, j + size))
+    return None
+
+
+def _mark_headlines(units: list[Unit]) -> None:
+    for i, unit in enumerate(units):
+        if unit.kind != "para" or unit.key_entry:
+            continue
+        previous = units[i - 1] if i else None
+        if previous is not None and previous.kind == "para" and previous.text.endswith(":"):
+            continue  # the paragraph a colon introduces is a quotation
+        following = units[i + 1] if i + 1 < len(units) else None
+        next_is_body = following is not None and following.kind in (*_BODY, "byline")
+        next_text = following.text if following is not None and following.kind == "para" else None
+        unit.headline = is_headline(unit.text, next_text, next_is_body)
+
+
+def _markers_reliable(units: list[Unit], skip: set[int]) -> bool:
+    """Do Share lines or time labels separate every pair of headed posts?
+
+    When they do (a page that shows them for every post), they are the post
+    boundaries and prose cues are not consulted; when they do not, posts in
+    between lost their markers in the copy and the prose has to be read.
+    """
+    seen_marker, any_marker, first = True, False, True
+    for i, unit in enumerate(units):
+        if i in skip or unit.key_entry:
+            continue
+        if unit.kind in _MARKERS:
+            seen_marker = True
+            any_marker = any_marker or unit.kind in ("share", "time")
+        elif unit.headline:
+            if not seen_marker and not first:
+                return False
+            seen_marker, first = False, False
+    return any_marker
+
+
+def _should_split(draft: Draft, unit: Unit) -> bool:
+    if unit.kind != "para" or not draft.units:
+        return False
+    last = draft.units[-1]
+    if unbalanced_closing_quote(unit.text) or (last.kind == "para" and last.text.endswith(":")):
+        return False
+    if draft.summary:
+        # A summary is an intro and a list; prose after the list is the next post.
+        return any(u.kind == "bullet" for u in draft.units)
+    paragraphs = [u.text for u in draft.units if u.kind == "para"]
+    previous = paragraphs[-1] if paragraphs else None
+    carries_on = continues(unit.text, previous, draft.prose(), last.kind == "image")
+    if draft.headline is not None or draft.time is not None:
+        return opens_update(unit.text, draft.prose()) and not carries_on
+    return not carries_on
+
+
+def segment(units: list[Unit]) -> Segmentation:
+    key_entries = _mark_key_entries(units)
+    pinned = _find_pinned(units)
+    top, kept = pinned if pinned else ([], [])
+    for t, k in zip(top, kept, strict=True):
+        if units[k].kind == "image" and units[k].alt is None:
+            units[k].alt = units[t].alt  # the top copy may be the only one showing alt text
+    _mark_headlines(units)
+    skip = set(top)
+    if top and top[0] > 0 and units[top[0] - 1].kind == "time":
+        skip.add(top[0] - 1)  # the top copy's own time label repeats the kept copy's
+    reliable = _markers_reliable(units, skip)
+
+    drafts: list[Draft] = []
+    current: Draft | None = None
+
+    def close() -> None:
+        nonlocal current
+        if current is not None and not current.empty:
+            drafts.append(current)
+        current = None
+
+    for i, unit in enumerate(units):
+        if i in skip or unit.key_entry:
+            continue
+        if kept and i == kept[0]:
+            # A time label just before the kept copy belongs to it.
+            if current is not None and (current.units or current.headline):
+                close()
+            current = current or Draft()
+            current.pinned = True
+            for t in sorted(skip):
+                current.extra_lines.extend(units[t].lines)
+        if kept and i in kept:
+            assert current is not None
+            if i == kept[0] and unit.headline:
+                current.headline = unit
+            elif unit.kind == "byline":
+                current.bylines.append(unit)
+            else:
+                current.units.append(unit)
+            if i == kept[-1]:
+                close()
+            continue
+        if unit.kind == "share" or unit.kind == "keyevents":
+            close()
+        elif unit.kind == "updated":
+            target = current if current is not None and current.units else None
+            target = target or (drafts[-1] if drafts else None)
+            if target is not None:
+                target.edited = True
+            close()
+        elif unit.kind == "time":
+            if current is not None and (current.units or current.headline or current.time):
+                close()
+            current = current or Draft()
+            current.time = unit
+        elif unit.kind == "byline":
+            if current is not None and current.units:
+                close()
+            current = current or Draft()
+            current.bylines.append(unit)
+        elif unit.headline:
+            if current is not None and (current.units or current.headline):
+                close()
+            current = current or Draft()
+            current.headline = unit
+        else:
+            if current is not None and not reliable and _should_split(current, unit):
+                close()
+            current = current or Draft()
+            current.units.append(unit)
+    close()
+
+    headlines = {fold(d.headline.text): d for d in drafts if d.headline is not None}
+    for entry in key_entries:
+        if entry.kind == "para" and fold(entry.text) in headlines:
+            headlines[fold(entry.text)].key_event = True
+    pinned_lines = (units[top[0]].lines[0], units[kept[0]].lines[0]) if top else None
+    return Segmentation(drafts, key_entries, pinned_lines, reliable)

@@ -1,0 +1,87 @@
+"""What a post says about where its claims come from: the agencies and
+institutions it names, and whether it calls them verified."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+Verification = Literal["unverified", "confirmed", "disputed"]
+
+# News agencies and bodies commonly cited in live blogs, longest spellings first so
+# "RIA-Novosti" is not also counted as "RIA". The name is recorded as written.
+_KNOWN = sorted(
+    """Reuters|AFP|Agence France-Presse|Associated Press|AP|Tass|RIA-Novosti|RIA Novosti|RIA|
+    Interfax-Ukraine|Interfax|TASS|Ukrinform|Ukrainska Pravda|Xinhua|Kyodo|Yonhap|Bloomberg|Anadolu|
+    dpa|EFE|ANSA|PA Media|Press Association|Bernama|Antara|KCNA|IRNA|Sputnik|BBC|CNN|
+    Al Jazeera|Kyiv Independent|Meduza|Novaya Gazeta|Interpol|ISW|
+    Institute for the Study of War|Kremlin-run RT|RT""".replace("\n", "").split("|"),
+    key=len,
+    reverse=True,
+)
+_KNOWN_RE = re.compile(
+    r"(?<![\w-])(" + "|".join(re.escape(k.strip()) for k in _KNOWN) + r")(?![\w-])"
+)
+# "the Institute for the Study of War (ISW)": an institution known by its acronym.
+_INSTITUTION_ACRONYM = re.compile(
+    r"\b(?:[A-Z][\w’'-]*\s+)*(?:Institute|Institution|Agency|Organisation|Organization|Office|"
+    r"Bureau|Centre|Center|Council|Commission|Committee|Service|Observatory|Foundation|"
+    r"Monitor|Mission)(?:\s+(?:for|of|on|in)(?:\s+the)?(?:\s+[A-Z][\w’'-]*)+)*\s+\((?P<acr>[A-Z]{2,8})\)"
+)
+# "news agency Yonhap" / "Yonhap news agency": an agency the list does not know.
+_AGENCY_AFTER = re.compile(r"\bnews agency\s+(?P<name>[A-Z][\w-]+(?:\s[A-Z][\w-]+)?)")
+_AGENCY_BEFORE = re.compile(
+    r"\b(?P<name>[A-Z][\w-]+)(?:’s|'s)?\s+(?:state(?:-run|-owned)?\s+)?news agency\b"
+)
+_NOT_A_NAME = re.compile(
+    r"^(?:The|A|An|State(?:-\w+)?|Its|Their|[A-Z]\w*(?:ian|ese|ish|ean|ic|i))$"
+)
+
+_UNVERIFIED = re.compile(
+    r"\b(?:unverified|(?:not|n[’']t|cannot|unable to)\s+(?:\w+\s+){0,3}independently\s+"
+    r"(?:verif|confirm)\w*|could not (?:be )?(?:verified|verify|confirmed|confirm))\b",
+    re.IGNORECASE,
+)
+_DISPUTED = re.compile(
+    r"\b(?:disputed|denied|denies|rejected|rejects)\s+(?:the\s+|these\s+|those\s+|this\s+)?"
+    r"(?:claims?|reports?|account|figures?)\b",
+    re.IGNORECASE,
+)
+_CONFIRMED = re.compile(
+    r"\b(?:has|have|was|were|been)\s+independently\s+(?:verified|confirmed)\b", re.IGNORECASE
+)
+
+
+def find_sources(text: str) -> list[str]:
+    """Agencies and institutions named in text, in order of first mention."""
+    hits: list[tuple[int, int, str]] = []
+
+    def free(start: int, end: int) -> bool:
+        return all(end <= s or start >= e for s, e, _ in hits)
+
+    for m in _INSTITUTION_ACRONYM.finditer(text):
+        hits.append((m.start(), m.end(), m["acr"]))
+    for m in _KNOWN_RE.finditer(text):
+        if free(m.start(), m.end()):
+            hits.append((m.start(), m.end(), m[1]))
+    for pattern in (_AGENCY_AFTER, _AGENCY_BEFORE):
+        for m in pattern.finditer(text):
+            name = m["name"]
+            if not _NOT_A_NAME.match(name) and free(m.start("name"), m.end("name")):
+                hits.append((m.start("name"), m.end("name"), name))
+    names: list[str] = []
+    for _, _, name in sorted(hits):
+        if name.casefold() not in (n.casefold() for n in names):
+            names.append(name)
+    return names
+
+
+def find_verification(text: str) -> Verification | None:
+    """What the post itself says about verification; no judgement of our own."""
+    if _UNVERIFIED.search(text):
+        return "unverified"
+    if _DISPUTED.search(text):
+        return "disputed"
+    if _CONFIRMED.search(text):
+        return "confirmed"
+    return None

@@ -1,0 +1,182 @@
+"""Time labels at the start of posts ("12.05 BST", "14:32", "2h ago", "69 min:",
+"Posted at 09:15") and page dates; published_at is only built from both."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+TimeKind = Literal["clock", "relative", "minute"]
+
+# Offsets of the zone abbreviations newsrooms print; an unknown zone leaves the
+# time without an offset rather than guessing one.
+_TZ_OFFSETS = {
+    "GMT": "+00:00",
+    "UTC": "+00:00",
+    "BST": "+01:00",
+    "IST": "+01:00",
+    "CET": "+01:00",
+    "CEST": "+02:00",
+    "EET": "+02:00",
+    "EEST": "+03:00",
+    "MSK": "+03:00",
+    "EST": "-05:00",
+    "EDT": "-04:00",
+    "CST": "-06:00",
+    "CDT": "-05:00",
+    "PST": "-08:00",
+    "PDT": "-07:00",
+    "AEST": "+10:00",
+    "AEDT": "+11:00",
+}
+_TZ = r"(?:" + "|".join(sorted(_TZ_OFFSETS, key=len, reverse=True)) + r")"
+_CLOCK = r"\d{1,2}[.:]\d{2}(?:\s?[ap]\.?m\.?)?"
+
+_CLOCK_LINE = re.compile(rf"^(?P<label>{_CLOCK}(?:\s+{_TZ})?)$", re.IGNORECASE)
+# An inline clock needs a zone or a separator, so "12.50 euros is ..." is not a time.
+_CLOCK_PREFIX = re.compile(
+    rf"^(?P<label>{_CLOCK}(?:\s+{_TZ}\b)?)(?:\s*[:–—-]\s+|(?<=[A-Z])\s+)(?P<rest>\S.*)$"
+)
+_RELATIVE_LINE = re.compile(
+    r"^(?P<label>(?:\d+\s?(?:s|m|min|mins|h|hr|hrs|d)|\d+\s+(?:seconds?|minutes?|hours?|days?))"
+    r"\s+ago|just now)$",
+    re.IGNORECASE,
+)
+_MINUTE = re.compile(
+    r"^(?P<label>\d{1,3}(?:\+\d{1,2})?\s?(?:min|mins|mins\.|min\.|')|"
+    r"(?:half[- ]time|full[- ]time|HT|FT))\s*(?::\s*(?P<rest>\S.*))?$",
+    re.IGNORECASE,
+)
+_POSTED = re.compile(rf"^posted at\s+(?P<label>{_CLOCK}(?:\s+{_TZ})?)$", re.IGNORECASE)
+
+_MONTHS = {
+    m: i + 1
+    for i, m in enumerate(
+        [
+            "january",
+            "february",
+            "march",
+            "april",
+            "may",
+            "june",
+            "july",
+            "august",
+            "september",
+            "october",
+            "november",
+            "december",
+        ]
+    )
+}
+_MONTH_RE = (
+    r"(?P<month>"
+    + "|".join(sorted({*_MONTHS, *(m[:3] for m in _MONTHS), "sept"}, key=len, reverse=True))
+    + r")\.?"
+)
+_WEEKDAY = r"(?:(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)[a-z]*,?\s+)?"
+_DATE_LINE = re.compile(
+    rf"^{_WEEKDAY}(?:(?P<day>\d{{1,2}})\s+{_MONTH_RE}|{_MONTH_RE.replace('month', 'month2')}"
+    rf"\s+(?P<day2>\d{{1,2}}),?)\s+(?P<year>\d{{4}})(?:\s+(?P<time>{_CLOCK})(?:\s+(?P<tz>{_TZ}))?)?$",
+    re.IGNORECASE,
+)
+_ISO_DATE_LINE = re.compile(r"^(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})$")
+
+
+@dataclass(frozen=True)
+class TimeLabel:
+    kind: TimeKind
+    label: str
+    rest: str | None = None  # text after an inline label, kept as the post's first paragraph
+
+
+def match_time_line(text: str) -> TimeLabel | None:
+    """A line that is only a time label, or a label followed by the post's first words."""
+    m = _POSTED.match(text)
+    if m:
+        return TimeLabel("clock", text)
+    m = _CLOCK_LINE.match(text)
+    if m:
+        return TimeLabel("clock", m["label"])
+    m = _RELATIVE_LINE.match(text)
+    if m:
+        return TimeLabel("relative", m["label"])
+    m = _MINUTE.match(text)
+    if m:
+        return TimeLabel("minute", m["label"], m["rest"])
+    m = _CLOCK_PREFIX.match(text)
+    if m:
+        return TimeLabel("clock", m["label"], m["rest"])
+    return None
+
+
+def match_date_line(text: str) -> date | None:
+    m = _ISO_DATE_LINE.match(text)
+    if m:
+        try:
+            return date(int(m["year"]), int(m["month"]), int(m["day"]))
+        except ValueError:
+            return None
+    m = _DATE_LINE.match(text)
+    if not m:
+        return None
+    month_name = (m["month"] or m["month2"]).lower().rstrip(".")
+    month = next(v for k, v in _MONTHS.items() if k.startswith(month_name[:3]))
+    day = int(m["day"] or m["day2"])
+    try:
+        return date(int(m["year"]), month, day)
+    except ValueError:
+        return None
+
+
+def _clock_parts(label: str) -> tuple[int, int, str | None] | None:
+    m = re.search(rf"(\d{{1,2}})[.:](\d{{2}})(?:\s?([ap])\.?m\.?)?(?:\s+({_TZ}))?", label, re.I)
+    if not m:
+        return None
+    hour, minute = int(m[1]), int(m[2])
+    if m[3]:
+        hour = hour % 12 + (12 if m[3].lower() == "p" else 0)
+    if hour > 23 or minute > 59:
+        return None
+    return hour, minute, (m[4].upper() if m[4] else None)
+
+
+def sort_key(kind: TimeKind, label: str) -> float | None:
+    """A number that grows with time, for telling newest-first from oldest-first."""
+    if kind == "clock":
+        parts = _clock_parts(label)
+        return None if parts is None else parts[0] * 60 + parts[1]
+    if kind == "relative":
+        m = re.match(r"(\d+)\s?([a-z]+)", label, re.I)
+        if not m:
+            return 0.0  # "just now" is the newest of all
+        unit = m[2].lower()[0]
+        scale = {"s": 1 / 60, "m": 1, "h": 60, "d": 1440}.get(unit, 1)
+        return -int(m[1]) * scale
+    m = re.match(r"(\d+)(?:\+(\d+))?", label)
+    if m:
+        return int(m[1]) + (int(m[2]) / 100 if m[2] else 0)
+    return 45.5 if label.lower().startswith(("half", "ht")) else 90.5
+
+
+def published_at(kind: TimeKind, label: str, page_date: date | None) -> str | None:
+    """ISO timestamp when the label is a clock time and the page gives the date."""
+    if kind != "clock" or page_date is None:
+        return None
+    parts = _clock_parts(label)
+    if parts is None:
+        return None
+    hour, minute, tz = parts
+    stamp = f"{page_date.isoformat()}T{hour:02d}:{minute:02d}:00"
+    return stamp + _TZ_OFFSETS[tz] if tz else stamp
+
+
+def page_is_newest_first(keys: list[float]) -> bool | None:
+    """Compare neighbouring post times in page order; None when they do not tell."""
+    down = sum(1 for a, b in itertools.pairwise(keys) if b < a)
+    up = sum(1 for a, b in itertools.pairwise(keys) if b > a)
+    if down == up:
+        return None
+    return down > up
