@@ -4,8 +4,22 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 
-FORBIDDEN_TAGS = {"script", "iframe", "svg", "math", "style", "object", "embed", "frame",
-                  "frameset", "applet", "base", "form", "meta", "link"}
+FORBIDDEN_TAGS = {
+    "script",
+    "iframe",
+    "svg",
+    "math",
+    "style",
+    "object",
+    "embed",
+    "frame",
+    "frameset",
+    "applet",
+    "base",
+    "form",
+    "meta",
+    "link",
+}
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "srcset", "poster"}
 
 

@@ -20,7 +20,9 @@ def test_demo_blog_has_the_shape_of_a_real_live_page() -> None:
     assert sum(p.pinned for p in posts) == 1
     assert sum(p.key_event for p in posts) >= 5
     summary = [p for p in posts if p.summary]
-    assert summary and any("\n- " in e.model_dump().get("markdown", "") for e in summary[0].elements)
+    assert summary and any(
+        "\n- " in e.model_dump().get("markdown", "") for e in summary[0].elements
+    )
     kinds = [e.type for p in posts for e in p.elements]
     assert kinds.count("image") >= 4 and kinds.count("quote") >= 3
     assert all(e.credit for p in posts for e in p.elements if e.type == "image")
@@ -31,7 +33,7 @@ def test_demo_blog_has_the_shape_of_a_real_live_page() -> None:
 
 def _shingles(text: str, size: int = 7) -> set[tuple[str, ...]]:
     words = re.findall(r"\w+", text.lower())
-    return {tuple(words[i:i + size]) for i in range(len(words) - size + 1)}
+    return {tuple(words[i : i + size]) for i in range(len(words) - size + 1)}
 
 
 def test_demo_blog_copies_nothing_from_the_seed() -> None:

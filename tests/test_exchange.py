@@ -33,7 +33,8 @@ def test_seed_fixture_imports_and_reads_like_the_page(client: Client, site: Site
     assert stream.count("<figure") == 5 and stream.count("<figcaption>") == 5
     assert "Gavriil Grigorov/AP" in stream
     assert stream.count("<blockquote") == sum(
-        1 for p in data["posts"] for e in p["elements"] if e["type"] == "quote")
+        1 for p in data["posts"] for e in p["elements"] if e["type"] == "quote"
+    )
     assert stream.count("Updated at <time") == 2
     unverified = [a for a in stream.split("<article")[1:] if "Unverified claim" in a]
     assert len(unverified) == 1 and "Kharkiv" in unverified[0]
@@ -45,7 +46,6 @@ def test_seed_fixture_imports_and_reads_like_the_page(client: Client, site: Site
     assert stream.index(last_title) < stream.index(first_title)
 
 
-
 def test_export_reimports_to_an_identical_blog(site: Site, tmp_path: Any) -> None:
     original = import_blog(site, demo_blog())
     exported = export_blog(site, original["slug"])
@@ -54,8 +54,9 @@ def test_export_reimports_to_an_identical_blog(site: Site, tmp_path: Any) -> Non
     from liveblog.settings import Settings
 
     # A second, empty site: the same blog, field for field.
-    other = Site.from_settings(Settings(database_url=f"sqlite:///{tmp_path}/other.db",
-                                        media_dir=tmp_path / "m"))
+    other = Site.from_settings(
+        Settings(database_url=f"sqlite:///{tmp_path}/other.db", media_dir=tmp_path / "m")
+    )
     other.db.migrate()
     import_blog(other, exported)
     assert export_blog(other, exported["slug"]) == exported
@@ -68,10 +69,10 @@ def test_export_reimports_to_an_identical_blog(site: Site, tmp_path: Any) -> Non
 
 
 def test_import_spaces_untimed_posts_and_marks_edits(site: Site) -> None:
-    posts = [{"elements": [{"type": "text", "markdown": f"P{n}."}], "edited": n == 1}
-             for n in range(3)]
-    import_blog(site, {"format": "liveblog-exchange/1", "title": "T", "slug": "t",
-                       "posts": posts})
+    posts = [
+        {"elements": [{"type": "text", "markdown": f"P{n}."}], "edited": n == 1} for n in range(3)
+    ]
+    import_blog(site, {"format": "liveblog-exchange/1", "title": "T", "slug": "t", "posts": posts})
     out = export_blog(site, "t")["posts"]
     times = [p["published_at"] for p in out]
     assert times == sorted(times) and len(set(times)) == 3
@@ -79,20 +80,49 @@ def test_import_spaces_untimed_posts_and_marks_edits(site: Site) -> None:
     assert out[1]["updated_at"] > out[1]["published_at"]
 
 
-@pytest.mark.parametrize("data,place", [
-    ({"format": "other/1", "title": "T"}, "format"),
-    ({"format": "liveblog-exchange/1"}, "title"),
-    ({"format": "liveblog-exchange/1", "title": "T", "posts": [
-        {"elements": [{"type": "text", "markdown": "ok"}]},
-        {"elements": [{"type": "quote"}]}]}, "posts[1].elements[0].text"),
-    ({"format": "liveblog-exchange/1", "title": "T", "posts": [
-        {"elements": [{"type": "video", "url": "x"}]}]}, "posts[0].elements[0]"),
-    ({"format": "liveblog-exchange/1", "title": "T", "posts": [
-        {"title": "x", "published_at": "yesterday"}]}, "posts[0].published_at"),
-    ({"format": "liveblog-exchange/1", "title": "T", "posts": [
-        {"title": "a", "pinned": True}, {"title": "b", "pinned": True}]}, "posts"),
-    ([1, 2], "(top)"),
-])
+@pytest.mark.parametrize(
+    "data,place",
+    [
+        ({"format": "other/1", "title": "T"}, "format"),
+        ({"format": "liveblog-exchange/1"}, "title"),
+        (
+            {
+                "format": "liveblog-exchange/1",
+                "title": "T",
+                "posts": [
+                    {"elements": [{"type": "text", "markdown": "ok"}]},
+                    {"elements": [{"type": "quote"}]},
+                ],
+            },
+            "posts[1].elements[0].text",
+        ),
+        (
+            {
+                "format": "liveblog-exchange/1",
+                "title": "T",
+                "posts": [{"elements": [{"type": "video", "url": "x"}]}],
+            },
+            "posts[0].elements[0]",
+        ),
+        (
+            {
+                "format": "liveblog-exchange/1",
+                "title": "T",
+                "posts": [{"title": "x", "published_at": "yesterday"}],
+            },
+            "posts[0].published_at",
+        ),
+        (
+            {
+                "format": "liveblog-exchange/1",
+                "title": "T",
+                "posts": [{"title": "a", "pinned": True}, {"title": "b", "pinned": True}],
+            },
+            "posts",
+        ),
+        ([1, 2], "(top)"),
+    ],
+)
 def test_a_broken_file_names_the_place_and_imports_nothing(
     site: Site, data: Any, place: str
 ) -> None:

@@ -22,8 +22,10 @@ def events(site: Site, slug: str) -> list[tuple[int, str, str | None]]:
         rows = session.execute(
             select(Event.seq, Event.kind, Event.payload).order_by(Event.seq)
         ).all()
-    return [(seq, kind, payload.get("id") if kind.startswith("post") else None)
-            for seq, kind, payload in rows]
+    return [
+        (seq, kind, payload.get("id") if kind.startswith("post") else None)
+        for seq, kind, payload in rows
+    ]
 
 
 def new(text: str, **fields: Any) -> NewPost:
@@ -86,15 +88,25 @@ def test_a_failed_action_writes_nothing_and_emits_nothing(site: Site, slug: str)
 
 def test_edits_keep_revisions_and_mark_updated(site: Site, slug: str) -> None:
     post = create_post(site, SYSTEM, slug, new("Two people hurt."))
-    edited = edit_post(site, SYSTEM, slug, post["id"], PostChanges(
-        elements=[{"type": "text", "markdown": "Three people hurt."}],
-        correction="An earlier version gave the wrong number of injured.", note="fix count"), 1)
+    edited = edit_post(
+        site,
+        SYSTEM,
+        slug,
+        post["id"],
+        PostChanges(
+            elements=[{"type": "text", "markdown": "Three people hurt."}],
+            correction="An earlier version gave the wrong number of injured.",
+            note="fix count",
+        ),
+        1,
+    )
     assert edited["version"] == 2 and edited["updated_at"] > edited["published_at"]
     flagged = edit_post(site, SYSTEM, slug, post["id"], PostChanges(key_event=True), 2)
     assert flagged["updated_at"] == edited["updated_at"], "a flag is not an update to the text"
     with site.db.reading() as session:
-        revisions = session.execute(select(Revision.version, Revision.note).order_by(
-            Revision.version)).all()
+        revisions = session.execute(
+            select(Revision.version, Revision.note).order_by(Revision.version)
+        ).all()
     assert [tuple(r) for r in revisions] == [(1, "created"), (2, "fix count"), (3, None)]
 
 
@@ -138,7 +150,7 @@ def test_concurrent_writers_get_gap_free_seqs(site: Site, slug: str) -> None:
         try:
             for i in range(5):
                 create_post(site, SYSTEM, slug, new(f"Writer {n} post {i}."))
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=publish, args=(n,)) for n in range(4)]

@@ -25,7 +25,6 @@ ATTACKS = [
 ]
 
 
-
 @pytest.mark.parametrize("attack", ATTACKS)
 def test_attacks_render_harmlessly(attack: str) -> None:
     assert_harmless(render_markdown(attack))
@@ -33,7 +32,8 @@ def test_attacks_render_harmlessly(attack: str) -> None:
 
 def test_editors_markup_survives() -> None:
     html = render_markdown(
-        "A **bold** and *italic* claim, [a link](https://example.org/a).\n\n- one\n- two\n\n1. first"
+        "A **bold** and *italic* claim, [a link](https://example.org/a).\n\n"
+        "- one\n- two\n\n1. first"
     )
     assert "<strong>bold</strong>" in html
     assert "<em>italic</em>" in html
@@ -45,10 +45,15 @@ def test_editors_markup_survives() -> None:
 def test_image_and_quote_fields_are_escaped() -> None:
     html = render_body(
         [
-            {"type": "image", "caption": "<svg onload=alert(1)>", "credit": "<b>x</b>",
-             "alt": '" onerror="alert(1)', "file": None},
+            {
+                "type": "image",
+                "caption": "<svg onload=alert(1)>",
+                "credit": "<b>x</b>",
+                "alt": '" onerror="alert(1)',
+                "file": None,
+            },
             {"type": "quote", "text": "<script>alert(1)</script>", "attribution": "<i>y</i>"},
-            {"type": "embed", "url": "https://example.org/\"><script>alert(1)</script>"},
+            {"type": "embed", "url": 'https://example.org/"><script>alert(1)</script>'},
         ]
     )
     assert_harmless(html)
@@ -57,8 +62,9 @@ def test_image_and_quote_fields_are_escaped() -> None:
 
 
 def test_figure_with_file_has_alt() -> None:
-    html = render_body([{"type": "image", "caption": "Cap", "credit": "A/B", "alt": "Alt text",
-                         "file": "pic.png"}])
+    html = render_body(
+        [{"type": "image", "caption": "Cap", "credit": "A/B", "alt": "Alt text", "file": "pic.png"}]
+    )
     assert '<img src="/media/pic.png" alt="Alt text"' in html
 
 
@@ -70,11 +76,13 @@ def test_label_is_headline_or_first_sentence() -> None:
 
 
 def test_plain_text_keeps_quotes_and_captions() -> None:
-    text = post_text([
-        {"type": "text", "markdown": "Some *news*."},
-        {"type": "quote", "text": "We are ready", "attribution": "A"},
-        {"type": "image", "caption": "A harbour", "credit": None, "alt": None, "file": None},
-    ])
+    text = post_text(
+        [
+            {"type": "text", "markdown": "Some *news*."},
+            {"type": "quote", "text": "We are ready", "attribution": "A"},
+            {"type": "image", "caption": "A harbour", "credit": None, "alt": None, "file": None},
+        ]
+    )
     assert text == "Some news.\n\n“We are ready”\n\nA harbour"
 
 
@@ -85,4 +93,7 @@ def test_any_text_renders_without_executable_markup(text: str) -> None:
 
 def test_the_check_itself_catches_executable_markup() -> None:
     assert executable_parts('<p onclick="x()">a</p><a href=" JavaScript:x">b</a><svg></svg>') == [
-        "p[onclick]", "a[href= JavaScript:x]", "<svg>"]
+        "p[onclick]",
+        "a[href= JavaScript:x]",
+        "<svg>",
+    ]

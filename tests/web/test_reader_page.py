@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections.abc import Iterator
@@ -19,9 +20,15 @@ from tests.harmless import executable_parts
 
 
 def exchange(posts: list[dict[str, Any]], **blog: Any) -> dict[str, Any]:
-    return {"format": "liveblog-exchange/1", "slug": "harbour", "title": "Harbour floods",
-            "section": "Weather", "standfirst": "Water over the quay.",
-            "timezone": "Europe/London", "posts": posts} | blog
+    return {
+        "format": "liveblog-exchange/1",
+        "slug": "harbour",
+        "title": "Harbour floods",
+        "section": "Weather",
+        "standfirst": "Water over the quay.",
+        "timezone": "Europe/London",
+        "posts": posts,
+    } | blog
 
 
 def text(words: str, **fields: Any) -> dict[str, Any]:
@@ -51,16 +58,36 @@ def count_queries(site: Site) -> Iterator[list[str]]:
 
 
 def test_page_anatomy(client: Client, site: Site) -> None:
-    import_blog(site, exchange([
-        text("Opening post.", title="We are live", key_event=True, authors=["Ana Ruiz"]),
-        {"title": None, "elements": [
-            {"type": "image", "caption": "The quay at dawn.", "credit": "Ana Ruiz/Courier",
-             "alt": "Water covering a stone quay", "file": None},
-            {"type": "quote", "text": "Stay away from the sea wall.", "attribution": "Coastguard"},
-        ], "sources": ["Coastguard", "Courier"], "verification": "unverified", "edited": True,
-         "correction": "An earlier version misnamed the quay."},
-        text("The summary.", title="Summary", summary=True, key_event=True, pinned=True),
-    ]))
+    import_blog(
+        site,
+        exchange(
+            [
+                text("Opening post.", title="We are live", key_event=True, authors=["Ana Ruiz"]),
+                {
+                    "title": None,
+                    "elements": [
+                        {
+                            "type": "image",
+                            "caption": "The quay at dawn.",
+                            "credit": "Ana Ruiz/Courier",
+                            "alt": "Water covering a stone quay",
+                            "file": None,
+                        },
+                        {
+                            "type": "quote",
+                            "text": "Stay away from the sea wall.",
+                            "attribution": "Coastguard",
+                        },
+                    ],
+                    "sources": ["Coastguard", "Courier"],
+                    "verification": "unverified",
+                    "edited": True,
+                    "correction": "An earlier version misnamed the quay.",
+                },
+                text("The summary.", title="Summary", summary=True, key_event=True, pinned=True),
+            ]
+        ),
+    )
     response = client.get("/live/harbour")
     assert response.status_code == 200
     html = response.text
@@ -74,7 +101,7 @@ def test_page_anatomy(client: Client, site: Site) -> None:
     keys = re.search(r'<nav class="key-events".*?</nav>', html, re.S)
     assert keys and keys.group(0).count("<li") == 2 and "/posts/" in keys.group(0)
     assert '<span class="flag flag-summary">Summary</span>' in html
-    assert "<figcaption>The quay at dawn. <span class=\"credit\">Photograph: Ana Ruiz/Courier" in html
+    assert '<figcaption>The quay at dawn. <span class="credit">Photograph: Ana Ruiz/Courier' in html
     assert 'aria-label="Water covering a stone quay"' in html
     assert '<blockquote class="post-quote"><p>Stay away from the sea wall.</p>' in html
     assert "Sources: Coastguard, Courier" in html
@@ -84,31 +111,53 @@ def test_page_anatomy(client: Client, site: Site) -> None:
     assert "By Ana Ruiz" in html
     assert html.count('class="share-link"') == 4
     assert 'property="og:title"' in html and 'property="og:url"' in html
-    assert all(t.startswith("<time datetime=\"20") for t in re.findall(r"<time[^>]*>", html))
+    assert all(t.startswith('<time datetime="20') for t in re.findall(r"<time[^>]*>", html))
     data = jsonld(html)
     assert data["@type"] == "LiveBlogPosting" and len(data["liveBlogUpdate"]) == 3
     # Headings in order: one h1, then h2 sections, then h3 posts.
     levels = [int(n) for n in re.findall(r"<h([1-6])", html)]
     assert levels[0] == 1 and levels.count(1) == 1
-    assert all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False))
+    assert all(b - a <= 1 for a, b in itertools.pairwise(levels))
 
 
 def test_hostile_text_in_every_field_renders_harmlessly(client: Client, site: Site) -> None:
-    attacks = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>",
-               "[x](javascript:alert(1))", "<svg onload=alert(1)>"]
+    attacks = [
+        "<script>alert(1)</script>",
+        "<img src=x onerror=alert(1)>",
+        "[x](javascript:alert(1))",
+        "<svg onload=alert(1)>",
+    ]
     posts = []
     for attack in attacks:
-        posts.append({
-            "title": attack, "sources": [attack], "authors": [attack], "correction": attack,
-            "elements": [
-                {"type": "text", "markdown": attack},
-                {"type": "image", "caption": attack, "credit": attack, "alt": attack, "file": None},
-                {"type": "quote", "text": attack, "attribution": attack},
-            ],
-            "key_event": True,
-        })
-    import_blog(site, exchange(posts, title="<script>alert(1)</script>",
-                               standfirst="<svg onload=alert(1)>", section="<b>x</b>"))
+        posts.append(
+            {
+                "title": attack,
+                "sources": [attack],
+                "authors": [attack],
+                "correction": attack,
+                "elements": [
+                    {"type": "text", "markdown": attack},
+                    {
+                        "type": "image",
+                        "caption": attack,
+                        "credit": attack,
+                        "alt": attack,
+                        "file": None,
+                    },
+                    {"type": "quote", "text": attack, "attribution": attack},
+                ],
+                "key_event": True,
+            }
+        )
+    import_blog(
+        site,
+        exchange(
+            posts,
+            title="<script>alert(1)</script>",
+            standfirst="<svg onload=alert(1)>",
+            section="<b>x</b>",
+        ),
+    )
     html = client.get("/live/harbour").text
     head, body = html.split("<body>")
     body = body.replace('<script src="/static/reader.js" defer></script>', "")
@@ -138,14 +187,20 @@ def test_pages_of_twenty_and_permalinks(client: Client, site: Site) -> None:
     assert moved.headers["location"] == f"/live/harbour?page=3#post-{oldest}"
     newest = re.findall(r'id="post-(\w+)"', first)[0]
     assert client.get(f"/live/harbour/posts/{newest}").headers["location"] == (
-        f"/live/harbour#post-{newest}")
+        f"/live/harbour#post-{newest}"
+    )
     assert client.get("/live/harbour/posts/nothere").status_code == 404
 
 
 def test_page_costs_a_constant_number_of_queries(client: Client, site: Site) -> None:
     def queries_for(count: int, slug: str) -> int:
-        import_blog(site, exchange([text(f"Post {n}.", key_event=n % 3 == 0, pinned=n == 1)
-                                    for n in range(count)], slug=slug))
+        import_blog(
+            site,
+            exchange(
+                [text(f"Post {n}.", key_event=n % 3 == 0, pinned=n == 1) for n in range(count)],
+                slug=slug,
+            ),
+        )
         with count_queries(site) as statements:
             assert client.get(f"/live/{slug}").status_code == 200
         return len(statements)
@@ -170,11 +225,14 @@ def test_unknown_pages_get_a_clear_html_404(client: Client) -> None:
     assert "no blog" in response.text
 
 
-@pytest.mark.parametrize("zone,clock", [("Europe/London", "13:05 BST"), ("UTC", "12:05 UTC"),
-                                         ("Asia/Tokyo", "21:05 JST")])
+@pytest.mark.parametrize(
+    "zone,clock",
+    [("Europe/London", "13:05 BST"), ("UTC", "12:05 UTC"), ("Asia/Tokyo", "21:05 JST")],
+)
 def test_times_show_in_the_blogs_zone(client: Client, site: Site, zone: str, clock: str) -> None:
-    import_blog(site, exchange([text("Timed.", published_at="2024-05-16T12:05:00Z")],
-                               timezone=zone))
+    import_blog(
+        site, exchange([text("Timed.", published_at="2024-05-16T12:05:00Z")], timezone=zone)
+    )
     html = client.get("/live/harbour").text
     assert f'<time datetime="2024-05-16T12:05:00Z">{clock}</time>' in html
 
