@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textimport_checks import assert_every_line_accounted
 
 from liveblog.textimport import parse_text, render_text
+from tests.textimport.textimport_checks import assert_every_line_accounted
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "text"
 ALL = sorted(p.name for p in FIXTURES.glob("*.txt"))

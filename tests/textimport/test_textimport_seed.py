@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textimport_checks import assert_every_line_accounted
 
 from liveblog.textimport import parse_text, render_text
 from liveblog.textimport.textutil import fold
+from tests.textimport.textimport_checks import assert_every_line_accounted
 
 pytestmark = pytest.mark.seed
 
