@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import base64
+import gc
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -17,10 +19,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from liveblog import __version__
 from liveblog.errors import LiveblogError, PreconditionFailed
+from liveblog.realtime.hub import Hub
 from liveblog.render.templating import environment
 from liveblog.settings import Settings
 from liveblog.site import Site
-from liveblog.web import api, pages
+from liveblog.web import api, live, pages
 from liveblog.web.pagecache import PageCache
 from liveblog.web.security import CSP, SecurityHeaders
 
@@ -29,7 +32,26 @@ STATIC = Path(__file__).resolve().parent / "static"
 
 def create_app(settings: Settings | None = None, site: Site | None = None) -> FastAPI:
     site = site or Site.from_settings(settings or Settings.from_env())
+    hub = Hub(site.db)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        hub.start()
+        unsubscribe = site.bus.subscribe(hub.wake)
+        await site.bus.start()
+        # Everything built so far lives as long as the process: keep the collector off
+        # it, so that full collections do not pause the fan-out (see docs/real-time.md).
+        gc.collect()
+        gc.freeze()
+        try:
+            yield
+        finally:
+            unsubscribe()
+            await site.bus.stop()
+            await hub.stop()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="liveblog API",
         version=__version__,
         openapi_url="/api/openapi.json",
@@ -37,10 +59,12 @@ def create_app(settings: Settings | None = None, site: Site | None = None) -> Fa
         redoc_url=None,
     )
     app.state.site = site
+    app.state.hub = hub
     app.state.templates = environment()
     app.state.page_cache = PageCache()
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(live.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     site.settings.media_dir.mkdir(parents=True, exist_ok=True)
     app.mount("/media", StaticFiles(directory=site.settings.media_dir), name="media")

@@ -7,6 +7,9 @@ from fastapi import FastAPI
 
 from liveblog.app import create_app
 
+# Event streams bypass the ASGI app: see realtime/protocol.py.
+LIVE_PROTOCOL = "liveblog.realtime.protocol:LiveHttpProtocol"
+
 
 def app_factory() -> FastAPI:
     return create_app()

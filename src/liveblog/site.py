@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from liveblog.realtime.bus import InProcessBus
+from liveblog.realtime.bus import InProcessBus, make_bus
 from liveblog.settings import Settings
 from liveblog.storage import Database
 
@@ -17,4 +17,6 @@ class Site:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Site:
-        return cls(settings=settings, db=Database(settings.database_url), bus=InProcessBus())
+        return cls(
+            settings=settings, db=Database(settings.database_url), bus=make_bus(settings.redis_url)
+        )

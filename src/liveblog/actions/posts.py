@@ -57,9 +57,25 @@ def record(site: Site, blog: Blog, post: Post) -> dict[str, Any]:
     return post_record(post, blog.pinned_post_id == post.id, site.settings.base_url, blog.slug)
 
 
+LIVE_FIELDS = (
+    "id",
+    "title",
+    "label",
+    "key_event",
+    "summary",
+    "pinned",
+    "status",
+    "published_at",
+    "updated_at",
+    "version",
+    "url",
+)
+
+
 def live_payload(site: Site, blog: Blog, post: Post) -> dict[str, Any]:
-    """What readers' pages need to apply an event: the record plus the card, rendered once."""
-    return record(site, blog, post) | {
+    """What readers' pages need to apply an event, with the card rendered once, here."""
+    full = record(site, blog, post)
+    return {name: full[name] for name in LIVE_FIELDS} | {
         "html": post_card(post, blog),
         "clock": clock(post.published_at, blog.timezone),
     }

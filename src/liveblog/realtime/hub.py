@@ -1,0 +1,281 @@
+"""The hub: this process's open reader streams, and the one loop that writes to all of them.
+
+The hot path is ``_broadcast``: one event's bytes, encoded once, written to every stream of
+the blog in a plain loop. No task, queue or serialization per reader: a stream is a
+transport (or, outside our own server, a small buffer) and a write is one call. A stream
+whose buffer grows past ``MAX_BUFFER``, or stays stuck across two heartbeats, is dropped;
+its reader reconnects with Last-Event-ID and replays from the log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from liveblog.realtime.log import (
+    REPLAY_LIMIT,
+    Backlog,
+    LiveEvent,
+    backlog,
+    blog_head,
+    events_after,
+    resync_event,
+)
+from liveblog.storage import Database
+
+log = logging.getLogger("liveblog.realtime")
+
+MAX_BUFFER = 256 * 1024
+HEARTBEAT_SECONDS = 15.0
+# Safety net: even with no wake-up at all (Redis down, a lost message), every followed blog
+# is checked against the log this often.
+POLL_SECONDS = 5.0
+RECENT = 256
+HEARTBEAT = b": heartbeat\n\n"
+
+
+class Stream(Protocol):
+    def open(self) -> None: ...
+    def write(self, data: bytes) -> None: ...
+    def buffered(self) -> int: ...
+    def close(self) -> None: ...
+    def abort(self) -> None: ...
+
+
+@dataclass(eq=False, slots=True)
+class Channel:
+    blog_id: int
+    last_seq: int
+    streams: set[Stream] = field(default_factory=set)
+    recent: deque[LiveEvent] = field(default_factory=lambda: deque(maxlen=RECENT))
+    refreshing: bool = False
+    dirty: bool = False
+    joining: int = 0  # readers between arriving and joining: keeps the channel alive
+    idle: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+def retry_field() -> bytes:
+    # Jitter, so that a restart does not bring every reader back in the same second.
+    return f"retry: {random.randint(2_000, 7_000)}\n\n".encode()
+
+
+class Hub:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.channels: dict[int, Channel] = {}
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self._stuck: dict[Stream, int] = {}
+        self._tasks: list[asyncio.Task[None]] = []
+        self.dropped = 0
+
+    # -- life cycle -------------------------------------------------------------------
+    def start(self) -> None:
+        self.loop = asyncio.get_running_loop()
+        self._tasks = [
+            self.loop.create_task(self._every(HEARTBEAT_SECONDS, self._heartbeat)),
+            self.loop.create_task(self._every(POLL_SECONDS, self._poll)),
+        ]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for channel in self.channels.values():
+            for stream in list(channel.streams):
+                stream.close()  # flushes what is buffered, then closes: readers reconnect
+            channel.streams.clear()
+        self.channels.clear()
+
+    async def _every(self, seconds: float, job: Callable[[], object]) -> None:
+        while True:
+            await asyncio.sleep(seconds)
+            try:
+                result = job()
+                if asyncio.iscoroutine(result):
+                    await result
+            except Exception:  # a failing pass must not end the loop
+                log.exception("hub: periodic job failed")
+
+    # -- wake-ups ---------------------------------------------------------------------
+    def wake(self, blog_id: int, seq: int) -> None:
+        """Called from any thread (actions run in worker threads) or another process's bus."""
+        loop = self.loop
+        if loop is None or loop.is_closed():
+            return
+        loop.call_soon_threadsafe(self._wake_in_loop, blog_id, seq)
+
+    def _wake_in_loop(self, blog_id: int, seq: int) -> None:
+        channel = self.channels.get(blog_id)
+        if channel is not None and seq > channel.last_seq:
+            self._refresh_soon(channel)
+
+    def _refresh_soon(self, channel: Channel) -> None:
+        if channel.refreshing:
+            channel.dirty = True
+            return
+        assert self.loop is not None
+        self.loop.create_task(self._refresh(channel))
+
+    async def _refresh(self, channel: Channel) -> None:
+        """Reads what the log has past the channel's seq, once, and sends it to everyone."""
+        channel.refreshing = True
+        channel.idle.clear()
+        try:
+            while True:
+                channel.dirty = False
+                events = await asyncio.to_thread(
+                    self._read_after, channel.blog_id, channel.last_seq
+                )
+                for event in events:
+                    if event.seq == channel.last_seq + 1:
+                        channel.last_seq = event.seq
+                        channel.recent.append(event)
+                        self._broadcast(channel, event.sse)
+                if not channel.dirty and len(events) < REPLAY_LIMIT:
+                    break
+        finally:
+            channel.refreshing = False
+            channel.idle.set()
+
+    async def _settle(self, channel: Channel, seq: int) -> None:
+        """Waits until the channel has sent everything up to ``seq``."""
+        while channel.last_seq < seq:
+            if channel.refreshing:
+                await channel.idle.wait()
+            else:
+                before = channel.last_seq
+                await self._refresh(channel)
+                if channel.last_seq == before:
+                    return  # the log has nothing more (yet): do not spin
+
+    def _read_after(self, blog_id: int, after: int) -> list[LiveEvent]:
+        with self.db.reading() as session:
+            return events_after(session, blog_id, after)
+
+    async def _poll(self) -> None:
+        if not self.channels:
+            return
+        heads = await asyncio.to_thread(self._read_heads, list(self.channels))
+        for blog_id, last_seq in heads.items():
+            channel = self.channels.get(blog_id)
+            if channel is not None and last_seq > channel.last_seq:
+                self._refresh_soon(channel)
+
+    def _read_heads(self, blog_ids: list[int]) -> dict[int, int]:
+        from sqlalchemy import select
+
+        from liveblog.storage import Blog
+
+        with self.db.reading() as session:
+            rows = session.execute(select(Blog.id, Blog.last_seq).where(Blog.id.in_(blog_ids)))
+            return {row.id: row.last_seq for row in rows}
+
+    # -- the hot path -----------------------------------------------------------------
+    def _broadcast(self, channel: Channel, data: bytes) -> None:
+        dead: list[Stream] | None = None
+        for stream in channel.streams:
+            if stream.buffered() > MAX_BUFFER:
+                dead = dead or []
+                dead.append(stream)
+            else:
+                stream.write(data)
+        if dead:
+            for stream in dead:
+                self._drop(channel, stream)
+
+    def _heartbeat(self) -> None:
+        stuck_before = self._stuck
+        self._stuck = {}
+        for channel in self.channels.values():
+            dead: list[Stream] = []
+            for stream in channel.streams:
+                size = stream.buffered()
+                if size and stuck_before.get(stream, -1) >= size:
+                    dead.append(stream)  # nothing drained since the last heartbeat
+                    continue
+                if size:
+                    self._stuck[stream] = size
+                stream.write(HEARTBEAT)
+            for stream in dead:
+                self._drop(channel, stream)
+
+    def _drop(self, channel: Channel, stream: Stream) -> None:
+        channel.streams.discard(stream)
+        self._stuck.pop(stream, None)
+        self.dropped += 1
+        stream.abort()
+
+    # -- readers arriving and leaving -------------------------------------------------
+    async def follow(self, slug: str, after: int | None, stream: Stream) -> bool:
+        """Sends the reader what it missed after ``after``, then adds it to the blog's channel.
+
+        Returns False when there is no such blog. Nothing yields between sending the last
+        missed event and joining the channel, so no broadcast can slip between them.
+        """
+        head = await asyncio.to_thread(self._head, slug)
+        if head is None:
+            return False
+        blog_id, db_seq = head
+        channel = self.channels.get(blog_id)
+        if channel is None:
+            channel = self.channels[blog_id] = Channel(blog_id, db_seq)
+        channel.joining += 1
+        try:
+            if db_seq > channel.last_seq:
+                await self._settle(channel, db_seq)
+            await self._send_missed(channel, after, stream)
+            channel.streams.add(stream)
+        finally:
+            channel.joining -= 1
+        return True
+
+    async def _send_missed(self, channel: Channel, after: int | None, stream: Stream) -> None:
+        stream.open()
+        stream.write(retry_field())
+        start = channel.last_seq if after is None else after
+        if start > channel.last_seq:
+            stream.write(resync_event(channel.last_seq, "unknown seq: ahead of the log"))
+            return
+        recent = channel.recent
+        if start == channel.last_seq or (recent and recent[0].seq <= start + 1):
+            for event in recent:
+                if event.seq > start:
+                    stream.write(event.sse)
+            return
+        missed: Backlog = await asyncio.to_thread(
+            self._backlog, channel.blog_id, channel.last_seq, start
+        )
+        if missed.resync:
+            stream.write(resync_event(channel.last_seq, missed.resync))
+            return
+        sent = start
+        for event in missed.events:
+            stream.write(event.sse)
+            sent = event.seq
+        for event in recent:  # what the channel sent while the backlog was being read
+            if event.seq > sent:
+                stream.write(event.sse)
+
+    def _head(self, slug: str) -> tuple[int, int] | None:
+        with self.db.reading() as session:
+            return blog_head(session, slug)
+
+    def _backlog(self, blog_id: int, last_seq: int, after: int) -> Backlog:
+        with self.db.reading() as session:
+            return backlog(session, blog_id, last_seq, after)
+
+    def leave(self, stream: Stream) -> None:
+        self._stuck.pop(stream, None)
+        for blog_id, channel in list(self.channels.items()):
+            if stream in channel.streams:
+                channel.streams.discard(stream)
+                if not channel.streams and not channel.refreshing and not channel.joining:
+                    del self.channels[blog_id]
+                return
+
+    def reader_count(self) -> int:
+        return sum(len(channel.streams) for channel in self.channels.values())

@@ -1,0 +1,92 @@
+"""The two kinds of reader stream the hub writes to."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+
+SSE_HEAD = (
+    b"HTTP/1.1 200 OK\r\n"
+    b"content-type: text/event-stream; charset=utf-8\r\n"
+    b"cache-control: no-store\r\n"
+    b"x-accel-buffering: no\r\n"
+    b"x-content-type-options: nosniff\r\n"
+    b"connection: close\r\n"
+    b"\r\n"
+)
+
+
+class TransportStream:
+    """A socket taken over from the HTTP server: a write is one ``transport.write``.
+
+    The response has no length and no chunking: it ends when the connection closes, which
+    is how an event stream ends anyway.
+    """
+
+    __slots__ = ("transport",)
+
+    def __init__(self, transport: asyncio.WriteTransport) -> None:
+        self.transport = transport
+
+    def open(self) -> None:
+        self.transport.write(SSE_HEAD)
+
+    def write(self, data: bytes) -> None:
+        self.transport.write(data)
+
+    def buffered(self) -> int:
+        return self.transport.get_write_buffer_size()
+
+    def close(self) -> None:
+        self.transport.close()
+
+    def abort(self) -> None:
+        self.transport.abort()
+
+
+class BufferStream:
+    """For any other ASGI server: a bounded buffer that the request's own task drains."""
+
+    __slots__ = ("_chunks", "_ready", "_size", "aborted", "closed", "opened")
+
+    def __init__(self) -> None:
+        self._chunks: deque[bytes] = deque()
+        self._size = 0
+        self._ready = asyncio.Event()
+        self.closed = False
+        self.aborted = False
+        self.opened = False
+
+    def open(self) -> None:
+        self.opened = True
+
+    def write(self, data: bytes) -> None:
+        self._chunks.append(data)
+        self._size += len(data)
+        self._ready.set()
+
+    def buffered(self) -> int:
+        return self._size
+
+    def close(self) -> None:
+        self.closed = True
+        self._ready.set()
+
+    def abort(self) -> None:
+        self.aborted = self.closed = True
+        self._ready.set()
+
+    async def next_chunk(self, timeout: float) -> bytes | None:
+        """Everything buffered as one chunk; b"" on timeout; None once closed and empty."""
+        if not self._chunks and not self.closed:
+            self._ready.clear()
+            try:
+                await asyncio.wait_for(self._ready.wait(), timeout)
+            except TimeoutError:
+                return b""
+        if self.aborted or (self.closed and not self._chunks):
+            return None
+        data = b"".join(self._chunks)
+        self._chunks.clear()
+        self._size = 0
+        return data

@@ -1,0 +1,70 @@
+"""Live updates over HTTP: the polling endpoint, and the event stream for other servers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+
+from liveblog.errors import NotFound
+from liveblog.realtime.hub import HEARTBEAT_SECONDS, Hub
+from liveblog.realtime.log import backlog, blog_head
+from liveblog.realtime.protocol import parse_last_event_id
+from liveblog.realtime.streams import BufferStream
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/live/{slug}/updates.json")
+def updates(
+    request: Request, slug: str, after: Annotated[int | None, Query(ge=0, le=10**12)] = None
+) -> Response:
+    """The events after ``after``. Readers who are up to date all ask the same URL, so a
+    CDN in front answers most of them from its cache."""
+    with request.app.state.site.db.reading() as session:
+        head = blog_head(session, slug)
+        if head is None:
+            raise NotFound(f"no blog with the slug {slug!r}")
+        blog_id, last_seq = head
+        etag = f'W/"{blog_id}-{last_seq}-{after}"'
+        headers = {"ETag": etag, "Cache-Control": "public, max-age=2"}
+        if etag in request.headers.get("if-none-match", ""):
+            return Response(status_code=304, headers=headers)
+        body: dict[str, Any] = {"last_seq": last_seq, "events": [], "resync": None}
+        if after is not None:
+            missed = backlog(session, blog_id, last_seq, after)
+            body["events"] = [event.data for event in missed.events]
+            body["resync"] = missed.resync
+    return JSONResponse(body, headers=headers)
+
+
+@router.get("/live/{slug}/events")
+async def events(request: Request, slug: str) -> Response:
+    """The event stream, served through ASGI when not under liveblog's own server."""
+    hub: Hub = request.app.state.hub
+    header = request.headers.get("last-event-id")
+    after = parse_last_event_id(
+        header.encode("latin-1") if header else None, request.url.query.encode("latin-1")
+    )
+    stream = BufferStream()
+    if not await hub.follow(slug, after, stream):
+        raise NotFound(f"no blog with the slug {slug!r}")
+
+    async def chunks() -> AsyncIterator[bytes]:
+        try:
+            while True:
+                chunk = await stream.next_chunk(HEARTBEAT_SECONDS * 2)
+                if chunk is None:
+                    return
+                if chunk:
+                    yield chunk
+        finally:
+            hub.leave(stream)
+
+    return StreamingResponse(
+        chunks(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
