@@ -30,7 +30,7 @@ from liveblog.storage import Database
 
 log = logging.getLogger("liveblog.realtime")
 
-MAX_BUFFER = 256 * 1024
+MAX_BUFFER = 128 * 1024
 HEARTBEAT_SECONDS = 15.0
 # Safety net: even with no wake-up at all (Redis down, a lost message), every followed blog
 # is checked against the log this often.
