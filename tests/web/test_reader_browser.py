@@ -4,49 +4,25 @@ violations, accessible structure, share, the folded pinned post, pages and scree
 from __future__ import annotations
 
 import re
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
 
 from liveblog.actions import SYSTEM
 from liveblog.actions.blogs import create_blog
 from liveblog.actions.posts import create_post, edit_post, set_pinned
-from liveblog.app import create_app
 from liveblog.schema import BlogFields, NewPost, PostChanges
 from liveblog.site import Site
-from tests.conftest import IN_CI
+from tests.servers import CHROMIUM, CHROMIUM_ARGS, need_chromium, running_server
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 SHOTS = Path("/tmp/liveblog-shots")
 FOLD_PX = 24 * 16
-
-
-def need_chromium() -> None:
-    """Skips without Chromium; in CI its absence is a failure, not a skip."""
-    if not CHROMIUM.is_file():
-        message = f"{CHROMIUM} is absent"
-        if IN_CI:
-            pytest.fail(message + " (CI requires it)")
-        pytest.skip(message)
 
 
 @pytest.fixture(scope="module")
@@ -61,39 +37,8 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture
 def base_url(site: Site) -> Iterator[str]:
     """A real uvicorn server for this test's site, on a free port of 127.0.0.1."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(
-        create_app(site=site),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        ws="none",  # the reader uses plain HTTP; this keeps websockets libraries out
-        lifespan="on",  # the app starts its real-time hub there, as in production
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            if server.started and httpx.get(url + "/", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline or not thread.is_alive():
-            server.should_exit = True
-            pytest.fail("the uvicorn server did not start")
-        time.sleep(0.05)
-    try:
+    with running_server(site) as (url, _server):
         yield url
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
 
 
 @dataclass
