@@ -186,3 +186,12 @@ def text_post(words: str, **fields: Any) -> dict[str, Any]:
 
 
 ContextFactory = Callable[[], AbstractContextManager[Any]]
+
+
+@pytest.fixture(autouse=True)
+def _close_sse_clients() -> Iterator[None]:
+    from tests.sse import SSEClient
+
+    yield
+    while SSEClient.opened:
+        SSEClient.opened.pop().close()

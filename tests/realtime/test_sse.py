@@ -1,0 +1,175 @@
+"""The event stream against a real server: exact replay, resync, heartbeats, slow readers."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from liveblog.actions import SYSTEM
+from liveblog.actions.blogs import create_blog, update_blog
+from liveblog.actions.events import prune_events
+from liveblog.actions.posts import create_post, edit_post
+from liveblog.realtime import hub as hub_module
+from liveblog.schema import BlogChanges, BlogFields, NewPost, PostChanges
+from liveblog.site import Site
+from tests.servers import running_server
+from tests.sse import SSEClient
+
+
+def publish(site: Site, text: str, slug: str = "live", **fields: Any) -> dict[str, Any]:
+    return create_post(
+        site,
+        SYSTEM,
+        slug,
+        NewPost.model_validate({"elements": [{"type": "text", "markdown": text}]} | fields),
+    )
+
+
+@pytest.fixture
+def server(site: Site) -> Iterator[str]:
+    create_blog(site, SYSTEM, BlogFields(title="Live test", slug="live"))
+    with running_server(site) as (url, _server):
+        yield url
+
+
+def test_a_publish_reaches_a_connected_reader_within_a_second(site: Site, server: str) -> None:
+    reader = SSEClient(server, "/live/live/events")
+    assert reader.read_head() == 200
+    assert "text/event-stream" in reader.head and "no-store" in reader.head
+    time.sleep(0.1)  # let the stream join its channel
+    started = time.monotonic()
+    post = publish(site, "Breaking.", title="Breaking")
+    [message] = reader.messages(1, timeout=1)
+    assert time.monotonic() - started < 1
+    assert message.event == "post.published" and message.id == "2"
+    data = message.json
+    assert data["id"] == post["id"] and data["seq"] == 2
+    assert (
+        data["html"].startswith('<article class="post')
+        and f'id="post-{post["id"]}"' in data["html"]
+    )
+    assert data["clock"] and data["label"] == "Breaking"
+    reader.close()
+
+
+def test_reconnect_with_last_event_id_gets_exactly_what_was_missed(site: Site, server: str) -> None:
+    first = publish(site, "One.")
+    reader = SSEClient(server, "/live/live/events?last_event_id=1")
+    [seen] = reader.messages(1)
+    assert seen.id == "2" and seen.json["id"] == first["id"]
+    reader.close()
+
+    made = [publish(site, f"Missed {n}.") for n in range(3)]
+    edit_post(site, SYSTEM, "live", first["id"], PostChanges(title="Now headed"), 1)
+
+    again = SSEClient(server, "/live/live/events", headers={"Last-Event-ID": "2"})
+    missed = again.messages(5, timeout=2)
+    assert [m.id for m in missed] == ["3", "4", "5", "6"]
+    assert [m.event for m in missed] == ["post.published"] * 3 + ["post.edited"]
+    assert [m.json["id"] for m in missed[:3]] == [p["id"] for p in made]
+    # And the stream goes on live after the replay, with nothing doubled.
+    later = publish(site, "After.")
+    [live] = again.messages(1)
+    assert live.id == "7" and live.json["id"] == later["id"]
+    again.close()
+
+
+def test_header_wins_over_query_and_retry_carries_jitter(site: Site, server: str) -> None:
+    publish(site, "One.")
+    publish(site, "Two.")  # seq 3
+    reader = SSEClient(server, "/live/live/events?last_event_id=1", headers={"Last-Event-ID": "3"})
+    reader.read_head()
+    assert reader.messages(1, timeout=0.5) == []
+    [retry] = reader.retries
+    assert 2_000 <= retry <= 7_000
+    reader.close()
+
+
+@pytest.mark.parametrize("last_id,reason", [("99", "unknown seq"), ("1", "no longer holds")])
+def test_too_old_or_unknown_seq_gets_resync(
+    site: Site, server: str, last_id: str, reason: str
+) -> None:
+    for n in range(5):
+        publish(site, f"Post {n}.")
+    prune_events(site, keep=2)
+    reader = SSEClient(server, "/live/live/events", headers={"Last-Event-ID": last_id})
+    [message] = reader.messages(1)
+    assert message.event == "resync" and reason in message.json["reason"]
+    assert message.id == "6"
+    reader.close()
+
+
+def test_unknown_and_draft_blogs_are_404(site: Site, server: str) -> None:
+    create_blog(site, SYSTEM, BlogFields(title="Embargoed", slug="secret", status="draft"))
+    for slug in ("nothing", "secret"):
+        reader = SSEClient(server, f"/live/{slug}/events")
+        assert reader.read_head() == 404
+        reader.close()
+
+
+def test_heartbeats_keep_idle_streams_alive(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(hub_module, "HEARTBEAT_SECONDS", 0.2)
+    create_blog(site, SYSTEM, BlogFields(title="Quiet", slug="live"))
+    with running_server(site) as (url, _server):
+        reader = SSEClient(url, "/live/live/events")
+        reader.read_head()
+        deadline = time.monotonic() + 3
+        while reader.buffer.count(b": heartbeat") < 2 and reader._fill(deadline):
+            pass
+        assert reader.buffer.count(b": heartbeat") >= 2
+        reader.close()
+
+
+def test_ending_the_blog_is_an_event_and_shutdown_closes_streams(site: Site) -> None:
+    create_blog(site, SYSTEM, BlogFields(title="Closing", slug="live"))
+    with running_server(site) as (url, server):
+        reader = SSEClient(url, "/live/live/events")
+        reader.read_head()
+        time.sleep(0.1)
+        update_blog(site, SYSTEM, "live", BlogChanges(status="ended"))
+        [ended] = reader.messages(1)
+        assert ended.event == "blog.ended" and ended.json["status"] == "ended"
+        server.should_exit = True
+        assert reader.wait_closed(timeout=5), "open streams close on shutdown"
+
+
+def test_a_reader_that_never_reads_is_dropped_and_others_are_unaffected(
+    site: Site, server: str
+) -> None:
+    stuck = SSEClient(server, "/live/live/events", recv_buffer=4096)
+    stuck.read_head()
+    readers = [SSEClient(server, "/live/live/events") for _ in range(50)]
+    got: dict[int, list[str]] = {}
+
+    def read_all(index: int, reader: SSEClient) -> None:
+        got[index] = [m.id or "" for m in reader.messages(25, timeout=20)]
+
+    threads = [threading.Thread(target=read_all, args=(i, r)) for i, r in enumerate(readers)]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.3)
+    big = "A long update with many words. " * 600  # about 18 KB of text per post
+    for n in range(25):
+        publish(site, f"{n}: {big}")
+    for thread in threads:
+        thread.join()
+    for reader in readers:
+        reader.close()
+    assert all(ids == [str(seq) for seq in range(2, 27)] for ids in got.values())
+    # The stuck reader's buffers filled and the server let it go, long before the end.
+    stuck.sock.settimeout(5)
+    total = 0
+    while True:
+        try:
+            chunk = stuck.sock.recv(1 << 20)
+        except OSError:
+            break
+        if not chunk:
+            break
+        total += len(chunk)
+    assert total < 25 * 18_000, "the stuck reader was cut off before the end"
+    stuck.close()
