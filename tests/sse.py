@@ -6,7 +6,7 @@ import json
 import socket
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 
@@ -23,7 +23,7 @@ class Message:
 
 
 class SSEClient:
-    opened: list[SSEClient] = []  # closed after each test by the fixture in tests/conftest.py
+    opened: ClassVar[list[SSEClient]] = []  # closed after each test (tests/conftest.py)
 
     def __init__(
         self,
