@@ -37,8 +37,11 @@ def free_socket() -> socket.socket:
 
 
 @contextmanager
-def running_server(site: Site) -> Iterator[tuple[str, uvicorn.Server]]:
-    """The app under uvicorn with liveblog's own protocol, as `liveblog serve` runs it."""
+def running_server(
+    site: Site, protocol: str = LIVE_PROTOCOL
+) -> Iterator[tuple[str, uvicorn.Server]]:
+    """The app under uvicorn with liveblog's own protocol, as `liveblog serve` runs it
+    (or with uvicorn's plain one, to test the ASGI route that other servers use)."""
     sock = free_socket()
     port = sock.getsockname()[1]
     config = uvicorn.Config(
@@ -48,7 +51,7 @@ def running_server(site: Site) -> Iterator[tuple[str, uvicorn.Server]]:
         log_level="warning",
         ws="none",
         lifespan="on",
-        http=LIVE_PROTOCOL,
+        http=protocol,
         timeout_graceful_shutdown=2,
     )
     server = uvicorn.Server(config)

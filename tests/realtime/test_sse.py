@@ -173,3 +173,18 @@ def test_a_reader_that_never_reads_is_dropped_and_others_are_unaffected(
         total += len(chunk)
     assert total < 25 * 18_000, "the stuck reader was cut off before the end"
     stuck.close()
+
+
+def test_other_asgi_servers_get_the_same_stream(site: Site) -> None:
+    create_blog(site, SYSTEM, BlogFields(title="Plain ASGI", slug="live"))
+    first = publish(site, "One.")
+    with running_server(site, protocol="httptools") as (url, _server):
+        reader = SSEClient(url, "/live/live/events", headers={"Last-Event-ID": "1"})
+        assert reader.read_head() == 200 and "text/event-stream" in reader.head
+        [replayed] = reader.messages(1)
+        assert replayed.id == "2" and replayed.json["id"] == first["id"]
+        later = publish(site, "Two.")
+        [live] = reader.messages(1, timeout=2)
+        assert live.id == "3" and live.json["id"] == later["id"]
+        missing = SSEClient(url, "/live/nothing/events")
+        assert missing.read_head() == 404
