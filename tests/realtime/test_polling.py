@@ -16,8 +16,12 @@ from tests.conftest import Client
 
 
 def publish(site: Site, text: str) -> dict[str, Any]:
-    return create_post(site, SYSTEM, "live", NewPost.model_validate(
-        {"elements": [{"type": "text", "markdown": text}]}))
+    return create_post(
+        site,
+        SYSTEM,
+        "live",
+        NewPost.model_validate({"elements": [{"type": "text", "markdown": text}]}),
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -32,11 +36,16 @@ def test_events_after_a_seq(client: Client, site: Site) -> None:
     body = client.get("/live/live/updates.json?after=2").json()
     assert body["last_seq"] == 4 and body["resync"] is None
     assert [(e["seq"], e["kind"]) for e in body["events"]] == [
-        (3, "post.published"), (4, "post.deleted")]
+        (3, "post.published"),
+        (4, "post.deleted"),
+    ]
     assert body["events"][0]["id"] == second["id"] and "<article" in body["events"][0]["html"]
     assert client.get("/live/live/updates.json?after=4").json()["events"] == []
     assert client.get("/live/live/updates.json").json() == {
-        "last_seq": 4, "events": [], "resync": None}
+        "last_seq": 4,
+        "events": [],
+        "resync": None,
+    }
 
 
 def test_cache_headers_etag_and_304(client: Client, site: Site) -> None:
