@@ -113,6 +113,21 @@ def _read_json(path: Path) -> Any:
         raise LiveblogError(f"{path}: not UTF-8 text") from None
 
 
+@cli.command("prune-events")
+@click.option(
+    "--keep",
+    default=1000,
+    show_default=True,
+    type=click.IntRange(1, None),
+    help="Events to keep per blog; readers further behind reload the page.",
+)
+def prune_events_command(keep: int) -> None:
+    """Trim the event log of every blog to its latest events."""
+    from liveblog.actions.events import prune_events
+
+    click.echo(f"removed {prune_events(_site(), keep)} events")
+
+
 @cli.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--slug", default=None, help="Use this slug instead of the file's.")
@@ -223,8 +238,13 @@ def main() -> None:
     except click.exceptions.Abort:
         click.echo("liveblog: aborted", err=True)
         sys.exit(1)
+    except click.UsageError as exc:
+        where = exc.ctx.command_path if exc.ctx else "liveblog"
+        message = " ".join(exc.format_message().split())
+        click.echo(f"{where}: error: {message} (see --help)", err=True)
+        sys.exit(exc.exit_code)
     except click.ClickException as exc:
-        exc.show()
+        click.echo(f"liveblog: error: {exc.format_message()}", err=True)
         sys.exit(exc.exit_code)
     except LiveblogError as exc:
         click.echo(f"liveblog: error: {exc.message}", err=True)

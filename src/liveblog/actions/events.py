@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import and_, delete, select
+from sqlalchemy import delete, select
 
 from liveblog.actions.transaction import transaction
 from liveblog.site import Site
@@ -18,11 +18,9 @@ def prune_events(site: Site, keep: int) -> int:
         result = tx.session.execute(
             delete(Event).where(
                 Event.blog_id.in_(select(heads.c.id)),
-                Event.seq <= select(heads.c.last_seq).where(heads.c.id == Event.blog_id)
-                .scalar_subquery() - keep,
+                Event.seq
+                <= select(heads.c.last_seq).where(heads.c.id == Event.blog_id).scalar_subquery()
+                - keep,
             )
         )
         return int(getattr(result, "rowcount", 0) or 0)
-
-
-__all__ = ["and_", "prune_events"]
