@@ -44,6 +44,12 @@ def _section(html: str, start: str, end: str) -> str:
     return html.split(start, 1)[1].split(end, 1)[0]
 
 
+def unflag(card: str) -> str:
+    """A stream card that is no longer the pinned one (as live.js does it)."""
+    head, rest = card.split(">", 1)
+    return head.replace(" post-pinned", "") + ">" + rest.replace(PINNED_FLAG, "")
+
+
 def pinned_copy(card: str, post_id: str) -> str:
     """What the server renders in the pinned slot, made from the stream card (as live.js does)."""
     return (
@@ -110,11 +116,11 @@ class View:
         if kind == "post.pinned":
             old = data.get("replaces")
             if old in self.posts:
-                self.posts[old].html = self.posts[old].html.replace(PINNED_FLAG, "")
+                self.posts[old].html = unflag(self.posts[old].html)
             self.pinned = data["id"]
         elif kind == "post.unpinned":
             if data["id"] in self.posts:
-                self.posts[data["id"]].html = self.posts[data["id"]].html.replace(PINNED_FLAG, "")
+                self.posts[data["id"]].html = unflag(self.posts[data["id"]].html)
             self.pinned = None
         elif kind == "post.deleted":
             self.posts.pop(data["id"], None)

@@ -68,6 +68,7 @@ class Hub:
     def __init__(self, db: Database) -> None:
         self.db = db
         self.channels: dict[int, Channel] = {}
+        self.slugs: dict[str, int] = {}
         self.loop: asyncio.AbstractEventLoop | None = None
         self._stuck: dict[Stream, int] = {}
         self._tasks: list[asyncio.Task[None]] = []
@@ -216,13 +217,19 @@ class Hub:
         Returns False when there is no such blog. Nothing yields between sending the last
         missed event and joining the channel, so no broadcast can slip between them.
         """
-        head = await asyncio.to_thread(self._head, slug)
-        if head is None:
-            return False
-        blog_id, db_seq = head
-        channel = self.channels.get(blog_id)
-        if channel is None:
-            channel = self.channels[blog_id] = Channel(blog_id, db_seq)
+        # A blog that already has readers here is known: no database read for the next one,
+        # unless this reader's page is newer than what the channel has sent.
+        channel = self.channels.get(self.slugs.get(slug, -1))
+        db_seq = -1
+        if channel is None or (after is not None and after > channel.last_seq):
+            head = await asyncio.to_thread(self._head, slug)
+            if head is None:
+                return False
+            blog_id, db_seq = head
+            channel = self.channels.get(blog_id)
+            if channel is None:
+                channel = self.channels[blog_id] = Channel(blog_id, db_seq)
+            self.slugs[slug] = blog_id
         channel.joining += 1
         try:
             if db_seq > channel.last_seq:

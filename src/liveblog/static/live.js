@@ -4,7 +4,7 @@
   "use strict";
 
   var root = document.querySelector("article.liveblog[data-blog]");
-  if (!root || !window.fetch || !window.WeakSet) return;
+  if (!root || !window.fetch) return;
   var slug = root.getAttribute("data-blog");
   var seq = parseInt(root.getAttribute("data-seq"), 10) || 0;
   var zone = root.getAttribute("data-timezone") || "UTC";
@@ -19,7 +19,8 @@
     "blog.ended", "blog.reopened", "resync"];
   var held = [];      /* new posts kept back while the reader is down the page */
   var elsewhere = {}; /* on pages > 1 new posts are only counted */
-  var goingUp = 0, es = null, errors = 0, polling = false, pollTimer = 0, sseTimer = 0, stopped = false;
+  var es = null, errors = 0, polling = false, pollTimer = 0, sseTimer = 0;
+  var stopped = false, goingUp = 0;
   var pinned = root.querySelector(".pinned article.post");
   var pinnedId = pinned && pinned.getAttribute("data-post-id");
   var blogTitle = h1 ? textOf(h1) : "";
@@ -44,10 +45,10 @@
     return t ? when(t.getAttribute("datetime")) : 0;
   }
   function posts() {
-    return Array.prototype.filter.call(stream.children, function (c) { return c.matches(".post"); });
+    return [].filter.call(stream.children, function (c) { return c.matches(".post"); });
   }
 
-  /* -- cards --------------------------------------------------------------------------- */
+  /* -- cards */
   function card(html) {
     var t = document.createElement("template");
     t.innerHTML = html || "";
@@ -119,7 +120,7 @@
     return window.scrollY < 200 || stream.getBoundingClientRect().top >= 0 || Date.now() < goingUp;
   }
 
-  /* -- "N new updates", the tab title, what screen readers hear ------------------------- */
+  /* -- "N new updates", the tab title, what screen readers hear */
   function updateBar() {
     var n = pageNo > 1 ? Object.keys(elsewhere).length : held.length;
     document.title = (n ? "(" + n + ") " : "") + blogTitle + titleRest;
@@ -141,7 +142,7 @@
       var a = card(d.html);
       if (a && place(a)) {
         fresh(a);
-        if (!first || first.compareDocumentPosition(a) & Node.DOCUMENT_POSITION_PRECEDING) first = a;
+        if (!first || first.compareDocumentPosition(a) & 2 /* precedes */) first = a;
       }
     });
     held = [];
@@ -164,22 +165,21 @@
     setTimeout(function () { p.remove(); }, 15000);
   }
 
-  /* -- times ----------------------------------------------------------------------------- */
-  function stamp(iso) {
-    var v = {};
+  /* -- times */
+  /* "29 May 2024, 13:05 BST", as the server writes it: the zone's name is the server's (from
+     a post's clock, or the text already there); Intl's names differ outside Europe. */
+  function lastUpdated(at, clock) {
+    var t = root.querySelector(".last-updated time"), v = {};
+    if (!t) return;
     try {
       new Intl.DateTimeFormat("en-GB", {
         timeZone: zone, day: "numeric", month: "long", year: "numeric", hour: "2-digit",
-        minute: "2-digit", hourCycle: "h23", timeZoneName: "short"
-      }).formatToParts(new Date(when(iso))).forEach(function (p) { v[p.type] = p.value; });
-    } catch (e) { return null; }
-    return v.day + " " + v.month + " " + v.year + ", " + v.hour + ":" + v.minute + " " + v.timeZoneName;
-  }
-  function lastUpdated(at) {
-    var t = root.querySelector(".last-updated time"), text = stamp(at);
-    if (!t || !text) return;
+        minute: "2-digit", hourCycle: "h23"
+      }).formatToParts(new Date(when(at))).forEach(function (p) { v[p.type] = p.value; });
+    } catch (e) { return; }
     t.setAttribute("datetime", at);
-    t.textContent = text;
+    t.textContent = v.day + " " + v.month + " " + v.year + ", " + v.hour + ":" + v.minute + " " +
+      (clock || t.textContent).trim().split(" ").pop();
   }
   function since(ms) {
     var m = Math.floor((Date.now() - ms) / 60000);
@@ -195,7 +195,7 @@
     }
   }
 
-  /* -- key events and the pinned slot ----------------------------------------------------- */
+  /* -- key events and the pinned slot */
   function keyEvent(d) {
     var href = "/live/" + slug + "/posts/" + d.id;
     var nav = root.querySelector("nav.key-events");
@@ -232,7 +232,8 @@
       section = el("section", "pinned");
       section.setAttribute("aria-labelledby", "pinned-h");
       section.appendChild(el("h2", "visually-hidden", "Pinned post")).id = "pinned-h";
-      section.appendChild(el("p", "flag flag-pinned", "Pinned")).setAttribute("aria-hidden", "true");
+      var flag = section.appendChild(el("p", "flag flag-pinned", "Pinned"));
+      flag.setAttribute("aria-hidden", "true");
       section.appendChild(el("div", "pinned-fold")).appendChild(copy);
       (root.querySelector("nav.key-events") || head).after(section);
       return;
@@ -258,7 +259,7 @@
     return -1;
   }
 
-  /* -- applying events ------------------------------------------------------------------ */
+  /* -- applying events */
   function arrived(d) {
     var i = heldAt(d.id), a = byId("post-" + d.id) && card(d.html);
     keyEvent(d);
@@ -297,6 +298,7 @@
     }
   }
   function blogEdited(d) {
+    if (d.timezone && d.timezone !== zone) { reload(); return; } /* every clock changes */
     if (d.status && d.status !== root.getAttribute("data-status")) {
       if (d.status === "ended") ended(); else reload();
       return;
@@ -333,7 +335,7 @@
     root.setAttribute("data-seq", String(seq));
     keepView(function () {
       var k = d.kind;
-      if (d.at) lastUpdated(d.at);
+      if (d.at) lastUpdated(d.at, k === "post.published" && d.clock);
       if (k === "post.published" || k === "post.restored") arrived(d);
       else if (k === "post.edited" || k === "post.flagged" || k === "post.pinned") changed(d);
       else if (k === "post.deleted") gone(d.id);
@@ -352,7 +354,7 @@
     location.reload();
   }
 
-  /* -- transport: the event stream, or polling -------------------------------------------- */
+  /* -- transport: the event stream, or polling */
   function receive(d) {
     if (!d || stopped) return;
     if (d.kind === "resync") reload();
@@ -363,6 +365,7 @@
     return fetch("/live/" + slug + "/updates.json?after=" + seq, {
       cache: "no-cache", headers: { Accept: "application/json" }
     }).then(function (r) {
+      if (r.status === 404) stop(); /* the blog went back to draft, or away */
       if (!r.ok) throw new Error("updates.json: HTTP " + r.status);
       return r.json();
     }).then(function (body) {
@@ -387,12 +390,15 @@
     clearTimeout(pollTimer);
   }
   function onMessage(e) {
-    try { receive(JSON.parse(e.data)); } catch (err) { if (!(err instanceof SyntaxError)) throw err; }
+    var d;
+    try { d = JSON.parse(e.data); } catch (err) { return; }
+    receive(d);
   }
   function connect() {
     if (stopped || es) return;
     if (!window.EventSource) { startPolling(); return; }
-    var opened = false, src = es = new EventSource("/live/" + slug + "/events?last_event_id=" + seq);
+    var opened = false;
+    var src = es = new EventSource("/live/" + slug + "/events?last_event_id=" + seq);
     src.addEventListener("open", function () {
       opened = true;
       errors = 0;

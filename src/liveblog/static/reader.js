@@ -21,8 +21,7 @@
     statusTimer = setTimeout(function () { status.textContent = ""; }, 2500);
   }
 
-  function share(event) {
-    var link = event.currentTarget;
+  function share(event, link) {
     var url = new URL(link.getAttribute("href"), window.location.href).href;
     var title = link.getAttribute("data-share-title") || document.title;
     if (typeof navigator.share === "function") {
@@ -69,8 +68,11 @@
   }
 
   function start() {
-    var links = document.querySelectorAll(".share-link");
-    for (var i = 0; i < links.length; i++) links[i].addEventListener("click", share);
+    /* One listener for the whole page, so cards that arrive live can be shared too. */
+    document.addEventListener("click", function (event) {
+      var link = event.target.closest && event.target.closest(".share-link");
+      if (link) share(event, link);
+    });
     var folds = document.querySelectorAll(".pinned-fold");
     for (var j = 0; j < folds.length; j++) fold(folds[j]);
   }
