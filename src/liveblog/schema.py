@@ -152,12 +152,15 @@ TimeZone = Annotated[str, StringConstraints(max_length=64), AfterValidator(_vali
 Language = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]
 
 
+Standfirst = Annotated[str, StringConstraints(max_length=2_000), AfterValidator(_no_control)]
+
+
 class BlogFields(_Strict):
+    """A new blog, from an editor or from an exchange file."""
+
     title: Line
     slug: Slug | None = None
-    standfirst: (
-        Annotated[str, StringConstraints(max_length=2_000), AfterValidator(_no_control)] | None
-    ) = None
+    standfirst: Standfirst | None = None
     section: ShortName | None = None
     language: Language = "en"
     timezone: TimeZone = "UTC"
@@ -168,9 +171,7 @@ class BlogChanges(_Changes):
     nullable = frozenset({"standfirst", "section"})
 
     title: Line | None = None
-    standfirst: (
-        Annotated[str, StringConstraints(max_length=2_000), AfterValidator(_no_control)] | None
-    ) = None
+    standfirst: Standfirst | None = None
     section: ShortName | None = None
     language: Language | None = None
     timezone: TimeZone | None = None
@@ -203,16 +204,7 @@ class ExchangePost(PostContent):
 EXCHANGE_FORMAT = "liveblog-exchange/1"
 
 
-class ExchangeBlog(_Strict):
+class ExchangeBlog(BlogFields):
     format: Literal["liveblog-exchange/1"]
     note: str | None = None
-    slug: Slug | None = None
-    title: Line
-    standfirst: (
-        Annotated[str, StringConstraints(max_length=2_000), AfterValidator(_no_control)] | None
-    ) = None
-    section: ShortName | None = None
-    language: Language = "en"
-    timezone: TimeZone = "UTC"
-    status: BlogStatus = "live"
     posts: list[ExchangePost] = Field(default_factory=list, max_length=100_000)

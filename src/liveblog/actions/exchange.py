@@ -69,9 +69,7 @@ def import_blog(
     count = len(exchange.posts)
     with transaction(site) as tx:
         fields = BlogFields.model_validate(
-            exchange.model_dump(
-                include={"title", "standfirst", "section", "language", "timezone", "status"}
-            )
+            exchange.model_dump(include=set(BlogFields.model_fields))
             | {"slug": slug or exchange.slug}
         )
         blog = insert_blog(tx.session, actor, fields)

@@ -115,8 +115,5 @@ class RedisBus(InProcessBus):
             self._wake_local(int(blog), int(seq))
 
 
-Bus = InProcessBus
-
-
 def make_bus(redis_url: str) -> InProcessBus:
     return RedisBus(redis_url) if redis_url else InProcessBus()

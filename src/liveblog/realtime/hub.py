@@ -17,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from sqlalchemy import select
+
 from liveblog.realtime.log import (
     REPLAY_LIMIT,
     Backlog,
@@ -26,7 +28,7 @@ from liveblog.realtime.log import (
     events_after,
     resync_event,
 )
-from liveblog.storage import Database
+from liveblog.storage import Blog, Database
 
 log = logging.getLogger("liveblog.realtime")
 
@@ -167,10 +169,6 @@ class Hub:
                 self._refresh_soon(channel)
 
     def _read_heads(self, blog_ids: list[int]) -> dict[int, int]:
-        from sqlalchemy import select
-
-        from liveblog.storage import Blog
-
         with self.db.reading() as session:
             rows = session.execute(select(Blog.id, Blog.last_seq).where(Blog.id.in_(blog_ids)))
             return {row.id: row.last_seq for row in rows}
