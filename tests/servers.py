@@ -1,4 +1,5 @@
-"""Real servers for tests: uvicorn on a free port of 127.0.0.1 (never 8000), and Chromium."""
+"""Real servers for tests: uvicorn on a free port of 127.0.0.1 (never 8000), and Chromium,
+with what the browser tests check on every page: console errors, CSP violations, structure."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
+from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 
 from liveblog.app import create_app
 from liveblog.server import LIVE_PROTOCOL
@@ -84,3 +86,82 @@ def need_chromium() -> None:
         if IN_CI:
             pytest.fail(message + " (CI requires it)")
         pytest.skip(message)
+
+
+@contextmanager
+def chromium() -> Iterator[Browser]:
+    """A headless Chromium for Playwright, closed afterwards (skips where there is none)."""
+    need_chromium()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class Watcher:
+    """Collects console errors, uncaught exceptions and CSP violations from a page."""
+
+    CSP_HOOK = """
+        window.__csp = [];
+        document.addEventListener("securitypolicyviolation", (e) => {
+            window.__csp.push(e.violatedDirective + " " + e.blockedURI);
+        });
+    """
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.problems: list[str] = []
+        page.add_init_script(self.CSP_HOOK)
+        page.on("console", self._console)
+        page.on("pageerror", lambda exc: self.problems.append(f"pageerror: {exc}"))
+
+    def _console(self, message: ConsoleMessage) -> None:
+        where = message.location.get("url", "")
+        # The browser asks for /favicon.ico by itself; the site has none (yet).
+        if where.endswith("/favicon.ico"):
+            return
+        if message.type in ("error", "warning"):
+            self.problems.append(f"console {message.type}: {message.text} ({where})")
+
+    def check(self) -> None:
+        violations = self.page.evaluate("window.__csp")
+        assert violations == []
+        assert self.problems == []
+
+
+A11Y_AUDIT = """() => {
+  const problems = [];
+  const h1s = document.querySelectorAll("h1");
+  if (h1s.length !== 1) problems.push("h1 count " + h1s.length);
+  let level = 0;
+  for (const h of document.querySelectorAll("h1, h2, h3, h4, h5, h6")) {
+    const next = Number(h.tagName[1]);
+    if (next > level + 1) problems.push("skips to " + h.tagName + ": " + h.textContent.trim());
+    level = next;
+  }
+  for (const img of document.querySelectorAll("img")) {
+    if (!img.hasAttribute("alt")) problems.push("img without alt: " + img.src);
+  }
+  for (const el of document.querySelectorAll("[role=img]")) {
+    if (!(el.getAttribute("aria-label") || "").trim()) problems.push("role=img without label");
+  }
+  const landmarks = {
+    main: "main, [role=main]",
+    banner: "body > header, [role=banner]",
+    contentinfo: "body > footer, [role=contentinfo]",
+  };
+  for (const [name, selector] of Object.entries(landmarks)) {
+    if (document.querySelectorAll(selector).length !== 1) problems.push("landmark " + name);
+  }
+  for (const t of document.querySelectorAll("time")) {
+    if (!t.getAttribute("datetime")) problems.push("time without datetime: " + t.textContent);
+  }
+  for (const b of document.querySelectorAll("button, a[href]")) {
+    if (!b.textContent.trim() && !b.getAttribute("aria-label")) problems.push("unnamed control");
+  }
+  const ids = [...document.querySelectorAll("[id]")].map((e) => e.id);
+  const dupes = ids.filter((id, i) => ids.indexOf(id) !== i);
+  if (dupes.length) problems.push("duplicate ids: " + dupes.join(" "));
+  if (!document.documentElement.lang) problems.push("no lang");
+  return problems;
+}"""

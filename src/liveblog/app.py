@@ -40,9 +40,11 @@ def create_app(settings: Settings | None = None, site: Site | None = None) -> Fa
         unsubscribe = site.bus.subscribe(hub.wake)
         await site.bus.start()
         # Everything built so far lives as long as the process: keep the collector off
-        # it, so that full collections do not pause the fan-out (see docs/real-time.md).
+        # it, and collect less often, so that full collections do not pause the fan-out
+        # to thousands of readers (see docs/real-time.md).
         gc.collect()
         gc.freeze()
+        gc.set_threshold(50_000, 50, 100)
         try:
             yield
         finally:

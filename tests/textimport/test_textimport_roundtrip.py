@@ -64,9 +64,12 @@ def image(draw: st.DrawFn) -> dict[str, Any]:
     }
 
 
+URLS = ["https://example.org/video/ferry", "https://example.org/posts/12?ref=live"]
+
 element = st.one_of(
     paragraph.map(lambda p: {"type": "text", "markdown": p}),
     image(),
+    st.sampled_from(URLS).map(lambda u: {"type": "embed", "url": u}),
     paragraph.map(lambda p: {"type": "quote", "text": p, "attribution": None}),
 )
 
@@ -96,6 +99,7 @@ def post(draw: st.DrawFn) -> dict[str, Any]:
         "sources": [],
         "verification": None,
         "authors": draw(st.lists(st.sampled_from(NAMES), max_size=2, unique=True)),
+        "correction": draw(st.one_of(st.none(), sentence)),
         "elements": elements,
     }
 
@@ -123,6 +127,8 @@ def _texts(data: dict[str, Any]) -> list[str]:
         if p["title"]:  # titles are unique, so at most one post is a summary
             out.append(p["title"])
         for e in p["elements"]:
+            if e["type"] == "embed":
+                continue  # the same address may be embedded twice
             body = e.get("markdown") or e.get("text") or e.get("caption")
             out.extend(row.removeprefix("- ") for row in body.split("\n"))
     return [fold(t) for t in out]

@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, Request, Route, expect, sync_playwright
+from playwright.sync_api import Browser, Page, Request, Route, expect
 from sqlalchemy import select
 
 from liveblog.actions import SYSTEM
@@ -26,8 +26,7 @@ from liveblog.realtime.protocol import find_hub
 from liveblog.schema import BlogChanges, BlogFields, NewPost, PostChanges
 from liveblog.site import Site
 from liveblog.storage import Post
-from tests.servers import CHROMIUM, CHROMIUM_ARGS, need_chromium, running_server
-from tests.web.test_reader_browser import A11Y_AUDIT, Watcher
+from tests.servers import A11Y_AUDIT, Watcher, chromium, running_server
 
 pytestmark = pytest.mark.browser
 
@@ -37,11 +36,8 @@ TITLE = "Harbour flooding: storm surge hits the east coast"
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    need_chromium()
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 @dataclass

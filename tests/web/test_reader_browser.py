@@ -10,14 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
 from liveblog.actions import SYSTEM
 from liveblog.actions.blogs import create_blog
 from liveblog.actions.posts import create_post, edit_post, set_pinned
 from liveblog.schema import BlogFields, NewPost, PostChanges
 from liveblog.site import Site
-from tests.servers import CHROMIUM, CHROMIUM_ARGS, need_chromium, running_server
+from tests.servers import A11Y_AUDIT, Watcher, chromium, running_server
 
 pytestmark = pytest.mark.browser
 
@@ -27,11 +27,8 @@ FOLD_PX = 24 * 16
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    need_chromium()
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture
@@ -166,37 +163,6 @@ def build_story(site: Site, *, pinned_paragraphs: int = 3) -> Story:
     return story
 
 
-class Watcher:
-    """Collects console errors, uncaught exceptions and CSP violations from a page."""
-
-    CSP_HOOK = """
-        window.__csp = [];
-        document.addEventListener("securitypolicyviolation", (e) => {
-            window.__csp.push(e.violatedDirective + " " + e.blockedURI);
-        });
-    """
-
-    def __init__(self, page: Page) -> None:
-        self.page = page
-        self.problems: list[str] = []
-        page.add_init_script(self.CSP_HOOK)
-        page.on("console", self._console)
-        page.on("pageerror", lambda exc: self.problems.append(f"pageerror: {exc}"))
-
-    def _console(self, message: ConsoleMessage) -> None:
-        where = message.location.get("url", "")
-        # The browser asks for /favicon.ico by itself; the site has none (yet).
-        if where.endswith("/favicon.ico"):
-            return
-        if message.type in ("error", "warning"):
-            self.problems.append(f"console {message.type}: {message.text} ({where})")
-
-    def check(self) -> None:
-        violations = self.page.evaluate("window.__csp")
-        assert violations == []
-        assert self.problems == []
-
-
 def test_renders_without_console_errors_or_csp_violations(
     site: Site, base_url: str, browser: Browser
 ) -> None:
@@ -290,44 +256,6 @@ def test_complete_without_javascript(site: Site, base_url: str, browser: Browser
         "e => { const r = e.getBoundingClientRect(); return r.top >= -1 && r.top < innerHeight; }"
     )
     context.close()
-
-
-A11Y_AUDIT = """() => {
-  const problems = [];
-  const h1s = document.querySelectorAll("h1");
-  if (h1s.length !== 1) problems.push("h1 count " + h1s.length);
-  let level = 0;
-  for (const h of document.querySelectorAll("h1, h2, h3, h4, h5, h6")) {
-    const next = Number(h.tagName[1]);
-    if (next > level + 1) problems.push("skips to " + h.tagName + ": " + h.textContent.trim());
-    level = next;
-  }
-  for (const img of document.querySelectorAll("img")) {
-    if (!img.hasAttribute("alt")) problems.push("img without alt: " + img.src);
-  }
-  for (const el of document.querySelectorAll("[role=img]")) {
-    if (!(el.getAttribute("aria-label") || "").trim()) problems.push("role=img without label");
-  }
-  const landmarks = {
-    main: "main, [role=main]",
-    banner: "body > header, [role=banner]",
-    contentinfo: "body > footer, [role=contentinfo]",
-  };
-  for (const [name, selector] of Object.entries(landmarks)) {
-    if (document.querySelectorAll(selector).length !== 1) problems.push("landmark " + name);
-  }
-  for (const t of document.querySelectorAll("time")) {
-    if (!t.getAttribute("datetime")) problems.push("time without datetime: " + t.textContent);
-  }
-  for (const b of document.querySelectorAll("button, a[href]")) {
-    if (!b.textContent.trim() && !b.getAttribute("aria-label")) problems.push("unnamed control");
-  }
-  const ids = [...document.querySelectorAll("[id]")].map((e) => e.id);
-  const dupes = ids.filter((id, i) => ids.indexOf(id) !== i);
-  if (dupes.length) problems.push("duplicate ids: " + dupes.join(" "));
-  if (!document.documentElement.lang) problems.push("no lang");
-  return problems;
-}"""
 
 
 def test_accessibility_basics(site: Site, base_url: str, browser: Browser) -> None:

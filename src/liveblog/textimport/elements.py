@@ -89,6 +89,8 @@ def build_elements(units: list[Unit]) -> list[Element]:
                         "file": None,
                     }
                 )
+            elif unit.kind == "embed":
+                elements.append({"type": "embed", "url": unit.text})
             elif is_quote(unit, previous):
                 speaker_text = (
                     previous.text if previous is not None and previous.kind == "para" else None

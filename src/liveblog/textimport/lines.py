@@ -12,7 +12,9 @@ from .furniture import classify_furniture, footer_lines, page_script
 from .textutil import fold
 from .times import TimeKind, match_date_line, match_time_line
 
-UnitKind = Literal["para", "bullet", "image", "time", "byline", "share", "updated", "keyevents"]
+UnitKind = Literal[
+    "para", "bullet", "image", "embed", "time", "byline", "share", "updated", "keyevents"
+]
 Discard = tuple[int, str, str]
 
 
@@ -63,6 +65,8 @@ _STANDFIRST_HINT = re.compile(
     re.IGNORECASE,
 )
 
+# A line that is nothing but a web address: an embedded video or post.
+_EMBED = re.compile(r"^https?://[^\s<>\"']+$")
 _BULLET = re.compile(r"^[•●▪◦‣·*-]\s+(?P<text>\S.*)$")
 _PHOTO = re.compile(
     r"^(?P<caption>.*?)\s*\b(?:Photograph|Photographs|Photo|Photos|Photograph by)\s*:\s*"
@@ -166,6 +170,11 @@ def scan(text: str) -> Scan:
                     discarded.append((index + 1, raw[index], "above the title (page header)"))
                 taken.add(index)
 
+    # Pages that put a blank line between paragraphs keep the alt text of a photo
+    # on the line right above its caption; there, adjacency itself links the two.
+    filled = [i for i, t in enumerate(stripped) if t]
+    touching = sum(1 for i in filled if i + 1 < len(stripped) and stripped[i + 1])
+    spaced = len(filled) >= 4 and touching * 4 <= len(filled)
     units: list[Unit] = []
     for index in range(start, len(stripped)):
         line = stripped[index]
@@ -179,7 +188,7 @@ def scan(text: str) -> Scan:
             if kind != "other":
                 units.append(Unit(kind, line, []))
             continue
-        units.extend(_content_units(line, number, units))
+        units.extend(_content_units(line, number, units, spaced))
     discarded.sort()
     return Scan(
         units,
@@ -195,7 +204,7 @@ def scan(text: str) -> Scan:
     )
 
 
-def _content_units(line: str, number: int, before: list[Unit]) -> list[Unit]:
+def _content_units(line: str, number: int, before: list[Unit], spaced: bool) -> list[Unit]:
     label = match_time_line(line)
     if label is not None:
         out = [Unit("time", label.label, [number], time_kind=label.kind)]
@@ -205,6 +214,8 @@ def _content_units(line: str, number: int, before: list[Unit]) -> list[Unit]:
     authors = _byline(line)
     if authors is not None:
         return [Unit("byline", line, [number], authors=authors)]
+    if _EMBED.match(line):
+        return [Unit("embed", line, [number])]
     m = _BULLET.match(line)
     if m:
         return [Unit("bullet", m["text"], [number])]
@@ -213,13 +224,16 @@ def _content_units(line: str, number: int, before: list[Unit]) -> list[Unit]:
         caption = m["caption"].strip()
         unit = Unit("image", caption, [number], credit=m["credit"].strip())
         previous = before[-1] if before else None
-        # The alt line sits just above the caption and says the same thing.
+        # The alt line sits just above the caption: it says the same thing, or it
+        # describes the photo on the line directly above, with no blank line between.
         if (
             previous is not None
             and previous.kind == "para"
-            and caption
-            and fold(previous.text) == fold(caption)
             and previous.lines[-1] < number
+            and (
+                (caption and fold(previous.text) == fold(caption))
+                or (spaced and previous.lines[-1] == number - 1)
+            )
         ):
             before.pop()
             unit.alt = previous.text

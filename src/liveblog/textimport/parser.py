@@ -3,6 +3,7 @@ with every line accounted for."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from .elements import build_elements
@@ -13,8 +14,18 @@ from .sources import find_sources, find_verification
 from .times import page_is_newest_first, published_at, sort_key
 
 
+# A page shows a post's correction as its last line, "Correction: ...".
+_CORRECTION = re.compile(r"^Correction:\s+(?P<text>\S.*)$")
+
+
 def _post(draft: Draft, page_date: Any) -> dict[str, Any]:
-    elements = build_elements(draft.units)
+    units = draft.units
+    correction: str | None = None
+    last = units[-1] if units else None
+    m = _CORRECTION.match(last.text) if last is not None and last.kind == "para" else None
+    if m:
+        correction, units = m["text"], units[:-1]
+    elements = build_elements(units)
     said = [draft.headline.text] if draft.headline else []
     said += [e["markdown"] for e in elements if e["type"] == "text"]
     prose = "\n".join(said)
@@ -30,6 +41,7 @@ def _post(draft: Draft, page_date: Any) -> dict[str, Any]:
         "sources": find_sources(prose),
         "verification": find_verification(prose),
         "authors": authors,
+        "correction": correction,
     }
     if draft.time is not None and draft.time.time_kind is not None:
         post["time_label"] = draft.time.text
@@ -43,9 +55,18 @@ def _post(draft: Draft, page_date: Any) -> dict[str, Any]:
 def parse_text(text: str) -> ParseResult:
     """Structure a live blog flattened to text ("select all, copy" of the page)."""
     scanned = scan(text)
-    seg = segment(scanned.units)
+    seg = segment(scanned.units, allow_standfirst=scanned.standfirst is None)
     drafts = seg.drafts
     notes: list[str] = []
+    standfirst = scanned.standfirst
+    header_lines = list(scanned.header_lines)
+    if seg.standfirst is not None:
+        standfirst = seg.standfirst.text
+        header_lines = sorted([*header_lines, *seg.standfirst.lines])
+        notes.append(
+            f"the paragraph at line {seg.standfirst.lines[0]}, alone between the title and "
+            "the first post, was taken as the standfirst"
+        )
 
     discarded = list(scanned.discarded)
     entry_lines = sorted({n for unit in seg.key_entries for n in unit.lines})
@@ -117,7 +138,7 @@ def parse_text(text: str) -> ParseResult:
         "format": "liveblog-exchange/1",
         "title": scanned.title,
         "section": scanned.section,
-        "standfirst": scanned.standfirst,
+        "standfirst": standfirst,
         "language": "en",
         "status": scanned.status,
         "posts": posts,
@@ -127,5 +148,5 @@ def parse_text(text: str) -> ParseResult:
         discarded=discarded,
         post_lines=[d.line_numbers() for d in drafts],
         notes=notes,
-        header_lines=scanned.header_lines,
+        header_lines=header_lines,
     )

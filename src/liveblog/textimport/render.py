@@ -22,6 +22,8 @@ def _element_lines(element: dict[str, Any]) -> list[str]:
             caption = f"{caption} Photograph: {credit}" if caption else f"Photograph: {credit}"
         # The alt line sits directly above its caption, as on the copied page.
         return ["\n".join([*out, caption])]
+    if kind == "embed":
+        return [element["url"]]  # an embedded video or post, shown by its address
     if kind == "quote":
         return [f"{element['text']}”"]
     markdown: str = element.get("markdown", "")
@@ -41,6 +43,8 @@ def _post_lines(post: dict[str, Any]) -> list[str]:
         out.append(_byline(post["authors"]))
     for element in post.get("elements", []):
         out.extend(_element_lines(element))
+    if post.get("correction"):
+        out.append(f"Correction: {post['correction']}")  # as the post's page shows it
     return out
 
 

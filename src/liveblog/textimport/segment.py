@@ -5,11 +5,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .cohesion import SUMMARY_TITLES, continues, is_headline, is_headline_shape, opens_update
+from .cohesion import (
+    SUMMARY_TITLES,
+    continues,
+    is_headline,
+    is_headline_shape,
+    opens_update,
+    opens_with_reference,
+)
 from .lines import Unit
 from .textutil import fold, unbalanced_closing_quote
 
-_BODY = ("para", "bullet", "image")
+_BODY = ("para", "bullet", "image", "embed")
 _MARKERS = ("share", "updated", "keyevents", "time")
 
 
@@ -51,6 +58,7 @@ class Segmentation:
     key_entries: list[Unit]
     pinned_lines: tuple[int, int] | None  # first line of the top copy and of the kept copy
     reliable_markers: bool
+    standfirst: Unit | None = None
 
 
 def _same(a: Unit, b: Unit) -> bool:
@@ -83,12 +91,11 @@ def _mark_key_entries(units: list[Unit]) -> list[Unit]:
     return entries
 
 
-def _find_pinned(units: list[Unit]) -> tuple[list[int], list[int]] | None:
-    """Indices of the pinned copy at the top and of its copy in the stream."""
-    start = next(
-        (i for i, u in enumerate(units) if u.kind in (*_BODY, "byline") and not u.key_entry), None
-    )
-    if start is None:
+def _find_pinned(units: list[Unit], start: int | None) -> tuple[list[int], list[int]] | None:
+    """Indices of the pinned copy at the top (from start) and of its copy in the stream."""
+    if start is None or start >= len(units):
+        return None
+    if units[start].kind not in (*_BODY, "byline") or units[start].key_entry:
         return None
     end = start
     # The top copy runs until the first marker; bylines are part of it.
@@ -109,6 +116,24 @@ def _find_pinned(units: list[Unit]) -> tuple[list[int], list[int]] | None:
         if size >= 2 or (single and len(units[start].text.split()) >= 3):
             return list(range(start, start + size)), list(range(j, j + size))
     return None
+
+
+def _standfirst_candidate(units: list[Unit]) -> bool:
+    """Could the first unit under the title be the standfirst rather than a post?
+
+    It is one paragraph of a sentence or two, standing alone before something
+    that opens a post or the page's blocks (a byline, a time label, the
+    "Key events" heading, a headline); the newest post would run on into its
+    own body or end with its Share line instead.
+    """
+    if len(units) < 2 or units[0].kind != "para" or units[0].key_entry:
+        return False
+    text = units[0].text
+    if not 6 <= len(text.split()) <= 80 or opens_with_reference(text):
+        return False
+    if unbalanced_closing_quote(text) or text.endswith(":"):
+        return False
+    return units[1].kind in ("byline", "time", "keyevents", "para")
 
 
 def _mark_headlines(units: list[Unit]) -> None:
@@ -151,29 +176,47 @@ def _should_split(draft: Draft, unit: Unit) -> bool:
     last = draft.units[-1]
     if unbalanced_closing_quote(unit.text) or (last.kind == "para" and last.text.endswith(":")):
         return False
+    if unit.text.startswith("Correction: "):
+        return False  # a post's correction note closes it
     if draft.summary:
         # A summary is an intro and a list; prose after the list is the next post.
         return any(u.kind == "bullet" for u in draft.units)
     paragraphs = [u.text for u in draft.units if u.kind == "para"]
     previous = paragraphs[-1] if paragraphs else None
-    carries_on = continues(unit.text, previous, draft.prose(), last.kind == "image")
+    carries_on = continues(unit.text, previous, draft.prose(), last.kind in ("image", "embed"))
     if draft.headline is not None or draft.time is not None:
         return opens_update(unit.text, draft.prose()) and not carries_on
     return not carries_on
 
 
-def segment(units: list[Unit]) -> Segmentation:
+def segment(units: list[Unit], allow_standfirst: bool = True) -> Segmentation:
     key_entries = _mark_key_entries(units)
-    pinned = _find_pinned(units)
+    first = next(
+        (i for i, u in enumerate(units) if u.kind in (*_BODY, "byline") and not u.key_entry), None
+    )
+    pinned = _find_pinned(units, first)
+    candidate = allow_standfirst and first == 0 and _standfirst_candidate(units)
+    if pinned is None and candidate:
+        # A standfirst between the title and the pinned copy.
+        pinned = _find_pinned(units, 1)
     top, kept = pinned if pinned else ([], [])
     for t, k in zip(top, kept, strict=True):
         if units[k].kind == "image" and units[k].alt is None:
             units[k].alt = units[t].alt  # the top copy may be the only one showing alt text
     _mark_headlines(units)
+    standfirst: Unit | None = None
+    if candidate and not (top and top[0] == 0):
+        follower = units[1]
+        pinned_next = bool(top) and top[0] == 1
+        if pinned_next or (
+            not units[0].headline and (follower.kind != "para" or follower.headline)
+        ):
+            standfirst = units[0]
+            standfirst.headline = False
     skip = set(top)
-    if top and top[0] > 0 and units[top[0] - 1].kind == "time":
+    if top and top[0] > 0 and units[top[0] - 1].kind == "time" and standfirst is None:
         skip.add(top[0] - 1)  # the top copy's own time label repeats the kept copy's
-    reliable = _markers_reliable(units, skip)
+    reliable = _markers_reliable(units, skip | ({0} if standfirst else set()))
 
     drafts: list[Draft] = []
     current: Draft | None = None
@@ -185,7 +228,7 @@ def segment(units: list[Unit]) -> Segmentation:
         current = None
 
     for i, unit in enumerate(units):
-        if i in skip or unit.key_entry:
+        if i in skip or unit.key_entry or unit is standfirst:
             continue
         if kept and i == kept[0]:
             # A time label just before the kept copy belongs to it.
@@ -241,4 +284,4 @@ def segment(units: list[Unit]) -> Segmentation:
         if entry.kind == "para" and fold(entry.text) in headlines:
             headlines[fold(entry.text)].key_event = True
     pinned_lines = (units[top[0]].lines[0], units[kept[0]].lines[0]) if top else None
-    return Segmentation(drafts, key_entries, pinned_lines, reliable)
+    return Segmentation(drafts, key_entries, pinned_lines, reliable, standfirst)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from typing import Literal
 
+from .textutil import FUNCTION_WORDS
+
 Verification = Literal["unverified", "confirmed", "disputed"]
 
 # News agencies and bodies commonly cited in live blogs, longest spellings first so
@@ -33,12 +35,37 @@ _AGENCY_AFTER = re.compile(r"\bnews agency\s+(?P<name>[A-Z][\w-]+(?:\s[A-Z][\w-]
 _AGENCY_BEFORE = re.compile(
     r"\b(?P<name>[A-Z][\w-]+)(?:’s|'s)?\s+(?:state(?:-run|-owned)?\s+)?news agency\b"
 )
+# A named institution ("Kesterby City Council", "the Harbour Authority", "Ministry of
+# Transport"): capitalised words ending in, or led by, a word for a public body or a
+# company. Places and buildings ("... Community School", "... Sports Hall") are not.
+_HEADS = (
+    r"(?:Authority|Agency|Service|Services|Council|Board|Trust|Ministry|Department|Office|"
+    r"Police|Commission|Committee|Institute|Bureau|Observatory|Foundation|Network|Networks|"
+    r"Rail|Railways|Airlines|Airways|Company|Corporation|Association|Coastguard|Brigade|"
+    r"Inspectorate|Regulator|Tribunal)"
+)
+_CAP = r"[A-Z][\w&-]*"
+_INSTITUTION = re.compile(
+    rf"(?<![\w’'-])(?P<name>(?:{_CAP} +)+{_HEADS}|(?:{_CAP} +)*{_HEADS} +(?:of|for)"
+    rf"(?: +the)?(?: +{_CAP})+)(?![\w’'-])"
+)
+# It has to act or speak in the post ("... said", "... has closed", "according to
+# ..."); an institution mentioned in passing (a speaker's employer) is not a source.
+_ACTS = re.compile(
+    r"^(?:,\s+(?:which|who)\b[^,.]{1,100},)?\s+(?:(?:has|have|had)\s+)?(?:now\s+|also\s+)?"
+    r"(?:says|said|told|tells|reports|reported|announced|announces|confirmed|confirms|warned|"
+    r"warns|cautioned|urged|urges|added|adds|estimates|estimated|expects|believes|denied|denies|"
+    r"claims|claimed|stated|insisted|is|are|was|were|has|have|had|will|would|could|can|may|"
+    r"might|must|should|[a-z]+ed)\b"
+)
+_ACCORDING = re.compile(r"\baccording to (?:the\s+)?$", re.IGNORECASE)
 _NOT_A_NAME = re.compile(
     r"^(?:The|A|An|State(?:-\w+)?|Its|Their|[A-Z]\w*(?:ian|ese|ish|ean|ic|i))$"
 )
 
 _UNVERIFIED = re.compile(
-    r"\b(?:unverified|(?:not|n[’']t|cannot|unable to)\s+(?:\w+\s+){0,3}independently\s+"
+    r"\b(?:unverified|(?:not|n[’']t)\s+(?:yet\s+)?(?:been\s+)?able\s+to\s+(?:independently\s+)?"
+    r"(?:check|verify|confirm)\w*|(?:not|n[’']t|cannot|unable to)\s+(?:\w+\s+){0,3}independently\s+"
     r"(?:verif|confirm)\w*|could not (?:be )?(?:verified|verify|confirmed|confirm))\b",
     re.IGNORECASE,
 )
@@ -69,6 +96,14 @@ def find_sources(text: str) -> list[str]:
             name = m["name"]
             if not _NOT_A_NAME.match(name) and free(m.start("name"), m.end("name")):
                 hits.append((m.start("name"), m.end("name"), name))
+    for m in _INSTITUTION.finditer(text):
+        words = m["name"].split()
+        while words and words[0].casefold() in FUNCTION_WORDS:
+            words.pop(0)  # "The Harbour Authority": the article is not part of the name
+        start = m.end() - len(" ".join(words)) if words else m.end()
+        acts = _ACTS.match(text[m.end() :]) or _ACCORDING.search(text[: m.start()])
+        if len(words) >= 2 and acts and free(start, m.end()):
+            hits.append((start, m.end(), " ".join(words)))
     names: list[str] = []
     for _, _, name in sorted(hits):
         if name.casefold() not in (n.casefold() for n in names):
