@@ -1,30 +1,24 @@
 """The baseline of bench/fanout.py: the least a server can do to fan one event out over SSE.
 
 Bare asyncio (uvloop when importable), no framework. ``GET /live/<anything>/events`` gets
-the same response head and ``retry:`` line as liveblog's hub sends, and the socket joins one
-set. ``POST /publish`` writes one event (the bytes in ``--event-file``, after an ``id:``
-line with the next seq) to every socket of the set in one plain loop of ``transport.write``,
-then answers with the seq. ``GET /health`` answers 200. Started by ``bench/fanout.py``.
+the response head liveblog's hub sends (``liveblog.realtime.streams.SSE_HEAD``) and a
+``retry:`` line, and the socket joins one set. ``POST /publish`` writes one event (the bytes
+in ``--event-file``, after an ``id:`` line with the next seq) to every socket of the set in
+one plain loop of ``transport.write``, then answers with the seq. ``GET /health`` answers
+200. Started by ``bench/fanout.py``.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import resource
 import signal
 from pathlib import Path
 from typing import cast
 
-SSE_HEAD = (
-    b"HTTP/1.1 200 OK\r\n"
-    b"content-type: text/event-stream; charset=utf-8\r\n"
-    b"cache-control: no-store\r\n"
-    b"x-accel-buffering: no\r\n"
-    b"x-content-type-options: nosniff\r\n"
-    b"connection: close\r\n"
-    b"\r\n"
-)
+from _common import raise_nofile
+from liveblog.realtime.streams import SSE_HEAD
+
 RETRY = b"retry: 3000\n\n"
 
 
@@ -112,9 +106,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--event-file", type=Path, required=True)
     args = parser.parse_args()
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft < hard:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    raise_nofile()
     event = args.event_file.read_bytes()
     try:
         import uvloop

@@ -19,23 +19,10 @@ import argparse
 import asyncio
 import contextlib
 import json
-import resource
 import sys
-import time
 from typing import Any, cast
 
-CLOCK = time.CLOCK_MONOTONIC
-
-
-def now() -> float:
-    return time.clock_gettime(CLOCK)
-
-
-def raise_nofile() -> tuple[int, int]:
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft < hard:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    return resource.getrlimit(resource.RLIMIT_NOFILE)
+from _common import now, raise_nofile
 
 
 class Readers:

@@ -27,7 +27,6 @@ the client's own time to read 10,000 sockets is part of both servers' figures.
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import math
 import os
@@ -36,25 +35,38 @@ import queue
 import resource
 import secrets
 import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+from _common import (
+    HOST,
+    BenchError,
+    add_database_url,
+    bench_database,
+    format_ms,
+    free_port,
+    interrupt,
+    liveblog_server,
+    now,
+    python_executable,
+    raise_nofile,
+    request,
+    start,
+    stop,
+    tail,
+    wait_ready,
+    write_figures,
+)
+
 BENCH = Path(__file__).resolve().parent
-HOST = "127.0.0.1"
 SLUG = "bench-fanout"
 EVENTS_PATH = f"/live/{SLUG}/events"
-CLOCK = time.CLOCK_MONOTONIC
 ADMIN_EMAIL = "bench-admin@example.org"
 # Descriptors a server or client needs besides its readers: listening socket, DB, logs, pipes.
 SPARE_FDS = 64
@@ -108,43 +120,7 @@ def gc_pauses(log: Path) -> list[tuple[float, int, float]]:
     return found
 
 
-def now() -> float:
-    return time.clock_gettime(CLOCK)
-
-
-def raise_nofile() -> tuple[int, int]:
-    """Soft RLIMIT_NOFILE up to the hard limit, in this process (and what it starts)."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft < hard:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    return resource.getrlimit(resource.RLIMIT_NOFILE)
-
-
 # --- the database ---------------------------------------------------------------------------
-
-
-@contextmanager
-def bench_database(url: str | None, workdir: Path) -> Iterator[str]:
-    """Yields the URL of an empty database that is thrown away afterwards."""
-    if url is None:
-        yield f"sqlite:///{workdir / 'bench.db'}"
-        return
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    admin_url = make_url(url)
-    if admin_url.get_backend_name() != "postgresql":
-        raise SystemExit(f"--database-url must be a PostgreSQL URL, not {admin_url.drivername}")
-    name = f"liveblog_bench_{secrets.token_hex(4)}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield admin_url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def new_post(index: int) -> dict[str, Any]:
@@ -217,51 +193,6 @@ def read_head_seq(database_url: str, media_dir: Path) -> int:
 # --- processes ------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    while True:
-        with socket.socket() as sock:
-            sock.bind((HOST, 0))
-            port = int(sock.getsockname()[1])
-        if port != 8000:
-            return port
-
-
-def python_executable() -> str:
-    venv = ROOT / ".venv" / "bin" / "python"
-    return str(venv) if venv.exists() else sys.executable
-
-
-def start(
-    command: list[str], log: Path, env: dict[str, str] | None = None, pipes: bool = False
-) -> subprocess.Popen[bytes]:
-    """Starts ``command`` in its own session (so that stopping it reaches its children, and a
-    Ctrl+C in the terminal is handled here), with RLIMIT_NOFILE raised to the hard limit."""
-    with log.open("ab") as out:
-        return subprocess.Popen(
-            command,
-            env=env,
-            cwd=log.parent,  # no .env of the checkout leaks into the settings
-            stdin=subprocess.PIPE if pipes else subprocess.DEVNULL,
-            stdout=subprocess.PIPE if pipes else out,
-            stderr=out,
-            start_new_session=True,
-            preexec_fn=raise_nofile,  # inherited across exec
-        )
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is not None:
-        return
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=5)
-    except ProcessLookupError:
-        pass
-
-
 def _children(pid: int) -> list[int]:
     found: list[int] = []
     for entry in Path("/proc").iterdir():
@@ -305,50 +236,6 @@ def cpu_seconds(pid: int) -> float:
     return total / ticks
 
 
-def _tail(log: Path, lines: int = 30) -> str:
-    try:
-        return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
-
-
-class BenchError(Exception):
-    pass
-
-
-def request(
-    port: int,
-    method: str,
-    path: str,
-    body: bytes | None = None,
-    headers: dict[str, str] | None = None,
-    timeout: float = 30.0,
-) -> tuple[int, bytes, float]:
-    """One request on a fresh connection; returns status, body and the CLOCK_MONOTONIC time
-    just before the request was sent (the connection is made before that)."""
-    conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
-    try:
-        conn.connect()
-        sent = now()
-        conn.request(method, path, body=body, headers=headers or {})
-        response = conn.getresponse()
-        return response.status, response.read(), sent
-    finally:
-        conn.close()
-
-
-def wait_ready(proc: subprocess.Popen[bytes], port: int, path: str, log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise BenchError(f"the server exited with {proc.returncode}:\n{_tail(log)}")
-        with suppress(OSError, http.client.HTTPException):
-            if request(port, "GET", path, timeout=2)[0] == 200:
-                return
-        time.sleep(0.2)
-    raise BenchError(f"the server did not answer within 60 s:\n{_tail(log)}")
-
-
 class Client:
     """One reader process, driven by JSON lines over its stdin and stdout."""
 
@@ -389,7 +276,7 @@ class Client:
         except queue.Empty:
             raise BenchError(f"the reader process said nothing for {timeout:.0f} s") from None
         if got is None:
-            raise BenchError(f"the reader process ended:\n{_tail(self.log)}")
+            raise BenchError(f"the reader process ended:\n{tail(self.log)}")
         if got.get("event") != event:
             raise BenchError(f"the reader process answered {got.get('event')!r}, not {event!r}")
         return got
@@ -489,7 +376,7 @@ def run_target(
             flush=True,
         )
         if open_failed == readers:
-            raise BenchError(f"no reader could open its stream: {errors}\n{_tail(log)}")
+            raise BenchError(f"no reader could open its stream: {errors}\n{tail(log)}")
         time.sleep(1.0)
         rss_open = rss_kb(server.pid)
         cpu_open = cpu_seconds(server.pid)
@@ -535,8 +422,8 @@ def run_target(
                     ", ".join(f"gen{g} {ms:.0f} ms" for g, ms in paused) or "none"
                 )
             print(
-                f"    update {index} (seq {seq}): p50 {_ms(percentile(this, 50))} ms, "
-                f"p99 {_ms(percentile(this, 99))} ms, max {_ms(update_max[-1])} ms, "
+                f"    update {index} (seq {seq}): p50 {format_ms(percentile(this, 50))} ms, "
+                f"p99 {format_ms(percentile(this, 99))} ms, max {format_ms(update_max[-1])} ms, "
                 f"{readers - len(this)} missing; POST took {took * 1000:.0f} ms{gc_note}",
                 flush=True,
             )
@@ -544,7 +431,7 @@ def run_target(
         rss_after = rss_kb(server.pid)
         cpu_after = cpu_seconds(server.pid)
         if server.poll() is not None:
-            raise BenchError(f"the {target.name} server died:\n{_tail(log)}")
+            raise BenchError(f"the {target.name} server died:\n{tail(log)}")
         latencies.sort()
         return TargetResult(
             server=target.name,
@@ -581,31 +468,9 @@ def run_target(
 def liveblog_target(database_url: str, media_dir: Path, token: str) -> Target:
     from liveblog.server import LIVE_PROTOCOL
 
-    env = dict(os.environ)
-    env.update(
-        LIVEBLOG_DATABASE_URL=database_url,
-        LIVEBLOG_MEDIA_DIR=str(media_dir),
-        LIVEBLOG_REDIS_URL="",
-        LIVEBLOG_SITE_NAME="liveblog bench",
+    command, env = liveblog_server(
+        database_url, media_dir, "{port}", "--http", LIVE_PROTOCOL, "--loop", "uvloop"
     )
-    command = [
-        python_executable(),
-        "-m",
-        "uvicorn",
-        "liveblog.server:app_factory",
-        "--factory",
-        "--http",
-        LIVE_PROTOCOL,
-        "--loop",
-        "uvloop",
-        "--host",
-        HOST,
-        "--port",
-        "{port}",
-        "--log-level",
-        "warning",
-        "--no-access-log",
-    ]
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     path = f"/api/v1/blogs/{SLUG}/posts"
 
@@ -644,14 +509,6 @@ def baseline_target(event_file: Path) -> Target:
 
 
 # --- the run --------------------------------------------------------------------------------
-
-
-def _interrupt(signum: int, _frame: FrameType | None) -> None:
-    raise KeyboardInterrupt(f"signal {signum}")
-
-
-def _ms(value: float | None) -> str:
-    return "-" if value is None else f"{value:.1f}"
 
 
 def _ratio(a: float | None, b: float | None) -> str:
@@ -700,12 +557,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default="liveblog,baseline",
         help="which servers to measure, in this order (liveblog,baseline)",
     )
-    parser.add_argument(
-        "--database-url",
-        default=None,
-        help="PostgreSQL server to use; a throwaway database is created on it "
-        "and dropped afterwards (default: SQLite in a temp dir)",
-    )
+    add_database_url(parser)
     parser.add_argument(
         "--json", type=Path, default=None, metavar="OUT", help="also write the figures here"
     )
@@ -763,8 +615,8 @@ def print_table(n: int, results: dict[str, TargetResult]) -> None:
     print("-" * len(head))
     for name, r in results.items():
         print(
-            f"{name:<10} {r.open_seconds:7.2f} {_ms(r.p50_ms):>8} {_ms(r.p99_ms):>8} "
-            f"{_ms(r.max_ms):>8} {r.missed_readers:6d} {r.kb_per_reader:9.2f} "
+            f"{name:<10} {r.open_seconds:7.2f} {format_ms(r.p50_ms):>8} {format_ms(r.p99_ms):>8} "
+            f"{format_ms(r.max_ms):>8} {r.missed_readers:6d} {r.kb_per_reader:9.2f} "
             f"{r.kb_per_reader_after_publish:11.2f} {r.open_failed:6d}"
         )
     live, base = results.get("liveblog"), results.get("baseline")
@@ -802,7 +654,7 @@ def goals(n: int, results: dict[str, TargetResult]) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGTERM, interrupt)
     counts = check_limits(args.reader_counts, args.clients)
     if not counts:
         return 1
@@ -887,9 +739,7 @@ def main(argv: list[str] | None = None) -> int:
                 "nofile": list(resource.getrlimit(resource.RLIMIT_NOFILE)),
             },
         }
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(figures, indent=2) + "\n")
-        print(f"Figures written to {args.json}")
+        write_figures(args.json, figures)
     return 0
 
 

@@ -20,27 +20,37 @@ import multiprocessing
 import os
 import platform
 import random
-import secrets
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+from _common import (
+    HOST,
+    BenchError,
+    add_database_url,
+    bench_database,
+    format_ms,
+    free_port,
+    interrupt,
+    liveblog_server,
+    request,
+    start,
+    stop,
+    tail,
+    wait_ready,
+    write_figures,
+)
+
 STATIC_PATH = "/static/reader.css"
 SLUG = "bench-reader-page"
-HOST = "127.0.0.1"
 
 
 # --- the blog -------------------------------------------------------------------------------
@@ -193,30 +203,6 @@ def make_blog(posts: int, seed: int) -> dict[str, Any]:
 # --- the database ---------------------------------------------------------------------------
 
 
-@contextmanager
-def bench_database(url: str | None, workdir: Path) -> Iterator[str]:
-    """Yields the URL of an empty database that is thrown away afterwards."""
-    if url is None:
-        yield f"sqlite:///{workdir / 'bench.db'}"
-        return
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    admin_url = make_url(url)
-    if admin_url.get_backend_name() != "postgresql":
-        raise SystemExit(f"--database-url must be a PostgreSQL URL, not {admin_url.drivername}")
-    name = f"liveblog_bench_{secrets.token_hex(4)}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield admin_url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 def load_blog(database_url: str, media_dir: Path, posts: int, seed: int) -> float:
     """Migrates and imports the generated blog; returns the seconds the import took."""
     from liveblog.actions.exchange import import_blog
@@ -238,104 +224,18 @@ def load_blog(database_url: str, media_dir: Path, posts: int, seed: int) -> floa
 # --- the server -----------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    while True:
-        with socket.socket() as sock:
-            sock.bind((HOST, 0))
-            port = int(sock.getsockname()[1])
-        if port != 8000:
-            return port
-
-
-def python_executable() -> str:
-    venv = ROOT / ".venv" / "bin" / "python"
-    return str(venv) if venv.exists() else sys.executable
-
-
 def start_server(
     database_url: str, media_dir: Path, port: int, workers: int, log: Path
 ) -> subprocess.Popen[bytes]:
-    env = dict(os.environ)
-    env.update(
-        LIVEBLOG_DATABASE_URL=database_url,
-        LIVEBLOG_MEDIA_DIR=str(media_dir),
-        LIVEBLOG_REDIS_URL="",
-        LIVEBLOG_BASE_URL=f"http://{HOST}:{port}",
-        LIVEBLOG_SITE_NAME="liveblog bench",
-    )
-    command = [
-        python_executable(),
-        "-m",
-        "uvicorn",
-        "liveblog.server:app_factory",
-        "--factory",
-        "--host",
-        HOST,
-        "--port",
+    command, env = liveblog_server(
+        database_url,
+        media_dir,
         str(port),
-        "--log-level",
-        "warning",
-        "--no-access-log",
         "--workers",
         str(workers),
-    ]
-    with log.open("wb") as out:
-        # Its own session, so that stopping it reaches the worker processes too, and a
-        # Ctrl+C in the terminal is handled here (cleanly) rather than by the server.
-        # The cwd is the work dir so that no .env of the checkout leaks into the settings.
-        return subprocess.Popen(
-            command,
-            env=env,
-            cwd=log.parent,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-
-def stop_server(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is not None:
-        return
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=5)
-    except ProcessLookupError:
-        pass
-
-
-def fetch(port: int, path: str, timeout: float = 10.0) -> tuple[int, bytes]:
-    conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
-    try:
-        conn.request("GET", path)
-        response = conn.getresponse()
-        return response.status, response.read()
-    finally:
-        conn.close()
-
-
-def wait_ready(proc: subprocess.Popen[bytes], port: int, log: Path, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"the server exited with {proc.returncode}:\n{_tail(log)}")
-        try:
-            status, _ = fetch(port, STATIC_PATH, timeout=2)
-            if status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit(f"the server did not answer within {timeout:.0f} s:\n{_tail(log)}")
-
-
-def _tail(log: Path, lines: int = 30) -> str:
-    try:
-        return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no server log)"
+        LIVEBLOG_BASE_URL=f"http://{HOST}:{port}",
+    )
+    return start(command, log, env)
 
 
 # --- load generators ------------------------------------------------------------------------
@@ -351,7 +251,7 @@ class Run:
     p99_ms: float | None
 
 
-class BadResponses(Exception):
+class BadResponses(BenchError):
     pass
 
 
@@ -487,10 +387,6 @@ def run_python(
 # --- the run --------------------------------------------------------------------------------
 
 
-def _interrupt(signum: int, _frame: FrameType | None) -> None:
-    raise KeyboardInterrupt(f"signal {signum}")
-
-
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--posts", type=int, default=500, help="posts in the blog (500)")
@@ -516,12 +412,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default="auto",
         help="load generator: wrk if installed (auto), or the Python fallback",
     )
-    parser.add_argument(
-        "--database-url",
-        default=None,
-        help="PostgreSQL server to use; a throwaway database is created on it "
-        "and dropped afterwards (default: SQLite in a temp dir)",
-    )
+    add_database_url(parser)
     parser.add_argument("--seed", type=int, default=1, help="seed of the generated blog (1)")
     parser.add_argument(
         "--json",
@@ -545,10 +436,6 @@ def choose_tool(wanted: str) -> str:
         raise SystemExit("wrk is not installed: apt-get install wrk")
     print("wrk not found (apt-get install wrk); using the slower Python load generator.")
     return "python"
-
-
-def _ms(value: float | None) -> str:
-    return "-" if value is None else f"{value:.1f}"
 
 
 @dataclass
@@ -577,10 +464,10 @@ def bench(args: argparse.Namespace, tool: str, threads: int, workdir: Path) -> R
         port = free_port()
         proc = start_server(database_url, media_dir, port, args.workers, log)
         try:
-            wait_ready(proc, port, log)
+            wait_ready(proc, port, STATIC_PATH, log)
             sizes: dict[str, int] = {}
             for name, path in (("static", STATIC_PATH), ("page", PAGE_PATH)):
-                status, body = fetch(port, path)
+                status, body, _ = request(port, "GET", path)
                 if status != 200:
                     raise BadResponses(f"GET {path} answered {status}: {body[:300]!r}")
                 sizes[name] = len(body)
@@ -596,7 +483,7 @@ def bench(args: argparse.Namespace, tool: str, threads: int, workdir: Path) -> R
                     else:
                         got = run_python(port, path, seconds, args.connections, threads)
                 if proc.poll() is not None:
-                    raise BadResponses(f"the server died during the run:\n{_tail(log)}")
+                    raise BadResponses(f"the server died during the run:\n{tail(log)}")
                 elapsed = got["duration_us"] / 1e6
                 run = Run(
                     name,
@@ -607,8 +494,8 @@ def bench(args: argparse.Namespace, tool: str, threads: int, workdir: Path) -> R
                     got["p99_us"] / 1000,
                 )
                 print(
-                    f"  {name:<7} {run.rps:9.1f} req/s  p50 {_ms(run.p50_ms):>6} ms  "
-                    f"p99 {_ms(run.p99_ms):>6} ms  ({run.requests} requests)",
+                    f"  {name:<7} {run.rps:9.1f} req/s  p50 {format_ms(run.p50_ms):>6} ms  "
+                    f"p99 {format_ms(run.p99_ms):>6} ms  ({run.requests} requests)",
                     flush=True,
                 )
                 return run
@@ -624,15 +511,15 @@ def bench(args: argparse.Namespace, tool: str, threads: int, workdir: Path) -> R
                 runs.append(measure("static", STATIC_PATH))
                 runs.append(measure("page", PAGE_PATH))
         except BadResponses as exc:
-            raise BadResponses(f"{exc}\n--- server log ---\n{_tail(log)}") from None
+            raise BadResponses(f"{exc}\n--- server log ---\n{tail(log)}") from None
         finally:
-            stop_server(proc)
+            stop(proc)
     return Result(runs, sizes, import_seconds)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGTERM, interrupt)
     tool = choose_tool(args.tool)
     threads = args.threads or min(4, os.cpu_count() or 1)
     threads = max(1, min(threads, args.connections))
@@ -642,7 +529,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="liveblog-bench-") as tmp:
         try:
             result = bench(args, tool, threads, Path(tmp))
-        except BadResponses as exc:
+        except BenchError as exc:
             print(f"FAILED: {exc}", file=sys.stderr)
             return 1
         except KeyboardInterrupt:
@@ -662,8 +549,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'target':<26} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'bytes':>9}")
     for name, path in (("static", STATIC_PATH), ("page", page_path)):
         print(
-            f"{path:<26} {median(name, 'rps') or 0:9.1f} {_ms(median(name, 'p50_ms')):>8} "
-            f"{_ms(median(name, 'p99_ms')):>8} {sizes[name]:9d}"
+            f"{path:<26} {median(name, 'rps') or 0:9.1f} {format_ms(median(name, 'p50_ms')):>8} "
+            f"{format_ms(median(name, 'p99_ms')):>8} {sizes[name]:9d}"
         )
     print(
         f"page_rps / static_rps = {ratio:.3f}   ({backend}, {args.posts} posts, "
@@ -700,9 +587,7 @@ def main(argv: list[str] | None = None) -> int:
                 "cpus": os.cpu_count(),
             },
         }
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(figures, indent=2) + "\n")
-        print(f"Figures written to {args.json}")
+        write_figures(args.json, figures)
     return 0
 
 

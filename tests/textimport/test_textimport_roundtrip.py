@@ -126,6 +126,8 @@ def _texts(data: dict[str, Any]) -> list[str]:
     for p in data["posts"]:
         if p["title"]:  # titles are unique, so at most one post is a summary
             out.append(p["title"])
+        if p["correction"]:
+            out.append(p["correction"])
         for e in p["elements"]:
             if e["type"] == "embed":
                 continue  # the same address may be embedded twice
