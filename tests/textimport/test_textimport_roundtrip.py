@@ -64,7 +64,7 @@ def image(draw: st.DrawFn) -> dict[str, Any]:
     }
 
 
-URLS = ["https://example.org/video/ferry", "https://example.org/posts/12?ref=live"]
+URLS = [f"https://example.org/video/{n}" for n in ("ferry", "quay", "tide", "pier?ref=live")]
 
 element = st.one_of(
     paragraph.map(lambda p: {"type": "text", "markdown": p}),
@@ -130,7 +130,8 @@ def _texts(data: dict[str, Any]) -> list[str]:
             out.append(p["correction"])
         for e in p["elements"]:
             if e["type"] == "embed":
-                continue  # the same address may be embedded twice
+                out.append(e["url"])
+                continue
             body = e.get("markdown") or e.get("text") or e.get("caption")
             out.extend(row.removeprefix("- ") for row in body.split("\n"))
     return [fold(t) for t in out]

@@ -8,6 +8,7 @@ import re
 
 from .textutil import (
     FUNCTION_WORDS,
+    INSTITUTION_HEADS,
     PRONOUNS,
     SENTENCE_END,
     bare_word,
@@ -148,9 +149,22 @@ def continues(text: str, previous: str | None, post_text: str, after_image: bool
         and re.search(rf"\b{re.escape(m[1])}\b", post_text)
     ):
         return True
-    if _pronoun_before_names(sentence):
+    if _pronoun_before_names(sentence) or refers_to_named_body(sentence, post_text):
         return True
     return bool(previous and bare_surnames(sentence) & full_names(previous))
+
+
+_HEAD_WORDS = "|".join(h.casefold() for h in INSTITUTION_HEADS)
+_BACK_TO_BODY = re.compile(rf"\bthe ({_HEAD_WORDS})\b")
+
+
+def refers_to_named_body(sentence: str, post_text: str) -> bool:
+    """ "the council" in a sentence, after the post has named "Norland Fiscal Council"."""
+    for m in _BACK_TO_BODY.finditer(sentence):
+        head = m[1].capitalize()
+        if re.search(rf"\b[A-Z][\w’'-]*\s+{head}\b", post_text):
+            return True
+    return False
 
 
 def opens_update(text: str, post_text: str) -> bool:

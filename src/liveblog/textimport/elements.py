@@ -11,7 +11,10 @@ from .textutil import FUNCTION_WORDS, OPENING_QUOTES, unbalanced_closing_quote
 
 Element = dict[str, Any]
 
-_NAME = r"[A-Z][a-z]+(?:-[A-Z][a-z]+)?(?:\s+[A-Z][a-z]+(?:-[A-Z][a-z]+)?){1,2}"
+# Letters of Latin names, accented ones included ("Kallström", "Łukasz").
+_UP, _LOW = "A-ZÀ-ÖØ-ÞĀ-Ž", "a-zß-öø-ÿĀ-ž"
+_WORD = rf"[{_UP}][{_LOW}]+(?:-[{_UP}][{_LOW}]+)?"
+_NAME = rf"{_WORD}(?:\s+{_WORD}){{1,2}}"
 _SPEECH = r"(?:says|said|told|tells|added|adds|wrote|writes|warned|was quoted as saying|continued)"
 # Speaker patterns in the paragraph just before a quotation; each needs a
 # two-word personal name so "Tass said" or "the ministry said" never qualify.

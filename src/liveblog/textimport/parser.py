@@ -13,7 +13,6 @@ from .segment import Draft, segment
 from .sources import find_sources, find_verification
 from .times import page_is_newest_first, published_at, sort_key
 
-
 # A page shows a post's correction as its last line, "Correction: ...".
 _CORRECTION = re.compile(r"^Correction:\s+(?P<text>\S.*)$")
 

@@ -113,7 +113,8 @@ def _find_pinned(units: list[Unit], start: int | None) -> tuple[list[int], list[
             size += 1
         # One short matching line ("Summary") is too little to call a duplicate.
         single = end - start == 1 and units[start].kind != "byline"
-        if size >= 2 or (single and len(units[start].text.split()) >= 3):
+        distinct = units[start].kind in ("image", "embed") or len(units[start].text.split()) >= 3
+        if size >= 2 or (single and distinct):
             return list(range(start, start + size)), list(range(j, j + size))
     return None
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from .textutil import FUNCTION_WORDS
+from .textutil import FUNCTION_WORDS, INSTITUTION_HEADS
 
 Verification = Literal["unverified", "confirmed", "disputed"]
 
@@ -37,13 +37,8 @@ _AGENCY_BEFORE = re.compile(
 )
 # A named institution ("Kesterby City Council", "the Harbour Authority", "Ministry of
 # Transport"): capitalised words ending in, or led by, a word for a public body or a
-# company. Places and buildings ("... Community School", "... Sports Hall") are not.
-_HEADS = (
-    r"(?:Authority|Agency|Service|Services|Council|Board|Trust|Ministry|Department|Office|"
-    r"Police|Commission|Committee|Institute|Bureau|Observatory|Foundation|Network|Networks|"
-    r"Rail|Railways|Airlines|Airways|Company|Corporation|Association|Coastguard|Brigade|"
-    r"Inspectorate|Regulator|Tribunal)"
-)
+# company (INSTITUTION_HEADS). Places and buildings ("... Sports Hall") are not.
+_HEADS = rf"(?:{'|'.join(INSTITUTION_HEADS)})"
 _CAP = r"[A-Z][\w&-]*"
 _INSTITUTION = re.compile(
     rf"(?<![\w’'-])(?P<name>(?:{_CAP} +)+{_HEADS}|(?:{_CAP} +)*{_HEADS} +(?:of|for)"

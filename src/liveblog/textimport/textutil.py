@@ -45,6 +45,18 @@ FUNCTION_WORDS = frozenset([
 ])
 # fmt: on
 
+# Words that end (or lead) the name of a public body or a company: "Harbour Authority",
+# "Kesterby City Council", "Ministry of Transport". Places and buildings are left out.
+# fmt: off
+INSTITUTION_HEADS = (
+    "Authority", "Agency", "Service", "Services", "Council", "Board", "Trust", "Ministry",
+    "Department", "Office", "Police", "Commission", "Committee", "Institute", "Bureau",
+    "Observatory", "Foundation", "Network", "Networks", "Rail", "Railways", "Airlines",
+    "Airways", "Company", "Corporation", "Association", "Coastguard", "Brigade",
+    "Inspectorate", "Regulator", "Tribunal",
+)
+# fmt: on
+
 PRONOUNS = frozenset(["he", "him", "his", "she", "her", "they", "them", "their", "it", "its"])
 
 
