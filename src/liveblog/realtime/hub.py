@@ -74,6 +74,7 @@ class Hub:
         self.loop: asyncio.AbstractEventLoop | None = None
         self._stuck: dict[Stream, int] = {}
         self._tasks: list[asyncio.Task[None]] = []
+        self._background: set[asyncio.Task[None]] = set()
         self.dropped = 0
 
     # -- life cycle -------------------------------------------------------------------
@@ -121,7 +122,10 @@ class Hub:
             channel.dirty = True
             return
         assert self.loop is not None
-        self.loop.create_task(self._refresh(channel))
+        task = self.loop.create_task(self._refresh(channel))
+        # The loop keeps only weak references to tasks: hold this one until it is done.
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     async def _refresh(self, channel: Channel) -> None:
         """Reads what the log has past the channel's seq, once, and sends it to everyone."""
@@ -140,6 +144,10 @@ class Hub:
                         self._broadcast(channel, event.sse)
                 if not channel.dirty and len(events) < REPLAY_LIMIT:
                     break
+        except Exception:
+            # The database is unreachable, say: readers keep their streams, and the next
+            # wake-up or poll tries again from the same seq.
+            log.exception("hub: could not read the event log")
         finally:
             channel.refreshing = False
             channel.idle.set()
