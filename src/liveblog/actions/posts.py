@@ -53,6 +53,21 @@ def snapshot(post: Post) -> dict[str, Any]:
     return {name: getattr(post, name) for name in fields}
 
 
+def save_version(tx: Transaction, post: Post, editor_id: int | None, note: str | None) -> None:
+    """Every saved change of a post is a new version, kept as a revision."""
+    post.version += 1
+    tx.session.add(
+        Revision(
+            post_id=post.id,
+            version=post.version,
+            editor_id=editor_id,
+            at=utcnow(),
+            note=note,
+            snapshot=snapshot(post),
+        )
+    )
+
+
 def record(site: Site, blog: Blog, post: Post) -> dict[str, Any]:
     return post_record(post, blog.pinned_post_id == post.id, site.settings.base_url, blog.slug)
 
@@ -172,7 +187,6 @@ def edit_post(
         for key, value in changed.items():
             setattr(post, key, value)
         render_post(post)
-        post.version += 1
         publishing = new_status == "published" and post.status != "published"
         post.status = new_status
         if publishing:
@@ -180,16 +194,7 @@ def edit_post(
         elif post.status == "published" and changed.keys() & set(CONTENT_FIELDS):
             # Readers are shown "Updated at" only for changes to what the post says.
             post.updated_at = now
-        tx.session.add(
-            Revision(
-                post_id=post.id,
-                version=post.version,
-                editor_id=actor.user_id,
-                at=now,
-                note=changes.note,
-                snapshot=snapshot(post),
-            )
-        )
+        save_version(tx, post, actor.user_id, changes.note)
         if post.status == "published":
             if publishing:
                 kind = "post.published"
@@ -210,18 +215,9 @@ def delete_post(site: Site, actor: Actor, slug: str, public_id: str) -> dict[str
             return record(site, blog, post)
         was_public = post.status == "published"
         post.status_before_delete, post.status = post.status, "deleted"
-        post.version += 1
         if blog.pinned_post_id == post.id:
             blog.pinned_post_id = None
-        tx.session.add(
-            Revision(
-                post_id=post.id,
-                version=post.version,
-                editor_id=actor.user_id,
-                note="deleted",
-                snapshot=snapshot(post),
-            )
-        )
+        save_version(tx, post, actor.user_id, "deleted")
         if was_public:
             tx.emit(blog, "post.deleted", {"id": post.public_id}, post)
         return record(site, blog, post)
@@ -235,16 +231,7 @@ def restore_post(site: Site, actor: Actor, slug: str, public_id: str) -> dict[st
         if post.status != "deleted":
             raise Invalid("the post is not deleted", "status")
         post.status, post.status_before_delete = post.status_before_delete or "draft", None
-        post.version += 1
-        tx.session.add(
-            Revision(
-                post_id=post.id,
-                version=post.version,
-                editor_id=actor.user_id,
-                note="restored",
-                snapshot=snapshot(post),
-            )
-        )
+        save_version(tx, post, actor.user_id, "restored")
         if post.status == "published":
             tx.emit(blog, "post.restored", live_payload(site, blog, post), post)
         return record(site, blog, post)
