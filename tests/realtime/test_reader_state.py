@@ -210,33 +210,20 @@ class Newsroom(RuleBasedStateMachine):
         self.versions[post["id"]] = post["version"]
         return str(post["id"])
 
+    def _change(self, post: str, changes: PostChanges) -> None:
+        if post not in self.deleted:
+            done = edit_post(self.site, SYSTEM, self.slug, post, changes, self.versions[post])
+            self.versions[post] = done["version"]
+
     @rule(post=posts, words=st.sampled_from(["Water rises.", "Roads shut.", "All clear."]))
     def edit(self, post: str, words: str) -> None:
-        if post in self.deleted:
-            return
-        done = edit_post(
-            self.site,
-            SYSTEM,
-            self.slug,
-            post,
-            PostChanges.model_validate({"elements": [{"type": "text", "markdown": words}]}),
-            self.versions[post],
+        self._change(
+            post, PostChanges.model_validate({"elements": [{"type": "text", "markdown": words}]})
         )
-        self.versions[post] = done["version"]
 
     @rule(post=posts, key=st.booleans(), summary=st.booleans())
     def flag(self, post: str, key: bool, summary: bool) -> None:
-        if post in self.deleted:
-            return
-        done = edit_post(
-            self.site,
-            SYSTEM,
-            self.slug,
-            post,
-            PostChanges(key_event=key, summary=summary),
-            self.versions[post],
-        )
-        self.versions[post] = done["version"]
+        self._change(post, PostChanges(key_event=key, summary=summary))
 
     @rule(post=posts)
     def delete_or_restore(self, post: str) -> None:
