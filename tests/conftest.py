@@ -8,7 +8,6 @@ import secrets
 import shutil
 import socket
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -183,9 +182,6 @@ def new_blog(client: Client, editor: dict[str, str]) -> Callable[..., dict[str, 
 
 def text_post(words: str, **fields: Any) -> dict[str, Any]:
     return {"elements": [{"type": "text", "markdown": words}]} | fields
-
-
-ContextFactory = Callable[[], AbstractContextManager[Any]]
 
 
 @pytest.fixture(autouse=True)

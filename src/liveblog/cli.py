@@ -133,9 +133,13 @@ def prune_events_command(keep: int) -> None:
 @click.option("--slug", default=None, help="Use this slug instead of the file's.")
 def import_(file: Path, slug: str | None) -> None:
     """Load a blog from a liveblog-exchange/1 JSON file; prints its reader URL."""
+    _import(file, _read_json(file), slug)
+
+
+def _import(file: Path, data: object, slug: str | None) -> None:
+    """Imports exchange data into the configured site and prints the reader URL."""
     from liveblog.actions.exchange import import_blog
 
-    data = _read_json(file)
     site = _site()
     site.db.migrate()
     try:
@@ -158,7 +162,7 @@ def import_(file: Path, slug: str | None) -> None:
 @click.option("--slug", default=None, help="The new blog's slug (default: from its title).")
 def import_text(file: Path, dry_run: bool, json_out: Path | None, slug: str | None) -> None:
     """Rebuild a live blog from its flattened text (a page saved with select all, copy)."""
-    from liveblog.actions.exchange import import_blog, parse_exchange
+    from liveblog.actions.exchange import parse_exchange
     from liveblog.textimport import parse_text
 
     try:
@@ -174,10 +178,7 @@ def import_text(file: Path, dry_run: bool, json_out: Path | None, slug: str | No
     if dry_run:
         click.echo("dry run: nothing imported")
         return
-    site = _site()
-    site.db.migrate()
-    blog = import_blog(site, result.blog, slug=slug)
-    click.echo(blog["url"])
+    _import(file, result.blog, slug)
 
 
 @cli.command("export")

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from liveblog.actions.blogs import load_blog
 from liveblog.present import iso
-from liveblog.schema import EXCHANGE_FORMAT
+from liveblog.schema import EXCHANGE_FORMAT, BlogFields
 from liveblog.site import Site
 from liveblog.storage import Post
 
@@ -23,13 +23,7 @@ def export_blog(site: Site, slug: str) -> dict[str, Any]:
         ).all()
     return {
         "format": EXCHANGE_FORMAT,
-        "slug": blog.slug,
-        "title": blog.title,
-        "standfirst": blog.standfirst,
-        "section": blog.section,
-        "language": blog.language,
-        "timezone": blog.timezone,
-        "status": blog.status,
+        **{name: getattr(blog, name) for name in BlogFields.model_fields},
         "posts": [
             {
                 "id": post.public_id,

@@ -11,11 +11,12 @@ from sqlalchemy.orm import Session
 
 from liveblog.actions.access import Actor, require_blog_role, require_site_role
 from liveblog.actions.transaction import transaction
-from liveblog.errors import Conflict, NotFound
+from liveblog.errors import Conflict
 from liveblog.present import blog_record
 from liveblog.schema import BlogChanges, BlogFields
 from liveblog.site import Site
 from liveblog.storage import Blog, Membership
+from liveblog.storage.queries import blog_by_slug
 from liveblog.storage.tables import utcnow
 
 
@@ -26,10 +27,8 @@ def slugify(title: str) -> str:
 
 
 def load_blog(session: Session, slug: str) -> Blog:
-    blog = session.scalar(select(Blog).where(Blog.slug == slug))
-    if blog is None:
-        raise NotFound(f"no blog with the slug {slug!r}")
-    return blog
+    """Any blog, drafts included: the newsroom works on drafts too."""
+    return blog_by_slug(session, slug, include_drafts=True)
 
 
 def _free_slug(session: Session, wanted: str) -> str:

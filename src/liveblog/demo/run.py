@@ -149,7 +149,11 @@ def run_demo(
     )
     worker.start()
     config = uvicorn.Config(
-        create_app(site=site), host=host, port=port, log_level="warning", http=LIVE_PROTOCOL,
+        create_app(site=site),
+        host=host,
+        port=port,
+        log_level="warning",
+        http=LIVE_PROTOCOL,
         timeout_graceful_shutdown=3,
     )
     try:

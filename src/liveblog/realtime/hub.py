@@ -75,7 +75,6 @@ class Hub:
         self._stuck: dict[Stream, int] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._background: set[asyncio.Task[None]] = set()
-        self.dropped = 0
 
     # -- life cycle -------------------------------------------------------------------
     def start(self) -> None:
@@ -213,7 +212,6 @@ class Hub:
     def _drop(self, channel: Channel, stream: Stream) -> None:
         channel.streams.discard(stream)
         self._stuck.pop(stream, None)
-        self.dropped += 1
         stream.abort()
 
     # -- readers arriving and leaving -------------------------------------------------

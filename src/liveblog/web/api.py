@@ -93,14 +93,11 @@ def list_posts(
     site = _site(request)
     with site.db.reading() as session:
         blog = q.blog_by_slug(session, slug, include_drafts=True)
-        if (blog.status == "draft" or status != "published") and not _can_see_drafts(
-            session, actor, blog
-        ):
-            raise (
-                NotFound(f"no blog with the slug {slug!r}")
-                if blog.status == "draft"
-                else Invalid("only the blog's team may list posts that are not published", "status")
-            )
+        team = _can_see_drafts(session, actor, blog)
+        if blog.status == "draft" and not team:
+            raise NotFound(f"no blog with the slug {slug!r}")
+        if status != "published" and not team:
+            raise Invalid("only the blog's team may list posts that are not published", "status")
         where = [Post.blog_id == blog.id, Post.status == status]
         total = session.scalar(select(func.count()).select_from(Post).where(*where)) or 0
         order = (
