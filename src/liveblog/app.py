@@ -23,7 +23,7 @@ from liveblog.realtime.hub import Hub
 from liveblog.render.templating import environment
 from liveblog.settings import Settings
 from liveblog.site import Site
-from liveblog.web import api, live, pages
+from liveblog.web import api, editor, live, pages
 from liveblog.web.pagecache import PageCache
 from liveblog.web.security import CSP, SecurityHeaders
 
@@ -67,11 +67,13 @@ def create_app(settings: Settings | None = None, site: Site | None = None) -> Fa
     app.include_router(api.router)
     app.include_router(pages.router)
     app.include_router(live.router)
+    app.include_router(editor.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     site.settings.media_dir.mkdir(parents=True, exist_ok=True)
     app.mount("/media", StaticFiles(directory=site.settings.media_dir), name="media")
     _add_docs(app)
     _add_error_handlers(app)
+    editor.add_login_redirect(app)
     app.add_middleware(SecurityHeaders)
     return app
 

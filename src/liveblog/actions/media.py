@@ -1,12 +1,15 @@
-"""Media files: for now, the neutral placeholder pictures that the demo shows."""
+"""Media files: photos editors upload, and the neutral placeholder pictures of the demo."""
 
 from __future__ import annotations
 
+import io
 import secrets
 
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageOps, UnidentifiedImageError
 
+from liveblog.actions.access import Actor, require_site_role
 from liveblog.actions.transaction import transaction
+from liveblog.errors import Invalid
 from liveblog.site import Site
 from liveblog.storage import Media
 
@@ -34,11 +37,64 @@ def create_placeholder(site: Site, width: int = 1200, height: int = 675) -> str:
     draw.ellipse(
         (cx + unit // 2, cy - unit, cx + unit + unit // 3, cy - unit // 6), fill=(176, 184, 192)
     )
-    filename = f"placeholder-{secrets.token_hex(6)}.png"
+    return _store(site, image, f"placeholder-{secrets.token_hex(6)}.png", "PNG")
+
+
+MAX_UPLOAD_BYTES = 15 * 1024 * 1024
+MAX_PIXELS = 40_000_000
+# The widest a stored photo is kept: larger ones are scaled down, for readers on phones.
+MAX_WIDTH = 2400
+_FORMATS = {
+    "JPEG": ("jpg", "image/jpeg"),
+    "PNG": ("png", "image/png"),
+    "WEBP": ("webp", "image/webp"),
+}
+
+
+def save_upload(site: Site, actor: Actor, data: bytes, name: str = "") -> str:
+    """Stores an uploaded photo and returns its media file name.
+
+    The picture is decoded and written afresh, so what is served is always a plain image:
+    no metadata travels with it (camera serial numbers, GPS positions), and a file that
+    only pretends to be an image is refused.
+    """
+    require_site_role(actor, ("admin", "editor", "contributor"), "Uploading a photo")
+    label = name or "the upload"
+    if not data:
+        raise Invalid(f"{label} is empty", "file")
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise Invalid(f"{label} is larger than {MAX_UPLOAD_BYTES // 1024 // 1024} MB", "file")
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            kind = probe.format or ""
+            if kind not in _FORMATS:
+                raise Invalid(f"{label} is not a JPEG, PNG or WebP photo", "file")
+            if probe.width * probe.height > MAX_PIXELS:
+                raise Invalid(
+                    f"{label} has more than {MAX_PIXELS // 1_000_000} million pixels", "file"
+                )
+            probe.load()
+            image = ImageOps.exif_transpose(probe)
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
+        raise Invalid(f"{label} is not a picture that can be read", "file") from None
+    if image.width > MAX_WIDTH:
+        image = image.resize((MAX_WIDTH, round(image.height * MAX_WIDTH / image.width)))
+    if kind == "JPEG" and image.mode not in ("RGB", "L"):
+        image = image.convert("RGB")
+    return _store(site, image, f"photo-{secrets.token_hex(8)}.{_FORMATS[kind][0]}", kind)
+
+
+def _store(site: Site, image: Image.Image, filename: str, kind: str) -> str:
     site.settings.media_dir.mkdir(parents=True, exist_ok=True)
-    image.save(site.settings.media_dir / filename, format="PNG", optimize=True)
+    options = {"quality": 85} if kind in ("JPEG", "WEBP") else {"optimize": True}
+    image.save(site.settings.media_dir / filename, format=kind, **options)
     with transaction(site) as tx:
         tx.session.add(
-            Media(filename=filename, content_type="image/png", width=width, height=height)
+            Media(
+                filename=filename,
+                content_type=_FORMATS[kind][1],
+                width=image.width,
+                height=image.height,
+            )
         )
     return filename

@@ -5,21 +5,24 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 
 from liveblog.actions.access import SITE_ROLES, Actor
 from liveblog.actions.transaction import transaction
 from liveblog.errors import Conflict, Invalid, NotFound, Unauthorized
 from liveblog.site import Site
-from liveblog.storage import ApiToken, User
+from liveblog.storage import ApiToken, User, UserSession
 from liveblog.storage.tables import utcnow
 
 _hasher = PasswordHasher()
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 TOKEN_PREFIX = "lb_"
+# A login lasts this long; each use within the last half of it renews it.
+SESSION_LIFETIME = timedelta(days=14)
 
 
 def hash_token(token: str) -> str:
@@ -90,3 +93,54 @@ def actor_for_token(site: Site, token: str) -> Actor:
     if row is None:
         raise Unauthorized("the token is unknown or revoked")
     return Actor(user_id=row.id, role=row.role, name=row.name)
+
+
+def start_session(site: Site, actor: Actor) -> str:
+    """Opens a login session for a user who proved who they are; returns the cookie value.
+
+    Only the cookie's hash is stored, as with API tokens.
+    """
+    if actor.user_id is None:
+        raise Invalid("only a user can log in", "user")
+    cookie = secrets.token_urlsafe(32)
+    with transaction(site) as tx:
+        tx.session.add(
+            UserSession(
+                id=hash_token(cookie),
+                user_id=actor.user_id,
+                expires_at=utcnow() + SESSION_LIFETIME,
+            )
+        )
+        # A login is a good moment to forget this user's expired sessions.
+        tx.session.execute(
+            delete(UserSession).where(
+                UserSession.user_id == actor.user_id, UserSession.expires_at < utcnow()
+            )
+        )
+    return cookie
+
+
+def actor_for_session(site: Site, cookie: str) -> Actor | None:
+    """The user a session cookie belongs to, or None when it is unknown or expired."""
+    now = utcnow()
+    with site.db.reading() as session:
+        row = session.execute(
+            select(User.id, User.role, User.name, UserSession.expires_at)
+            .join(UserSession, UserSession.user_id == User.id)
+            .where(UserSession.id == hash_token(cookie))
+        ).first()
+    if row is None or row.expires_at <= now:
+        return None
+    if row.expires_at - now < SESSION_LIFETIME / 2:
+        with transaction(site) as tx:
+            tx.session.execute(
+                update(UserSession)
+                .where(UserSession.id == hash_token(cookie))
+                .values(expires_at=now + SESSION_LIFETIME)
+            )
+    return Actor(user_id=row.id, role=row.role, name=row.name)
+
+
+def end_session(site: Site, cookie: str) -> None:
+    with transaction(site) as tx:
+        tx.session.execute(delete(UserSession).where(UserSession.id == hash_token(cookie)))

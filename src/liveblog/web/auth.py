@@ -1,14 +1,17 @@
-"""Who is asking: the bearer token of an API request."""
+"""Who is asking: the bearer token of an API request, or the login cookie of an editor."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
 
 from liveblog.actions import Actor
-from liveblog.actions.users import actor_for_token
-from liveblog.errors import Unauthorized
+from liveblog.actions.users import actor_for_session, actor_for_token
+from liveblog.errors import Forbidden, Unauthorized
 
 
 def optional_actor(request: Request) -> Actor | None:
@@ -30,3 +33,34 @@ def required_actor(actor: Annotated[Actor | None, Depends(optional_actor)]) -> A
 
 CurrentActor = Annotated[Actor, Depends(required_actor)]
 MaybeActor = Annotated[Actor | None, Depends(optional_actor)]
+
+
+# The editor's pages log in with a cookie instead of a token.
+SESSION_COOKIE = "lb_session"
+
+
+def session_actor(request: Request) -> Actor | None:
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        return None
+    actor: Actor | None = actor_for_session(request.app.state.site, cookie)
+    return actor
+
+
+def csrf_token(request: Request) -> str:
+    """The value every editor form carries back: derived from the session cookie.
+
+    Another site can make a browser send the cookie, but it cannot read it, so it cannot
+    know this value either.
+    """
+    cookie = request.cookies.get(SESSION_COOKIE, "")
+    return hashlib.sha256(b"csrf:" + cookie.encode()).hexdigest()[:32]
+
+
+def check_form_origin(request: Request, form_token: str | None) -> None:
+    """Refuses a form post that another site made this browser send."""
+    origin = request.headers.get("origin")
+    if origin and origin != "null" and urlsplit(origin).netloc != request.headers.get("host"):
+        raise Forbidden("this form was sent from another site")
+    if form_token is not None and not hmac.compare_digest(form_token, csrf_token(request)):
+        raise Forbidden("this form has expired; reload the page and send it again")
