@@ -164,6 +164,8 @@ def test_import_text_dry_run_then_import(database_url: str, tmp_path: Path) -> N
     assert real.stdout.strip().endswith("http://news.example/live/from-text")
     again = run(database_url, tmp_path, "import", str(out), "--slug", "from-json")
     assert again.returncode == 0, again.stderr
+    bad_slug = run(database_url, tmp_path, "import-text", str(fixture), "--slug", "Bad Slug!")
+    assert_one_line_error(bad_slug, "slug: use lower-case letters, digits and hyphens")
 
 
 def test_import_text_of_the_seed_page(database_url: str, tmp_path: Path) -> None:

@@ -65,13 +65,18 @@ def import_blog(
     pinned = [i for i, p in enumerate(exchange.posts) if p.pinned]
     if len(pinned) > 1:
         raise Invalid(f"only one post may be pinned; posts {pinned} are", "posts")
-    now = now or utcnow()
-    count = len(exchange.posts)
-    with transaction(site) as tx:
+    try:
         fields = BlogFields.model_validate(
             exchange.model_dump(include=set(BlogFields.model_fields))
             | {"slug": slug or exchange.slug}
         )
+    except ValidationError:
+        raise Invalid(
+            "use lower-case letters, digits and hyphens, e.g. harbour-flooding", "slug"
+        ) from None
+    now = now or utcnow()
+    count = len(exchange.posts)
+    with transaction(site) as tx:
         blog = insert_blog(tx.session, actor, fields)
         wanted_ids = [p.id for p in exchange.posts if p.id]
         taken = set(

@@ -7,7 +7,7 @@ error is shown again with everything the editor typed still in it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
 
@@ -65,18 +65,24 @@ def editor(request: Request) -> Actor:
     return actor
 
 
-async def form_data(request: Request) -> FormData:
+async def form_data(request: Request) -> AsyncIterator[FormData]:
     form = await request.form(max_part_size=MAX_FORM_PART)
-    token = form.get("csrf")
-    check_form_origin(request, token if isinstance(token, str) else "")
-    return form
+    try:
+        token = form.get("csrf")
+        check_form_origin(request, token if isinstance(token, str) else "")
+        yield form
+    finally:
+        await form.close()  # uploaded files are spooled to disk; let them go
 
 
-async def login_form_data(request: Request) -> FormData:
+async def login_form_data(request: Request) -> AsyncIterator[FormData]:
     # No session yet, so no form token: the Origin check and the SameSite cookie guard it.
     form = await request.form()
-    check_form_origin(request, None)
-    return form
+    try:
+        check_form_origin(request, None)
+        yield form
+    finally:
+        await form.close()
 
 
 Editor = Annotated[Actor, Depends(editor)]

@@ -1,0 +1,626 @@
+"""The editor's desk over HTTP: logging in, the form guards, writing through forms, photo
+uploads, and importing a blog from pasted text. The browser tests click the same pages."""
+
+from __future__ import annotations
+
+import io
+import re
+import secrets
+from collections.abc import Callable
+from datetime import timedelta
+from html import unescape
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from PIL import Image
+from sqlalchemy import select, update
+
+from liveblog.actions.users import create_user
+from liveblog.site import Site
+from liveblog.storage import Blog, Post, UserSession
+from liveblog.storage.tables import utcnow
+from tests.conftest import ROOT, Client, seed_file
+
+PASSWORD = "correct horse battery"
+FIXTURES = ROOT / "tests" / "fixtures" / "text"
+
+
+def csrf_of(page: httpx.Response) -> str:
+    found = re.search(r'name="csrf" value="([0-9a-f]+)"', page.text)
+    assert found, "the page has no form token"
+    return found.group(1)
+
+
+def login(client: Client, site: Site, role: str = "editor") -> str:
+    email = f"{role}-{secrets.token_hex(3)}@desk.example"
+    create_user(site, email, PASSWORD, role, name=role.title())
+    response = client.post("/editor/login", data={"email": email, "password": PASSWORD})
+    assert response.status_code == 303, response.text
+    return email
+
+
+def logout_cookies(client: Client) -> None:
+    client._client.cookies.clear()
+
+
+@pytest.fixture
+def desk(client: Client, site: Site) -> Callable[..., str]:
+    """desk(role) logs a new user of that role in and returns a form token for its pages."""
+
+    def enter(role: str = "editor") -> str:
+        login(client, site, role)
+        return csrf_of(client.get("/editor"))
+
+    return enter
+
+
+def start_blog(client: Client, token: str, title: str = "Ferry strike", **fields: str) -> str:
+    data = {"csrf": token, "title": title, "timezone": "Europe/London"} | fields
+    response = client.post("/editor/blogs", data=data)
+    assert response.status_code == 303, response.text
+    slug = response.headers["location"].split("/")[3].split("?")[0]
+    return slug
+
+
+def post_form(token: str, words: str, **fields: Any) -> dict[str, Any]:
+    return {
+        "csrf": token,
+        "elements": "1",
+        "el-0-type": "text",
+        "el-0-markdown": words,
+        "action": "publish",
+    } | fields
+
+
+def stored_posts(site: Site) -> list[Post]:
+    with site.db.reading() as session:
+        return list(session.scalars(select(Post).order_by(Post.id)))
+
+
+# --- logging in -------------------------------------------------------------------------
+
+
+def test_pages_need_a_login_and_come_back_after_it(client: Client, site: Site) -> None:
+    response = client.get("/editor/blogs/anything?view=drafts")
+    assert response.status_code == 303
+    assert (
+        response.headers["location"] == "/editor/login?next=/editor/blogs/anything%3Fview%3Ddrafts"
+    )
+    create_user(site, "ed@desk.example", PASSWORD, "editor")
+    wrong = client.post(
+        "/editor/login",
+        data={"email": "ed@desk.example", "password": "nope", "next": "/editor/import"},
+    )
+    assert wrong.status_code == 401
+    assert "wrong email or password" in wrong.text
+    assert 'value="ed@desk.example"' in wrong.text  # the email is kept
+    right = client.post(
+        "/editor/login",
+        data={"email": "ed@desk.example", "password": PASSWORD, "next": "/editor?view=x"},
+    )
+    assert right.status_code == 303 and right.headers["location"] == "/editor?view=x"
+    cookie = right.headers["set-cookie"]
+    assert "lb_session=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
+    page = client.get("/editor")
+    assert page.status_code == 200 and "Start a live blog" in page.text
+    assert page.headers["cache-control"] == "no-store"
+
+
+@pytest.mark.parametrize(
+    "target", ["https://evil.example/", "//evil.example/x", "javascript:alert(1)", "editor"]
+)
+def test_login_never_sends_anyone_elsewhere(client: Client, site: Site, target: str) -> None:
+    create_user(site, "ed@desk.example", PASSWORD, "editor")
+    response = client.post(
+        "/editor/login", data={"email": "ed@desk.example", "password": PASSWORD, "next": target}
+    )
+    assert response.headers["location"] == "/editor"
+
+
+def test_log_out_ends_the_session_on_the_server(client: Client, site: Site) -> None:
+    login(client, site)
+    cookie = client._client.cookies["lb_session"]
+    token = csrf_of(client.get("/editor"))
+    assert client.post("/editor/logout", data={"csrf": token}).status_code == 303
+    # Even a copy of the old cookie opens nothing now.
+    client._client.cookies.set("lb_session", cookie)
+    assert client.get("/editor").status_code == 303
+
+
+def test_an_expired_session_asks_for_a_new_login(client: Client, site: Site) -> None:
+    login(client, site)
+    with site.db.writing() as session:
+        session.execute(update(UserSession).values(expires_at=utcnow() - timedelta(seconds=1)))
+    assert client.get("/editor").status_code == 303
+
+
+def test_a_session_in_use_is_renewed(client: Client, site: Site) -> None:
+    login(client, site)
+    soon = utcnow() + timedelta(days=1)
+    with site.db.writing() as session:
+        session.execute(update(UserSession).values(expires_at=soon))
+    assert client.get("/editor").status_code == 200
+    with site.db.reading() as session:
+        renewed = session.scalar(select(UserSession.expires_at))
+    assert renewed is not None and renewed > soon + timedelta(days=10)
+
+
+def test_forms_need_their_token_and_this_site_as_origin(
+    client: Client, site: Site, desk: Callable[..., str]
+) -> None:
+    token = desk()
+    missing = client.post("/editor/blogs", data={"title": "Forged"})
+    assert missing.status_code == 403 and "reload the page" in missing.text
+    wrong = client.post("/editor/blogs", data={"title": "Forged", "csrf": "0" * 32})
+    assert wrong.status_code == 403
+    elsewhere = client.post(
+        "/editor/blogs",
+        data={"title": "Forged", "csrf": token},
+        headers={"Origin": "https://evil.example"},
+    )
+    assert elsewhere.status_code == 403 and "another site" in elsewhere.text
+    forged_login = client.post(
+        "/editor/login",
+        data={"email": "x@y.example", "password": "whatever"},
+        headers={"Origin": "https://evil.example"},
+    )
+    assert forged_login.status_code == 403
+    with site.db.reading() as session:
+        assert session.scalar(select(Post.id)) is None
+    same_site = client.post(
+        "/editor/blogs",
+        data={"title": "Real", "csrf": token},
+        headers={"Origin": "http://testserver"},
+    )
+    assert same_site.status_code == 303
+
+
+# --- writing ----------------------------------------------------------------------------
+
+
+def test_a_post_from_the_form_has_every_part(
+    client: Client, site: Site, desk: Callable[..., str]
+) -> None:
+    token = desk()
+    slug = start_blog(client, token)
+    form = post_form(
+        token,
+        "Crossings are **cancelled** until noon.\n\n- Dover\n- Calais",
+        title="Ferries halted",
+        elements="4",
+        **{
+            "el-1-type": "quote",
+            "el-1-text": "We will sail when it is safe",
+            "el-1-attribution": "the harbour master",
+            "el-2-type": "embed",
+            "el-2-url": "https://example.org/notice",
+            "el-3-type": "text",
+            "el-3-markdown": "   ",  # a spare box left empty is dropped
+        },
+        key_event="1",
+        pinned="1",
+        sources="Port authority, Reuters",
+        verification="confirmed",
+        authors="Sam Reed, Ana Ruiz",
+    )
+    response = client.post(f"/editor/blogs/{slug}/posts", data=form)
+    assert response.status_code == 303
+    assert response.headers["location"].startswith(f"/editor/blogs/{slug}?done=published#post-")
+    [post] = stored_posts(site)
+    assert post.title == "Ferries halted" and post.status == "published"
+    assert [e["type"] for e in post.elements] == ["text", "quote", "embed"]
+    assert post.elements[1] == {
+        "type": "quote",
+        "text": "We will sail when it is safe",
+        "attribution": "the harbour master",
+    }
+    assert post.sources == ["Port authority", "Reuters"]
+    assert post.authors == ["Sam Reed", "Ana Ruiz"]
+    assert (post.key_event, post.verification) == (True, "confirmed")
+    reader = client.get(f"/live/{slug}")
+    assert "<li>Dover</li>" in reader.text and "post-pinned" in reader.text
+    assert "Sources: Port authority, Reuters" in reader.text
+    desk_page = client.get(f"/editor/blogs/{slug}?done=published")
+    assert "readers with the page open see it now" in desk_page.text
+    assert "Ferries halted" in desk_page.text
+
+
+def test_an_invalid_form_comes_back_with_everything_typed(
+    client: Client, site: Site, desk: Callable[..., str]
+) -> None:
+    token = desk()
+    slug = start_blog(client, token)
+    form = post_form(
+        token,
+        "The bridge is closed & traffic is <diverted>.",
+        title="Bridge shut",
+        elements="2",
+        sources="Highways agency",
+        **{"el-1-type": "embed", "el-1-url": "not a link"},
+    )
+    response = client.post(f"/editor/blogs/{slug}/posts", data=form)
+    assert response.status_code == 422
+    assert 'role="alert"' in response.text and "Link (element 2)" in response.text
+    text = unescape(response.text)
+    for typed in ("Bridge shut", "The bridge is closed & traffic is <diverted>.", "not a link"):
+        assert typed in text
+    assert 'value="Highways agency"' in response.text
+    assert stored_posts(site) == []
+
+
+def test_an_empty_post_is_refused_and_the_form_stays_usable(
+    client: Client, site: Site, desk: Callable[..., str]
+) -> None:
+    token = desk()
+    slug = start_blog(client, token)
+    response = client.post(
+        f"/editor/blogs/{slug}/posts", data={"csrf": token, "elements": "0", "action": "publish"}
+    )
+    assert response.status_code == 422
+    assert "needs a headline or at least one element" in response.text
+    assert 'name="el-0-markdown"' in response.text
+    assert stored_posts(site) == []
+
+
+def test_add_buttons_redraw_the_form_without_saving(
+    client: Client, site: Site, desk: Callable[..., str]
+) -> None:
+    token = desk()
+    slug = start_blog(client, token)
+    for action, field in (
+        ("add-quote", "el-1-attribution"),
+        ("add-image", "el-1-upload"),
+        ("add-embed", "el-1-url"),
+    ):
+        page = client.post(
+            f"/editor/blogs/{slug}/posts", data=post_form(token, "Half written", action=action)
+        )
+        assert page.status_code == 200
+        assert f'name="{field}"' in page.text and "Half written" in page.text
+    # Enter in the headline presses the hidden first button: a redraw, never a publish.
+    redraw = client.post(
+        f"/editor/blogs/{slug}/posts", data=post_form(token, "Draft words", action="refresh")
+    )
+    assert redraw.status_code == 200 and "Draft words" in redraw.text
+    removed = client.post(
+        f"/editor/blogs/{slug}/posts",
+        data=post_form(token, "gone", **{"el-0-remove": "1"}, action="refresh"),
+    )
+    assert "gone" not in removed.text
+    assert stored_posts(site) == []
+
+
+def test_a_draft_is_hidden_until_published_from_its_page(
+    client: Client, site: Site, desk: Callable[..., str]
+) -> None:
+    token = desk()
+    slug = start_blog(client, token)
+    client.post(
+        f"/editor/blogs/{slug}/posts", data=post_form(token, "Embargoed words", action="draft")
+    )
+    [post] = stored_posts(site)
+    assert post.status == "draft"
+    assert "Embargoed words" not in client.get(f"/live/{slug}").text
+    drafts = client.get(f"/editor/blogs/{slug}?view=drafts")
+    assert "Embargoed words" in drafts.text
+    edit = client.get(f"/editor/blogs/{slug}/posts/{post.public_id}")
+    assert 'value="publish"' in edit.text
+    client.post(
+        f"/editor/blogs/{slug}/posts/{post.public_id}",
+        data=post_form(token, "Embargoed words", version=str(post.version)),
+    )
+    assert "Embargoed words" in client.get(f"/live/{slug}").text
+
+
+def test_a_stale_edit_keeps_the_editors_text_and_shows_what_changed(
+    client: Client, site: Site, desk: Callable[..., str]
+) -> None:
+    token = desk()
+    slug = start_blog(client, token)
+    client.post(f"/editor/blogs/{slug}/posts", data=post_form(token, "First words"))
+    [post] = stored_posts(site)
+    url = f"/editor/blogs/{slug}/posts/{post.public_id}"
+    save = post_form(token, "Mine", action="save", version="1")
+    assert client.post(url, data=save | {"el-0-markdown": "Theirs"}).status_code == 303
+    stale = client.post(url, data=save)
+    assert stale.status_code == 409
+    assert "Someone else saved this post" in stale.text
+    assert ">Mine</textarea>" in stale.text  # the editor's own text
+    assert "<p>Theirs</p>" in stale.text  # what is saved now
+    assert 'name="version" value="2"' in stale.text
+    again = client.post(url, data=save | {"version": "2"})
+    assert again.status_code == 303
+    [post] = stored_posts(site)
+    assert post.elements[0]["markdown"] == "Mine" and post.version == 3
+
+
+def test_corrections_and_notes_from_the_edit_form(
+    client: Client, site: Site, desk: Callable[..., str]
+) -> None:
+    token = desk()
+    slug = start_blog(client, token)
+    client.post(f"/editor/blogs/{slug}/posts", data=post_form(token, "Twelve boats sank."))
+    [post] = stored_posts(site)
+    client.post(
+        f"/editor/blogs/{slug}/posts/{post.public_id}",
+        data=post_form(
+            token,
+            "Two boats sank.",
+            action="save",
+            version="1",
+            correction="An earlier version gave the wrong number of boats.",
+            note="number fixed",
+        ),
+    )
+    page = client.get(f"/live/{slug}").text
+    assert "Correction:</strong> An earlier version gave the wrong number of boats." in page
+    assert "Updated at" in page
+
+
+def test_row_buttons_pin_flag_delete_and_restore(
+    client: Client, site: Site, desk: Callable[..., str]
+) -> None:
+    token = desk()
+    slug = start_blog(client, token)
+    client.post(f"/editor/blogs/{slug}/posts", data=post_form(token, "Sirens at the docks."))
+    [post] = stored_posts(site)
+    base = f"/editor/blogs/{slug}/posts/{post.public_id}"
+    back = f"/editor/blogs/{slug}?view=published"
+    for operation, check in (
+        ("pin", lambda p, b: b.pinned_post_id == p.id),
+        ("key-event", lambda p, b: p.key_event),
+        ("not-key-event", lambda p, b: not p.key_event),
+        ("unpin", lambda p, b: b.pinned_post_id is None),
+        ("delete", lambda p, b: p.status == "deleted"),
+        ("restore", lambda p, b: p.status == "published"),
+    ):
+        response = client.post(f"{base}/{operation}", data={"csrf": token, "back": back})
+        assert response.status_code == 303, response.text
+        assert response.headers["location"] == f"{back}&done={operation}#post-{post.public_id}"
+        with site.db.reading() as session:
+            fresh = session.get(Post, post.id)
+            blog = session.get(Blog, post.blog_id)
+            assert fresh is not None and check(fresh, blog), operation
+    assert client.post(f"{base}/explode", data={"csrf": token}).status_code == 404
+
+
+def test_ending_and_reopening_a_blog(client: Client, site: Site, desk: Callable[..., str]) -> None:
+    token = desk()
+    slug = start_blog(client, token)
+    client.post(f"/editor/blogs/{slug}/status", data={"csrf": token, "status": "ended"})
+    assert "This live blog has ended." in client.get(f"/live/{slug}").text
+    assert "Reopen the blog" in client.get(f"/editor/blogs/{slug}").text
+    client.post(f"/editor/blogs/{slug}/status", data={"csrf": token, "status": "live"})
+    assert "This live blog has ended." not in client.get(f"/live/{slug}").text
+    bad = client.post(f"/editor/blogs/{slug}/status", data={"csrf": token, "status": "sunk"})
+    assert bad.status_code == 422
+
+
+def test_a_blog_form_error_keeps_the_fields(
+    client: Client, site: Site, desk: Callable[..., str]
+) -> None:
+    token = desk()
+    response = client.post(
+        "/editor/blogs",
+        data={"csrf": token, "title": "Gale warning", "timezone": "Mars/Olympus"},
+    )
+    assert response.status_code == 422
+    assert "unknown time zone" in response.text
+    assert 'value="Gale warning"' in response.text and 'value="Mars/Olympus"' in response.text
+
+
+def test_contributors_write_for_review_only(
+    client: Client, site: Site, desk: Callable[..., str]
+) -> None:
+    editor_token = desk("editor")
+    slug = start_blog(client, editor_token)
+    logout_cookies(client)
+    token = desk("contributor")
+    page = client.get(f"/editor/blogs/{slug}").text
+    assert 'value="submit"' in page and 'value="publish"' not in page
+    assert "Start a live blog" not in client.get("/editor").text
+    refused = client.post(f"/editor/blogs/{slug}/posts", data=post_form(token, "Scoop!"))
+    assert refused.status_code == 403 and "Scoop!" in refused.text
+    sent = client.post(
+        f"/editor/blogs/{slug}/posts", data=post_form(token, "Scoop!", action="submit")
+    )
+    assert sent.status_code == 303
+    [post] = stored_posts(site)
+    assert post.status == "submitted"
+    pin = client.post(f"/editor/blogs/{slug}/posts/{post.public_id}/pin", data={"csrf": token})
+    assert pin.status_code == 403
+
+
+# --- photos -----------------------------------------------------------------------------
+
+
+def _jpeg_with_location() -> bytes:
+    image = Image.new("RGB", (3000, 1500), (30, 90, 160))
+    exif = Image.Exif()
+    exif[0x0110] = "Secret camera model"
+    exif[0x8825] = {2: (51.0, 30.0, 0.0)}  # GPS latitude
+    out = io.BytesIO()
+    image.save(out, format="JPEG", exif=exif)
+    return out.getvalue()
+
+
+def test_an_uploaded_photo_is_stored_clean_and_shown(
+    client: Client, site: Site, desk: Callable[..., str]
+) -> None:
+    token = desk()
+    slug = start_blog(client, token)
+    form = post_form(
+        token,
+        "Waves over the sea wall.",
+        elements="2",
+        **{
+            "el-1-type": "image",
+            "el-1-caption": "The sea wall at noon",
+            "el-1-credit": "Jo Blake",
+            "el-1-alt": "",
+        },
+    )
+    files = {"el-1-upload": ("wall.jpg", _jpeg_with_location(), "image/jpeg")}
+    response = client.post(f"/editor/blogs/{slug}/posts", data=form, files=files)
+    assert response.status_code == 303, response.text
+    [post] = stored_posts(site)
+    image = post.elements[1]
+    assert image["caption"] == "The sea wall at noon" and image["credit"] == "Jo Blake"
+    assert image["alt"] is None and re.fullmatch(r"photo-[0-9a-f]{16}\.jpg", image["file"])
+    served = client.get(f"/media/{image['file']}")
+    assert served.status_code == 200
+    with Image.open(io.BytesIO(served.content)) as stored:
+        assert stored.width == 2400  # scaled down for phones
+        assert not stored.getexif()  # no camera, no location
+    page = client.get(f"/live/{slug}").text
+    assert f'src="/media/{image["file"]}" alt="The sea wall at noon"' in page
+    assert "Photograph: Jo Blake" in page
+    # Editing the post keeps the photo without uploading it again.
+    edit = client.get(f"/editor/blogs/{slug}/posts/{post.public_id}").text
+    assert f'name="el-1-file" value="{image["file"]}"' in edit
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("notes.jpg", b"%PDF-1.4 not a picture", "notes.jpg is not a picture that can be read"),
+        ("empty.png", b"", "empty.png is empty"),
+    ],
+)
+def test_a_bad_upload_is_refused_and_loses_nothing(
+    client: Client,
+    site: Site,
+    desk: Callable[..., str],
+    name: str,
+    data: bytes,
+    message: str,
+) -> None:
+    token = desk()
+    slug = start_blog(client, token)
+    form = post_form(
+        token,
+        "Words to keep",
+        elements="2",
+        **{"el-1-type": "image", "el-1-caption": "Caption to keep"},
+    )
+    files = {"el-1-upload": (name, data, "image/jpeg")}
+    response = client.post(f"/editor/blogs/{slug}/posts", data=form, files=files)
+    assert response.status_code == 422
+    assert message in response.text
+    assert "Words to keep" in response.text and 'value="Caption to keep"' in response.text
+    assert stored_posts(site) == []
+
+
+def test_no_file_chosen_keeps_a_photo_without_a_file(
+    client: Client, site: Site, desk: Callable[..., str]
+) -> None:
+    token = desk()
+    slug = start_blog(client, token)
+    form = post_form(token, "x", elements="2", **{"el-1-type": "image", "el-1-caption": "Pier"})
+    # What a browser sends for a file input left empty: a part with no file name.
+    files = {"el-1-upload": ("", b"", "application/octet-stream")}
+    response = client.post(f"/editor/blogs/{slug}/posts", data=form, files=files)
+    assert response.status_code == 303
+    [post] = stored_posts(site)
+    assert post.elements[1] == {
+        "type": "image",
+        "caption": "Pier",
+        "credit": None,
+        "alt": None,
+        "file": None,
+    }
+
+
+def test_a_gif_is_refused_with_the_formats_named(
+    client: Client, site: Site, desk: Callable[..., str]
+) -> None:
+    token = desk()
+    slug = start_blog(client, token)
+    out = io.BytesIO()
+    Image.new("P", (10, 10)).save(out, format="GIF")
+    form = post_form(token, "x", elements="2", **{"el-1-type": "image"})
+    files = {"el-1-upload": ("anim.gif", out.getvalue(), "image/gif")}
+    response = client.post(f"/editor/blogs/{slug}/posts", data=form, files=files)
+    assert response.status_code == 422 and "not a JPEG, PNG or WebP photo" in response.text
+
+
+# --- importing from text ----------------------------------------------------------------
+
+
+def test_import_is_for_admins(client: Client, site: Site, desk: Callable[..., str]) -> None:
+    token = desk("editor")
+    assert client.get("/editor/import").status_code == 403
+    assert client.post("/editor/import", data={"csrf": token, "text": "x"}).status_code == 403
+    assert "Import from text" not in client.get("/editor").text
+
+
+def _fixture_text(name: str) -> str:
+    return (FIXTURES / name).read_text(encoding="utf-8")
+
+
+def test_preview_then_import_a_pasted_page(
+    client: Client, site: Site, desk: Callable[..., str]
+) -> None:
+    from liveblog.textimport import parse_text
+
+    token = desk("admin")
+    name = sorted(p.name for p in FIXTURES.glob("*.txt"))[0]
+    text = _fixture_text(name).replace("\n", "\r\n")  # as a browser sends a textarea
+    expected = parse_text(text)
+    preview = client.post("/editor/import", data={"csrf": token, "text": text})
+    assert preview.status_code == 200
+    page = unescape(preview.text)
+    assert expected.blog["title"] in page
+    assert f"<dd>{len(expected.blog['posts'])}, oldest first</dd>" in page
+    assert page.count('<article class="post') == len(expected.blog["posts"])
+    for number, line, _reason in expected.discarded:
+        assert f"<tr><td>{number}</td><td><code>{line}</code></td>" in page
+    assert 'value="import"' in page
+    with site.db.reading() as session:
+        assert session.scalar(select(Post.id)) is None  # a preview stores nothing
+    done = client.post(
+        "/editor/import", data={"csrf": token, "text": text, "slug": "", "action": "import"}
+    )
+    assert done.status_code == 303 and done.headers["location"].endswith("?done=imported")
+    assert len(stored_posts(site)) == len(expected.blog["posts"])
+    slug = done.headers["location"].split("/")[3].split("?")[0]
+    assert expected.blog["title"] in unescape(client.get(f"/live/{slug}").text)
+
+
+def test_import_errors_keep_the_pasted_text(
+    client: Client, site: Site, desk: Callable[..., str]
+) -> None:
+    token = desk("admin")
+    empty = client.post("/editor/import", data={"csrf": token, "text": "  \n "})
+    assert empty.status_code == 422 and "Paste the text of a page first." in empty.text
+    text = _fixture_text(sorted(p.name for p in FIXTURES.glob("*.txt"))[0])
+    taken = client.post(
+        "/editor/import",
+        data={"csrf": token, "text": text, "slug": "Bad Slug!", "action": "import"},
+    )
+    assert taken.status_code == 422 and "slug" in taken.text
+    assert unescape(taken.text).count(text.splitlines()[2]) >= 1
+    latin1 = client.post(
+        "/editor/import",
+        data={"csrf": token, "text": ""},
+        files={"file": ("page.txt", "caf\xe9".encode("latin-1"), "text/plain")},
+    )
+    assert latin1.status_code == 422 and "page.txt: not UTF-8 text" in latin1.text
+
+
+def test_the_seed_page_uploads_as_a_file(
+    client: Client, site: Site, desk: Callable[..., str]
+) -> None:
+    path: Path = seed_file("seed-page.txt")
+    token = desk("admin")
+    preview = client.post(
+        "/editor/import",
+        data={"csrf": token, "text": ""},
+        files={"file": ("seed-page.txt", path.read_bytes(), "text/plain")},
+    )
+    assert preview.status_code == 200
+    assert "<dd>17, oldest first</dd>" in preview.text
+    assert preview.text.count("<tr><td>") == 8
+    assert "<dd>China</dd>" in preview.text
