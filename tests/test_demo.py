@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 import threading
+import time
+from pathlib import Path
+
+import httpx
 
 from liveblog.actions.exchange import import_blog
 from liveblog.demo.run import demo_blog, plan, replay
@@ -11,6 +18,7 @@ from liveblog.exchange import export_blog
 from liveblog.schema import ExchangeBlog
 from liveblog.site import Site
 from tests.conftest import seed_file
+from tests.servers import free_socket
 
 
 def test_demo_blog_has_the_shape_of_a_real_live_page() -> None:
@@ -53,3 +61,62 @@ def test_demo_replays_later_posts_and_edits(site: Site) -> None:
     assert len(posts) == len(demo_blog()["posts"])
     assert sum(p["edited"] for p in posts) == 2
     assert sum(p["pinned"] for p in posts) == 1
+
+
+def test_the_demo_prints_addresses_and_a_login_that_work(tmp_path: Path) -> None:
+    """`liveblog demo` as a newcomer runs it: the printed editor URL opens with the login."""
+    with free_socket() as probe:
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "liveblog",
+            "demo",
+            "--port",
+            str(port),
+            "--interval",
+            "30",
+            "--database",
+            str(tmp_path / "demo.db"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=tmp_path,
+        env=os.environ | {"LIVEBLOG_MEDIA_DIR": str(tmp_path / "media")},
+    )
+    try:
+        assert process.stdout is not None
+        printed: dict[str, str] = {}
+        while "Token" not in printed:
+            line = process.stdout.readline()
+            assert line, "the demo stopped before printing its addresses"
+            name, _, value = line.strip().partition(":")
+            if name in ("Reader", "Editor", "Login", "Token"):
+                printed[name] = value.strip()
+        base = f"http://127.0.0.1:{port}"
+        assert printed["Reader"] == f"{base}/live/storm-maren"
+        assert printed["Editor"] == f"{base}/editor/blogs/storm-maren"
+        email, _, password = printed["Login"].partition(" / ")
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                httpx.get(base + "/", timeout=1)
+                break
+            except httpx.HTTPError:
+                assert time.monotonic() < deadline, "the demo server did not start"
+                time.sleep(0.1)
+        with httpx.Client(base_url=base, timeout=5) as browser:
+            assert "Storm Maren" in browser.get(printed["Reader"]).text
+            login = browser.post(
+                "/editor/login",
+                data={"email": email, "password": password, "next": "/editor/blogs/storm-maren"},
+            )
+            assert login.status_code == 303
+            desk = browser.get(login.headers["location"])
+            assert desk.status_code == 200 and "New post" in desk.text
+            assert "Import from text" in desk.text  # the demo login is an admin
+    finally:
+        process.terminate()
+        process.communicate(timeout=10)

@@ -357,6 +357,13 @@ def test_corrections_and_notes_from_the_edit_form(
     page = client.get(f"/live/{slug}").text
     assert "Correction:</strong> An earlier version gave the wrong number of boats." in page
     assert "Updated at" in page
+    history = client.get(f"/editor/blogs/{slug}/posts/{post.public_id}").text
+    assert re.search(
+        r"<strong>Version 2</strong>, <time [^>]+>[^<]+</time>, by Editor: number fixed", history
+    )
+    assert re.search(
+        r"<strong>Version 1</strong>, <time [^>]+>[^<]+</time>, by Editor: created", history
+    )
 
 
 def test_row_buttons_pin_flag_delete_and_restore(

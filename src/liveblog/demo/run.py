@@ -136,9 +136,9 @@ def run_demo(
     click.echo(
         f"\nliveblog demo: {blog['title']}\n"
         f"  Reader:  {base}/live/{blog['slug']}\n"
-        f"  Editor:  {base}/api/docs  (no editor web UI yet: edit through the API)\n"
-        f"  API:     {base}/api/v1/blogs/{blog['slug']}/posts\n"
+        f"  Editor:  {base}/editor/blogs/{blog['slug']}\n"
         f"  Login:   {DEMO_EMAIL} / {password}\n"
+        f"  API:     {base}/api/v1/blogs/{blog['slug']}/posts  (docs: {base}/api/docs)\n"
         f"  Token:   {api_token}\n"
         f"  {len(first['posts'])} posts now, {len(later)} more every {interval:g} s, "
         f"then {len(edits)} edits.\n"

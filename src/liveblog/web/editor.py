@@ -26,7 +26,7 @@ from liveblog.actions.users import check_password, end_session, start_session
 from liveblog.errors import Forbidden, Invalid, LiveblogError, NotFound, PreconditionFailed
 from liveblog.schema import BlogChanges, BlogFields, PostChanges
 from liveblog.site import Site
-from liveblog.storage import Blog, Post
+from liveblog.storage import Blog, Post, Revision, User
 from liveblog.storage import queries as q
 from liveblog.textimport import parse_text
 from liveblog.web.auth import SESSION_COOKIE, check_form_origin, csrf_token, session_actor
@@ -356,6 +356,13 @@ def _edit_page(
         blog = q.blog_by_slug(session, slug, include_drafts=True)
         post = post_actions.load_post(session, blog, public_id)
         current = PostForm.from_post(post, blog.pinned_post_id == post.id)
+        history = session.execute(
+            select(Revision.version, Revision.at, Revision.note, User.name)
+            .outerjoin(User, User.id == Revision.editor_id)
+            .where(Revision.post_id == post.id)
+            .order_by(Revision.version.desc())
+            .limit(50)
+        ).all()
         if form is None:
             form = current
         elif stale:
@@ -371,6 +378,7 @@ def _edit_page(
             role=blog_role(session, actor, blog),
             form=form,
             current=current if stale else None,
+            history=history,
             error=error,
             done=request.query_params.get("done", ""),
             element_fields=ELEMENT_FIELDS,
