@@ -173,6 +173,8 @@ def test_import_text_of_the_seed_page(database_url: str, tmp_path: Path) -> None
     result = run(database_url, tmp_path, "import-text", str(seed), "--dry-run")
     assert result.returncode == 0, result.stderr
     assert "Posts found: 17" in result.stdout and "Gavriil Grigorov/AP" in result.stdout
+    assert "credit: RUSSIAN PRESIDENTIAL PRESS OFFICE/AFP/Getty Images —" in result.stdout
+    assert "credit: RUSSIAN PRESIDENTIAL PRESS OFFICE/AFP/Getty Images —" in result.stdout
 
 
 def test_import_text_refuses_binary(database_url: str, tmp_path: Path) -> None:

@@ -30,8 +30,28 @@ _SPEAKER_PATTERNS = (
 )
 
 
+# "US secretary of state Jane Doe – who is in Kyiv – has sought to reassure …": a paragraph
+# whose subject is one named person, introducing that person's words with no speech verb.
+_SUBJECT = re.compile(
+    rf"^(?:[\w’'.-]+\s+){{0,6}}?({_NAME})"
+    rf"(?:\s+[–—]\s+[^–—]{{1,160}}?\s+[–—]|,\s+[^,]{{1,160}}?,)?"
+    r"\s+(?:has|have|had|is|was|will|would)\b"
+)
+
+
+def _subject_speaker(previous: str) -> str | None:
+    m = _SUBJECT.match(previous)
+    if m is None or m[1].split()[0].casefold() in FUNCTION_WORDS:
+        return None
+    named = {
+        n for n in re.findall(_NAME, previous) if n.split()[0].casefold() not in FUNCTION_WORDS
+    }
+    return m[1] if named == {m[1]} else None
+
+
 def attribution(previous: str | None) -> str | None:
-    """The speaker, when exactly one person is named as speaking just before."""
+    """The speaker, when exactly one person is named as speaking just before, or the
+    paragraph before is about exactly one named person."""
     if not previous:
         return None
     names: list[str] = []
@@ -47,6 +67,8 @@ def attribution(previous: str | None) -> str | None:
                 continue
             if name not in names:
                 names.append(name)
+    if not names:
+        return _subject_speaker(previous)
     return names[0] if len(names) == 1 else None
 
 
@@ -88,7 +110,9 @@ def build_elements(units: list[Unit]) -> list[Element]:
                         "type": "image",
                         "caption": unit.text,
                         "credit": unit.credit,
-                        "alt": unit.alt,
+                        # No alt line on the page: the caption is what it offered
+                        # in its place, as the reader page does for a photo without alt.
+                        "alt": unit.alt if unit.alt is not None else (unit.text or None),
                         "file": None,
                     }
                 )

@@ -15,8 +15,10 @@ def _byline(authors: list[str]) -> str:
 def _element_lines(element: dict[str, Any]) -> list[str]:
     kind = element["type"]
     if kind == "image":
-        out = [element["alt"]] if element.get("alt") else []
         caption = element.get("caption") or ""
+        # An alt line shows only where the alt text says something the caption does not.
+        alt = element.get("alt")
+        out = [alt] if alt and alt != caption else []
         credit = element.get("credit")
         if credit:
             caption = f"{caption} Photograph: {credit}" if caption else f"Photograph: {credit}"

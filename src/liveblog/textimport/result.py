@@ -71,10 +71,17 @@ class ParseResult:
         for number, post in enumerate(posts, 1):
             for element in post["elements"]:
                 if element["type"] == "image":
-                    alt = "alt text shown" if element["alt"] else "no alt text"
+                    alt = (
+                        "no alt text"
+                        if not element["alt"]
+                        else "alt text: the caption"
+                        if element["alt"] == element["caption"]
+                        else "alt text shown"
+                    )
+                    # The credit in full: it is what a person checks against the page.
                     images.append(
-                        f"post {number}: {_clip(element['caption'], 60)} — credit: "
-                        f"{element['credit'] or 'none'} ({alt})"
+                        f"post {number}: credit: {element['credit'] or 'none'} — "
+                        f"{_clip(element['caption'], 50)} ({alt})"
                     )
                 elif element["type"] == "quote":
                     who = element["attribution"] or "attribution unknown"
@@ -91,7 +98,8 @@ class ParseResult:
         ]
         for name, items in sections:
             out.append(f"{name}: {len(items) if items else 'none'}")
-            out.extend(f"  - {_clip(item)}" for item in items)
+            # Headlines, credits and sources in full: they are what a person checks.
+            out.extend(f"  - {item}" for item in items)
         out.append(f"Discarded lines: {len(self.discarded)}")
         for number, text, reason in self.discarded:
             out.append(f"  line {number}: {_clip(repr(text.strip()), 50)} — {reason}")
