@@ -1,0 +1,131 @@
+/* The editor's desk, enhanced: the composer keeps its text in this browser until the post
+   is saved, and the desk says when colleagues change the blog. Without it every form still
+   works; nothing here is needed to publish. */
+(function () {
+  "use strict";
+
+  var desk = document.querySelector("[data-desk-blog]");
+  var form = document.querySelector("form[data-autosave]");
+  var FIELDS = "input[name]:not([type=hidden]):not([type=file]):not([type=submit]), textarea[name], select[name]";
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text != null) e.textContent = text;
+    return e;
+  }
+  function clock(ms) {
+    var d = new Date(ms);
+    return ("0" + d.getHours()).slice(-2) + ":" + ("0" + d.getMinutes()).slice(-2);
+  }
+
+  /* -- the composer's text survives a reload, a closed tab or a lost connection */
+  function storage() {
+    try { return window.localStorage; } catch (e) { return null; }
+  }
+  function values() {
+    var out = {}, any = false;
+    [].forEach.call(form.querySelectorAll(FIELDS), function (f) {
+      if (f.type === "checkbox") { out[f.name] = f.checked; return; }
+      out[f.name] = f.value;
+      if (f.value.trim() && f.name !== "authors") any = true;
+    });
+    return any ? out : null;
+  }
+  function blank() {
+    return ![].some.call(form.querySelectorAll("textarea[name], input[name=title]"),
+      function (f) { return f.value.trim(); });
+  }
+  function setUp() {
+    var store = storage();
+    if (!store) return;
+    var key = "liveblog:composer:" + form.getAttribute("data-autosave");
+    var saved = null;
+    try { saved = JSON.parse(store.getItem(key) || "null"); } catch (e) { saved = null; }
+    var done = /[?&]done=(published|draft|submitted)\b/.test(location.search);
+    if (saved && saved.sent && done) {
+      store.removeItem(key); /* the post it held was saved */
+      saved = null;
+    }
+    if (saved && saved.values && blank() && !document.querySelector(".alert-error")) {
+      var missed = [];
+      Object.keys(saved.values).forEach(function (name) {
+        /* not form.elements: the form has a field named "elements" */
+        var f = form.querySelector('[name="' + name.replace(/[^\w-]/g, "") + '"]');
+        var v = saved.values[name];
+        if (f && f.type === "checkbox") f.checked = !!v;
+        else if (f && f.value !== undefined) f.value = v;
+        else if (typeof v === "string" && v.trim()) missed.push(v.trim());
+      });
+      var note = el("div", "alert alert-restored");
+      note.setAttribute("role", "status");
+      var p = el("p", null, "Your unsent text from " + clock(saved.at) +
+        " was kept in this browser and is back in the form. ");
+      var discard = el("button", "link-button", "Discard it");
+      discard.type = "button";
+      discard.addEventListener("click", function () {
+        store.removeItem(key);
+        form.reset();
+        note.remove();
+      });
+      p.appendChild(discard);
+      note.appendChild(p);
+      if (missed.length) {
+        note.appendChild(el("p", null, "Not shown above (add the element again to use it):"));
+        var pre = el("pre", "missed", missed.join("\n\n"));
+        note.appendChild(pre);
+      }
+      form.parentNode.insertBefore(note, form);
+    }
+    var timer = 0;
+    function save() {
+      var v = values();
+      if (v) store.setItem(key, JSON.stringify({ at: Date.now(), values: v }));
+      else store.removeItem(key);
+    }
+    form.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(save, 400);
+    });
+    form.addEventListener("change", save);
+    form.addEventListener("submit", function () {
+      clearTimeout(timer);
+      var v = values();
+      /* Kept until the desk confirms the save: a failed request loses nothing. */
+      if (v) store.setItem(key, JSON.stringify({ at: Date.now(), values: v, sent: true }));
+    });
+  }
+  if (form) setUp();
+
+  /* -- colleagues' changes: counted from the blog's own event stream */
+  if (desk && window.EventSource) {
+    var slug = desk.getAttribute("data-desk-blog");
+    var seq = parseInt(desk.getAttribute("data-seq"), 10) || 0;
+    var changes = 0, bar = null;
+    var src = new EventSource("/live/" + slug + "/events?last_event_id=" + seq);
+    var kinds = ["post.published", "post.edited", "post.flagged", "post.deleted",
+      "post.restored", "post.pinned", "post.unpinned", "blog.edited", "blog.ended",
+      "blog.reopened", "resync"];
+    kinds.forEach(function (kind) {
+      src.addEventListener(kind, function (e) {
+        var n = parseInt(e.lastEventId, 10);
+        if (n && n <= seq) return;
+        if (n) seq = n;
+        changes += 1;
+        if (!bar) {
+          bar = el("div", "alert alert-changed");
+          bar.setAttribute("role", "status");
+          desk.insertBefore(bar, desk.firstChild);
+        }
+        bar.textContent = "";
+        var p = el("p", null, (changes === 1 ? "1 change" : changes + " changes") +
+          " to this blog since this page opened. ");
+        var again = el("button", "link-button", "Show the blog as it is now");
+        again.type = "button";
+        again.addEventListener("click", function () { location.reload(); });
+        p.appendChild(again);
+        bar.appendChild(p);
+      });
+    });
+  }
+})();
