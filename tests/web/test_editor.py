@@ -631,3 +631,29 @@ def test_the_seed_page_uploads_as_a_file(
     assert "<dd>17, oldest first</dd>" in preview.text
     assert preview.text.count("<tr><td>") == 8
     assert "<dd>China</dd>" in preview.text
+
+
+def test_a_form_sent_after_the_session_ended_returns_to_its_page_after_login(
+    client: Client, site: Site, desk: Callable[..., str]
+) -> None:
+    token = desk()
+    slug = start_blog(client, token)
+    with site.db.writing() as session:
+        session.execute(update(UserSession).values(expires_at=utcnow() - timedelta(seconds=1)))
+    form = post_form(token, "Written while the session ran out")
+    response = client.post(
+        f"/editor/blogs/{slug}/posts",
+        data=form,
+        headers={"Referer": f"http://testserver/editor/blogs/{slug}?view=drafts"},
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == (
+        f"/editor/login?next=/editor/blogs/{slug}%3Fview%3Ddrafts"
+    )
+    foreign = client.post(
+        f"/editor/blogs/{slug}/posts",
+        data=form,
+        headers={"Referer": "https://elsewhere.example/editor/blogs/x"},
+    )
+    assert foreign.headers["location"] == "/editor/login?next=/editor"
+    assert stored_posts(site) == []

@@ -61,7 +61,13 @@ def editor(request: Request) -> Actor:
     actor = session_actor(request)
     if actor is None:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        raise LoginNeeded(target if request.method == "GET" else "/editor")
+        if request.method != "GET":
+            # Back to the page the form was on, where the desk script keeps unsent text.
+            referer = urlsplit(request.headers.get("referer", ""))
+            same_site = referer.netloc == request.headers.get("host")
+            target = referer.path + (f"?{referer.query}" if referer.query else "")
+            target = target if same_site else "/editor"
+        raise LoginNeeded(target)
     return actor
 
 
@@ -296,17 +302,10 @@ def blog_desk(
 
 def _take_uploads(site: Site, actor: Actor, form: FormData, post_form: PostForm) -> None:
     """Stores the photos chosen in image fieldsets, and names them in the form."""
-    kept = 0
-    count_text = _text(form, "elements")
-    for n in range(min(int(count_text) if count_text.isdigit() else 0, len(form))):
-        if form.get(f"el-{n}-type") not in ELEMENT_FIELDS or form.get(f"el-{n}-remove"):
-            continue
-        upload = form.get(f"el-{n}-upload")
-        element = post_form.elements[kept]
-        kept += 1
-        if isinstance(upload, UploadFile) and upload.filename:
-            data = upload.file.read()
-            element["file"] = save_upload(site, actor, data, upload.filename)
+    for number, element in zip(post_form.numbers, post_form.elements, strict=True):
+        upload = form.get(f"el-{number}-upload")
+        if element["type"] == "image" and isinstance(upload, UploadFile) and upload.filename:
+            element["file"] = save_upload(site, actor, upload.file.read(), upload.filename)
 
 
 def _form_action(form: FormData) -> str:

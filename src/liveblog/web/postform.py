@@ -53,6 +53,8 @@ class PostForm:
     correction: str = ""
     note: str = ""
     version: int | None = None
+    # For a form sent back: the number each element had in it, to find its upload field.
+    numbers: list[int] = field(default_factory=list)
 
     @classmethod
     def from_post(cls, post: Post, pinned: bool) -> PostForm:
@@ -83,6 +85,7 @@ class PostForm:
         count_text = text("elements")
         count = int(count_text) if count_text.isdigit() else 0
         elements: list[dict[str, str]] = []
+        numbers: list[int] = []
         for n in range(min(count, MAX_ELEMENTS)):
             kind = text(f"el-{n}-type")
             if kind not in ELEMENT_FIELDS or text(f"el-{n}-remove"):
@@ -90,6 +93,7 @@ class PostForm:
             elements.append(
                 {"type": kind} | {name: text(f"el-{n}-{name}") for name in ELEMENT_FIELDS[kind]}
             )
+            numbers.append(n)
         version = text("version")
         return cls(
             title=text("title"),
@@ -103,6 +107,7 @@ class PostForm:
             correction=text("correction"),
             note=text("note"),
             version=int(version) if version.isdigit() and len(version) < 10 else None,
+            numbers=numbers,
         )
 
     def add(self, kind: str) -> None:
