@@ -189,7 +189,7 @@ def test_prune_events(database_url: str, tmp_path: Path) -> None:
     assert run(database_url, tmp_path, "import", str(source)).returncode == 0
     result = run(database_url, tmp_path, "prune-events", "--keep", "1")
     assert result.returncode == 0 and result.stdout.strip() == "removed 0 events"
-    assert_one_line_error(run(database_url, tmp_path, "prune-events", "--keep", "0"),
-                          "--keep", "0")
-    assert_one_line_error(run(database_url, tmp_path, "user", "create", "--email", "a@b.c"),
-                          "--role")
+    assert_one_line_error(run(database_url, tmp_path, "prune-events", "--keep", "0"), "--keep", "0")
+    assert_one_line_error(
+        run(database_url, tmp_path, "user", "create", "--email", "a@b.c"), "--role"
+    )

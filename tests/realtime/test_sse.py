@@ -185,8 +185,11 @@ def test_a_reader_that_never_reads_is_dropped_and_others_are_unaffected(
     big = "A long update with many words. " * 600  # about 18 KB of text per post
     count = 20
     done: dict[int, bytes] = {}
-    drainer = threading.Thread(target=lambda: done.update(_drain_all(
-        [r.sock for r in readers], f"id: {count + 1}\n".encode(), timeout=60)))
+    drainer = threading.Thread(
+        target=lambda: done.update(
+            _drain_all([r.sock for r in readers], f"id: {count + 1}\n".encode(), timeout=60)
+        )
+    )
     drainer.start()
     for n in range(count):
         publish(site, f"{n}: {big}")

@@ -77,7 +77,7 @@
       }
       form.parentNode.insertBefore(note, form);
     }
-    var timer = 0;
+    var timer = 0, sending = false;
     function save() {
       var v = values();
       if (v) store.setItem(key, JSON.stringify({ at: Date.now(), values: v }));
@@ -88,8 +88,13 @@
       timer = setTimeout(save, 400);
     });
     form.addEventListener("change", save);
+    window.addEventListener("pagehide", function () {
+      clearTimeout(timer);
+      if (!sending) save();
+    });
     form.addEventListener("submit", function () {
       clearTimeout(timer);
+      sending = true;
       var v = values();
       /* Kept until the desk confirms the save: a failed request loses nothing. */
       if (v) store.setItem(key, JSON.stringify({ at: Date.now(), values: v, sent: true }));

@@ -421,7 +421,8 @@ def save_post(request: Request, slug: str, public_id: str, actor: Editor, form: 
         if not post_form.elements:
             post_form.add("text")
         return _edit_page(request, actor, slug, public_id, post_form, exc.message, exc.status)
-    return _see_other(f"/editor/blogs/{slug}?done=saved#post-{public_id}")
+    done = {"publish": "published", "submit": "submitted"}.get(action, "saved")
+    return _see_other(f"/editor/blogs/{slug}?done={done}#post-{public_id}")
 
 
 def _flag(value: bool, name: str) -> Callable[[Site, Actor, str, str], object]:
