@@ -22,6 +22,7 @@ serve: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
 # The whole suite runs twice: on SQLite, then on a throwaway PostgreSQL database.
