@@ -42,6 +42,7 @@ Caption = Annotated[str, StringConstraints(max_length=2_000), AfterValidator(_no
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9](?:[a-z0-9-]{0,118}[a-z0-9])?$")]
 MediaName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")]
 Verification = Literal["unverified", "confirmed", "disputed"]
+MAX_ELEMENTS = 200  # elements in one post
 BlogStatus = Literal["draft", "live", "ended"]
 PostStatus = Literal["draft", "submitted", "published"]
 
@@ -104,7 +105,7 @@ class PostContent(_Strict):
     """What a post says: the fields an editor writes, on create and on edit."""
 
     title: Line | None = None
-    elements: list[Element] = Field(default_factory=list, max_length=200)
+    elements: list[Element] = Field(default_factory=list, max_length=MAX_ELEMENTS)
     key_event: bool = False
     summary: bool = False
     sources: list[ShortName] = Field(default_factory=list, max_length=30)
@@ -125,7 +126,7 @@ class PostChanges(_Changes):
     nullable = frozenset({"title", "verification", "correction", "note"})
 
     title: Line | None = None
-    elements: list[Element] | None = Field(default=None, max_length=200)
+    elements: list[Element] | None = Field(default=None, max_length=MAX_ELEMENTS)
     key_event: bool | None = None
     summary: bool | None = None
     sources: list[ShortName] | None = Field(default=None, max_length=30)

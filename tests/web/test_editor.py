@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 from PIL import Image
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from liveblog.actions.users import create_user
 from liveblog.site import Site
@@ -151,30 +151,43 @@ def test_forms_need_their_token_and_this_site_as_origin(
     client: Client, site: Site, desk: Callable[..., str]
 ) -> None:
     token = desk()
-    missing = client.post("/editor/blogs", data={"title": "Forged"})
-    assert missing.status_code == 403 and "reload the page" in missing.text
-    wrong = client.post("/editor/blogs", data={"title": "Forged", "csrf": "0" * 32})
-    assert wrong.status_code == 403
+    slug = start_blog(client, token)
+    # An expired or missing token: refused, and the form comes back with what was typed.
+    missing = client.post("/editor/blogs", data={"title": "Forged blog"})
+    assert missing.status_code == 403 and "this form has expired" in missing.text
+    assert 'value="Forged blog"' in missing.text
+    stale = client.post(
+        f"/editor/blogs/{slug}/posts", data=post_form("0" * 32, "Typed before the token lapsed")
+    )
+    assert stale.status_code == 403 and "Typed before the token lapsed" in stale.text
+    assert f'name="csrf" value="{token}"' in stale.text  # a fresh token to send it again
+    for url in (f"/editor/blogs/{slug}/status", "/editor/logout"):
+        assert client.post(url, data={"status": "ended"}).status_code == 403
+    # Sent from another site: refused outright.
     elsewhere = client.post(
         "/editor/blogs",
         data={"title": "Forged", "csrf": token},
         headers={"Origin": "https://evil.example"},
     )
     assert elsewhere.status_code == 403 and "another site" in elsewhere.text
-    forged_login = client.post(
-        "/editor/login",
-        data={"email": "x@y.example", "password": "whatever"},
-        headers={"Origin": "https://evil.example"},
-    )
-    assert forged_login.status_code == 403
+    for origin in ("https://evil.example", "null"):
+        forged_login = client.post(
+            "/editor/login",
+            data={"email": "x@y.example", "password": "whatever"},
+            headers={"Origin": origin},
+        )
+        assert forged_login.status_code == 403, origin
     with site.db.reading() as session:
         assert session.scalar(select(Post.id)) is None
-    same_site = client.post(
-        "/editor/blogs",
-        data={"title": "Real", "csrf": token},
-        headers={"Origin": "http://testserver"},
-    )
-    assert same_site.status_code == 303
+        assert session.scalar(select(func.count()).select_from(Blog)) == 1
+    # This site, and a sandboxed "null" origin where the token is checked too.
+    for origin in ("http://testserver", "null"):
+        response = client.post(
+            "/editor/blogs",
+            data={"title": f"Real {origin}", "csrf": token},
+            headers={"Origin": origin},
+        )
+        assert response.status_code == 303, origin
 
 
 # --- writing ----------------------------------------------------------------------------
@@ -669,3 +682,232 @@ def test_pasted_text_keeps_its_leading_blank_lines_through_previews(
     first = client.post("/editor/import", data={"csrf": token, "text": text})
     sent_back = re.search(r'<textarea id="i-text"[^>]*>\n(.*?)</textarea>', first.text, re.S)
     assert sent_back is not None and unescape(sent_back.group(1)) == text
+
+
+# --- what a careless or hostile form cannot do -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"elements": "²"}, "needs a headline or at least one element"),
+        ({"elements": "9" * 5000}, "needs a headline or at least one element"),
+        ({"action": "explode"}, "unknown action"),
+    ],
+)
+def test_odd_form_values_are_4xx_with_the_text_kept(
+    client: Client,
+    site: Site,
+    desk: Callable[..., str],
+    fields: dict[str, str],
+    message: str,
+) -> None:
+    token = desk()
+    slug = start_blog(client, token)
+    response = client.post(
+        f"/editor/blogs/{slug}/posts", data=post_form(token, "Kept words", **fields)
+    )
+    assert response.status_code == 422 and message in response.text
+    if fields.get("action"):
+        assert "Kept words" in response.text
+    assert stored_posts(site) == []
+
+
+def test_an_odd_version_asks_for_a_reload(
+    client: Client, site: Site, desk: Callable[..., str]
+) -> None:
+    token = desk()
+    slug = start_blog(client, token)
+    client.post(f"/editor/blogs/{slug}/posts", data=post_form(token, "First"))
+    [post] = stored_posts(site)
+    response = client.post(
+        f"/editor/blogs/{slug}/posts/{post.public_id}",
+        data=post_form(token, "Second", action="save", version="²"),
+    )
+    assert response.status_code == 422 and "reload the page" in response.text
+    assert "Second" in response.text
+
+
+def test_saving_an_unchanged_post_changes_nothing(
+    client: Client, site: Site, desk: Callable[..., str]
+) -> None:
+    """Names with commas stay whole, and the browser's CRLF line breaks are not a change
+    that would show readers "Updated at"."""
+    from liveblog.actions import SYSTEM
+    from liveblog.actions.posts import create_post
+    from liveblog.schema import NewPost
+
+    token = desk()
+    slug = start_blog(client, token)
+    create_post(
+        site,
+        SYSTEM,
+        slug,
+        NewPost(
+            elements=[{"type": "text", "markdown": "Line one\nline two\n\n- a\n- b"}],
+            sources=["Ministry of Defence, UK", "Reuters"],
+            authors=["Smith, J."],
+        ),
+    )
+    [post] = stored_posts(site)
+    page = client.get(f"/editor/blogs/{slug}/posts/{post.public_id}").text
+    assert 'value="Ministry of Defence, UK, Reuters"' in page
+    form = post_form(
+        token,
+        "Line one\r\nline two\r\n\r\n- a\r\n- b",
+        action="save",
+        version="1",
+        sources="Ministry of Defence, UK, Reuters",
+        authors="Smith, J.",
+    )
+    assert client.post(f"/editor/blogs/{slug}/posts/{post.public_id}", data=form).status_code == 303
+    [after] = stored_posts(site)
+    assert after.version == 1 and after.updated_at is None
+    assert after.sources == ["Ministry of Defence, UK", "Reuters"] and after.authors == [
+        "Smith, J."
+    ]
+    # Typed afresh, commas separate names.
+    form |= {"sources": "Ministry of Defence, Reuters, AFP"}
+    client.post(f"/editor/blogs/{slug}/posts/{post.public_id}", data=form)
+    [after] = stored_posts(site)
+    assert after.sources == ["Ministry of Defence", "Reuters", "AFP"]
+
+
+def test_editing_a_post_deleted_meanwhile_keeps_the_typed_text(
+    client: Client, site: Site, desk: Callable[..., str]
+) -> None:
+    token = desk()
+    slug = start_blog(client, token)
+    client.post(f"/editor/blogs/{slug}/posts", data=post_form(token, "Original"))
+    [post] = stored_posts(site)
+    client.post(f"/editor/blogs/{slug}/posts/{post.public_id}/delete", data={"csrf": token})
+    response = client.post(
+        f"/editor/blogs/{slug}/posts/{post.public_id}",
+        data=post_form(token, "My careful rewrite", action="save", version="1"),
+    )
+    assert response.status_code == 422
+    assert "restore it before editing" in response.text
+    assert "My careful rewrite" in response.text
+    assert 'value="save"' not in response.text  # nothing to save it to until restored
+
+
+def test_one_bad_photo_does_not_cost_the_others(
+    client: Client, site: Site, desk: Callable[..., str]
+) -> None:
+    token = desk()
+    slug = start_blog(client, token)
+    good = io.BytesIO()
+    Image.new("RGB", (40, 30), (10, 120, 60)).save(good, format="PNG")
+    form = post_form(
+        token,
+        "Two photos",
+        elements="3",
+        **{"el-1-type": "image", "el-1-caption": "Broken", "el-2-type": "image"},
+        **{"el-2-caption": "Fine"},
+    )
+    files = [
+        ("el-1-upload", ("broken.jpg", b"not a picture", "image/jpeg")),
+        ("el-2-upload", ("fine.png", good.getvalue(), "image/png")),
+    ]
+    response = client.post(f"/editor/blogs/{slug}/posts", data=form, files=files)
+    assert response.status_code == 422
+    assert "broken.jpg is not a picture that can be read" in response.text
+    # The good photo is stored and named in the form, so sending again keeps it.
+    stored = re.search(r'name="el-2-file" value="(photo-[0-9a-f]{16}\.png)"', response.text)
+    assert stored is not None
+    assert client.get(f"/media/{stored.group(1)}").status_code == 200
+
+
+def test_a_phone_photo_with_a_second_picture_and_a_colour_profile(
+    client: Client, site: Site, desk: Callable[..., str]
+) -> None:
+    from liveblog.actions import SYSTEM
+    from liveblog.actions.media import save_upload
+
+    first = Image.new("RGB", (300, 200), (200, 30, 30))
+    second = Image.new("RGB", (60, 40), (30, 30, 200))
+    profile = srgb_profile()
+    out = io.BytesIO()
+    first.save(out, format="MPO", save_all=True, append_images=[second], icc_profile=profile)
+    with Image.open(io.BytesIO(out.getvalue())) as check:
+        assert check.format == "MPO"
+    name = save_upload(site, SYSTEM, out.getvalue(), "phone.jpg")
+    assert name.endswith(".jpg")
+    with Image.open(site.settings.media_dir / name) as stored:
+        assert stored.format == "JPEG" and stored.info.get("icc_profile") == profile
+
+
+def srgb_profile() -> bytes:
+    from PIL import ImageCms
+
+    return bytes(ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes())
+
+
+def test_form_only_addresses_lead_back_to_their_pages(
+    client: Client, site: Site, desk: Callable[..., str]
+) -> None:
+    token = desk()
+    slug = start_blog(client, token)
+    for url, target in (
+        ("/editor/blogs", "/editor"),
+        (f"/editor/blogs/{slug}/posts", f"/editor/blogs/{slug}"),
+        (f"/editor/blogs/{slug}/status", f"/editor/blogs/{slug}"),
+        (f"/editor/blogs/{slug}/posts/abc/pin", f"/editor/blogs/{slug}/posts/abc"),
+    ):
+        response = client.get(url)
+        assert (response.status_code, response.headers["location"]) == (303, target), url
+
+
+def test_key_events_from_the_desk_on_a_draft_blog(
+    client: Client, site: Site, desk: Callable[..., str]
+) -> None:
+    token = desk()
+    slug = start_blog(client, token)
+    client.post(f"/editor/blogs/{slug}/posts", data=post_form(token, "A flag to raise"))
+    client.post(f"/editor/blogs/{slug}/status", data={"csrf": token, "status": "draft"})
+    [post] = stored_posts(site)
+    base = f"/editor/blogs/{slug}/posts/{post.public_id}"
+    assert client.post(f"{base}/key-event", data={"csrf": token}).status_code == 303
+    [post] = stored_posts(site)
+    assert post.key_event and post.version == 2 and post.updated_at is None
+
+
+def test_publish_and_pin_is_one_change(
+    client: Client, site: Site, desk: Callable[..., str]
+) -> None:
+    from liveblog.storage import Event
+
+    token = desk()
+    slug = start_blog(client, token)
+    client.post(f"/editor/blogs/{slug}/posts", data=post_form(token, "Pinned at once", pinned="1"))
+    with site.db.reading() as session:
+        kinds = session.scalars(select(Event.kind).order_by(Event.seq)).all()
+        blog = session.scalar(select(Blog))
+        assert blog is not None and blog.pinned_post_id is not None
+    assert kinds == ["blog.created", "post.published", "post.pinned"]
+    # A draft cannot be pinned: the box is ignored rather than the draft refused.
+    client.post(
+        f"/editor/blogs/{slug}/posts",
+        data=post_form(token, "Just a draft", pinned="1", action="draft"),
+    )
+    assert [p.status for p in stored_posts(site)] == ["published", "draft"]
+
+
+def test_a_login_in_use_sends_its_cookie_again_when_renewed(client: Client, site: Site) -> None:
+    login(client, site)
+    with site.db.writing() as session:
+        session.execute(update(UserSession).values(expires_at=utcnow() + timedelta(days=2)))
+    page = client.get("/editor")
+    assert "lb_session=" in page.headers.get("set-cookie", "")
+    again = client.get("/editor")
+    assert "set-cookie" not in again.headers
+
+
+def test_the_import_preview_of_unimportable_text_is_a_4xx(
+    client: Client, site: Site, desk: Callable[..., str]
+) -> None:
+    token = desk("admin")
+    text = "Title of a page – live | News\n\nA post with a NUL \x00 in it.\n"
+    response = client.post("/editor/import", data={"csrf": token, "text": text})
+    assert response.status_code == 422
+    assert "control character" in response.text

@@ -66,14 +66,19 @@ def save_upload(site: Site, actor: Actor, data: bytes, name: str = "") -> str:
         raise Invalid(f"{label} is larger than {MAX_UPLOAD_BYTES // 1024 // 1024} MB", "file")
     try:
         with Image.open(io.BytesIO(data)) as probe:
-            kind = probe.format or ""
+            # Phones write JPEGs that hold a second, smaller picture: Pillow calls them MPO.
+            kind = "JPEG" if probe.format == "MPO" else probe.format or ""
             if kind not in _FORMATS:
                 raise Invalid(f"{label} is not a JPEG, PNG or WebP photo", "file")
-            if probe.width * probe.height > MAX_PIXELS:
-                raise Invalid(
-                    f"{label} has more than {MAX_PIXELS // 1_000_000} million pixels", "file"
-                )
+            limit = MAX_PIXELS if kind == "JPEG" else MAX_PIXELS // 2
+            if probe.width * probe.height > limit:
+                raise Invalid(f"{label} has more than {limit // 1_000_000} million pixels", "file")
+            if kind == "JPEG":
+                # Decode at the smallest scale that is still wide enough: a fraction of
+                # the memory for a large phone photo.
+                probe.draft("RGB", (MAX_WIDTH, MAX_WIDTH * probe.height // probe.width))
             probe.load()
+            profile = probe.info.get("icc_profile")
             image = ImageOps.exif_transpose(probe)
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
         raise Invalid(f"{label} is not a picture that can be read", "file") from None
@@ -81,12 +86,18 @@ def save_upload(site: Site, actor: Actor, data: bytes, name: str = "") -> str:
         image = image.resize((MAX_WIDTH, round(image.height * MAX_WIDTH / image.width)))
     if kind == "JPEG" and image.mode not in ("RGB", "L"):
         image = image.convert("RGB")
+    if profile:
+        # The colour profile is kept (a wide-gamut phone photo looks wrong without it);
+        # it says how to show colours, nothing about who took the photo or where.
+        image.info["icc_profile"] = profile
     return _store(site, image, f"photo-{secrets.token_hex(8)}.{_FORMATS[kind][0]}", kind)
 
 
 def _store(site: Site, image: Image.Image, filename: str, kind: str) -> str:
     site.settings.media_dir.mkdir(parents=True, exist_ok=True)
-    options = {"quality": 85} if kind in ("JPEG", "WEBP") else {"optimize": True}
+    options: dict[str, object] = {"quality": 85} if kind in ("JPEG", "WEBP") else {"optimize": True}
+    if image.info.get("icc_profile"):
+        options["icc_profile"] = image.info["icc_profile"]
     image.save(site.settings.media_dir / filename, format=kind, **options)
     with transaction(site) as tx:
         tx.session.add(

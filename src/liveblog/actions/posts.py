@@ -136,7 +136,11 @@ def insert_post(
     return post
 
 
-def create_post(site: Site, actor: Actor, slug: str, new: NewPost) -> dict[str, Any]:
+def create_post(
+    site: Site, actor: Actor, slug: str, new: NewPost, *, pinned: bool = False
+) -> dict[str, Any]:
+    """Publishes a post or saves a draft; with pinned, the new post is pinned in the same
+    transaction, so it is never published without the pin that was asked for."""
     _require_something(new.title, new.elements)
     with transaction(site) as tx:
         blog = load_blog(tx.session, slug)
@@ -151,12 +155,23 @@ def create_post(site: Site, actor: Actor, slug: str, new: NewPost) -> dict[str, 
         post = insert_post(tx, blog, new, new.status, editor_id=actor.user_id)
         if post.status == "published":
             tx.emit(blog, "post.published", live_payload(site, blog, post), post)
+        if pinned:
+            _pin(tx, site, actor, blog, post, True)
         return record(site, blog, post)
 
 
 def edit_post(
-    site: Site, actor: Actor, slug: str, public_id: str, changes: PostChanges, expected_version: int
+    site: Site,
+    actor: Actor,
+    slug: str,
+    public_id: str,
+    changes: PostChanges,
+    expected_version: int,
+    *,
+    pinned: bool | None = None,
 ) -> dict[str, Any]:
+    """Saves a new version of a post; pinned (when given) pins or unpins it in the same
+    transaction."""
     with transaction(site) as tx:
         blog = load_blog(tx.session, slug)
         post = load_post(tx.session, blog, public_id, lock=True)
@@ -181,29 +196,43 @@ def edit_post(
             raise Invalid("a published post cannot go back to draft; delete it instead", "status")
         changed = {k: v for k, v in given.items() if getattr(post, k) != v}
         _require_something(changed.get("title", post.title), changed.get("elements", post.elements))
-        if not changed and new_status == post.status:
-            return record(site, blog, post)
-        now = utcnow()
-        for key, value in changed.items():
-            setattr(post, key, value)
-        render_post(post)
-        publishing = new_status == "published" and post.status != "published"
-        post.status = new_status
-        if publishing:
-            post.published_at = now
-        elif post.status == "published" and changed.keys() & set(CONTENT_FIELDS):
-            # Readers are shown "Updated at" only for changes to what the post says.
-            post.updated_at = now
-        save_version(tx, post, actor.user_id, changes.note)
-        if post.status == "published":
-            if publishing:
-                kind = "post.published"
-            elif changed.keys() & set(CONTENT_FIELDS):
-                kind = "post.edited"
-            else:
-                kind = "post.flagged"
-            tx.emit(blog, kind, live_payload(site, blog, post), post)
+        if changed or new_status != post.status:
+            _save_edit(tx, site, actor, blog, post, changed, new_status, changes.note)
+        if pinned is not None and (pinned or blog.pinned_post_id == post.id):
+            _pin(tx, site, actor, blog, post, pinned)
         return record(site, blog, post)
+
+
+def _save_edit(
+    tx: Transaction,
+    site: Site,
+    actor: Actor,
+    blog: Blog,
+    post: Post,
+    changed: dict[str, Any],
+    new_status: str,
+    note: str | None,
+) -> None:
+    now = utcnow()
+    for key, value in changed.items():
+        setattr(post, key, value)
+    render_post(post)
+    publishing = new_status == "published" and post.status != "published"
+    post.status = new_status
+    if publishing:
+        post.published_at = now
+    elif post.status == "published" and changed.keys() & set(CONTENT_FIELDS):
+        # Readers are shown "Updated at" only for changes to what the post says.
+        post.updated_at = now
+    save_version(tx, post, actor.user_id, note)
+    if post.status == "published":
+        if publishing:
+            kind = "post.published"
+        elif changed.keys() & set(CONTENT_FIELDS):
+            kind = "post.edited"
+        else:
+            kind = "post.flagged"
+        tx.emit(blog, kind, live_payload(site, blog, post), post)
 
 
 def delete_post(site: Site, actor: Actor, slug: str, public_id: str) -> dict[str, Any]:
@@ -241,22 +270,39 @@ def set_pinned(site: Site, actor: Actor, slug: str, public_id: str, pinned: bool
     """Pins a post (unpinning whichever was pinned: a blog has one) or unpins it."""
     with transaction(site) as tx:
         blog = load_blog(tx.session, slug)
-        require_blog_role(tx.session, actor, blog, "editor", "Pinning a post")
         post = load_post(tx.session, blog, public_id)
-        if pinned and post.status != "published":
-            raise Invalid("only a published post can be pinned", "status")
-        is_pinned = blog.pinned_post_id == post.id
-        if pinned != is_pinned:
-            previous = blog.pinned_post_id
-            blog.pinned_post_id = post.id if pinned else None
-            if pinned:
-                old = tx.session.get(Post, previous) if previous else None
-                payload = live_payload(site, blog, post) | {
-                    "replaces": old.public_id if old else None
-                }
-                tx.emit(blog, "post.pinned", payload, post)
-            else:
-                tx.emit(blog, "post.unpinned", {"id": post.public_id}, post)
+        _pin(tx, site, actor, blog, post, pinned)
+        return record(site, blog, post)
+
+
+def _pin(tx: Transaction, site: Site, actor: Actor, blog: Blog, post: Post, pinned: bool) -> None:
+    require_blog_role(tx.session, actor, blog, "editor", "Pinning a post")
+    if pinned and post.status != "published":
+        raise Invalid("only a published post can be pinned", "status")
+    if pinned == (blog.pinned_post_id == post.id):
+        return
+    previous = blog.pinned_post_id
+    blog.pinned_post_id = post.id if pinned else None
+    if pinned:
+        old = tx.session.get(Post, previous) if previous else None
+        payload = live_payload(site, blog, post) | {"replaces": old.public_id if old else None}
+        tx.emit(blog, "post.pinned", payload, post)
+    else:
+        tx.emit(blog, "post.unpinned", {"id": post.public_id}, post)
+
+
+def set_key_event(
+    site: Site, actor: Actor, slug: str, public_id: str, key_event: bool
+) -> dict[str, Any]:
+    """Marks a post as a key event, or not: a new version, and no "Updated at" for readers."""
+    with transaction(site) as tx:
+        blog = load_blog(tx.session, slug)
+        require_blog_role(tx.session, actor, blog, "editor", "Marking key events")
+        post = load_post(tx.session, blog, public_id, lock=True)
+        if post.status == "deleted":
+            raise Invalid("the post is deleted; restore it first", "status")
+        if post.key_event != key_event:
+            _save_edit(tx, site, actor, blog, post, {"key_event": key_event}, post.status, None)
         return record(site, blog, post)
 
 

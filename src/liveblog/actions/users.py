@@ -111,17 +111,14 @@ def start_session(site: Site, actor: Actor) -> str:
                 expires_at=utcnow() + SESSION_LIFETIME,
             )
         )
-        # A login is a good moment to forget this user's expired sessions.
-        tx.session.execute(
-            delete(UserSession).where(
-                UserSession.user_id == actor.user_id, UserSession.expires_at < utcnow()
-            )
-        )
+        # A login is a good moment to forget expired sessions.
+        tx.session.execute(delete(UserSession).where(UserSession.expires_at < utcnow()))
     return cookie
 
 
-def actor_for_session(site: Site, cookie: str) -> Actor | None:
-    """The user a session cookie belongs to, or None when it is unknown or expired."""
+def actor_for_session(site: Site, cookie: str) -> tuple[Actor, bool] | None:
+    """The user a session cookie belongs to, and whether the session was just renewed (so
+    the cookie should be sent again); None when it is unknown or expired."""
     now = utcnow()
     with site.db.reading() as session:
         row = session.execute(
@@ -131,14 +128,15 @@ def actor_for_session(site: Site, cookie: str) -> Actor | None:
         ).first()
     if row is None or row.expires_at <= now:
         return None
-    if row.expires_at - now < SESSION_LIFETIME / 2:
+    renew = row.expires_at - now < SESSION_LIFETIME / 2
+    if renew:
         with transaction(site) as tx:
             tx.session.execute(
                 update(UserSession)
                 .where(UserSession.id == hash_token(cookie))
                 .values(expires_at=now + SESSION_LIFETIME)
             )
-    return Actor(user_id=row.id, role=row.role, name=row.name)
+    return Actor(user_id=row.id, role=row.role, name=row.name), renew
 
 
 def end_session(site: Site, cookie: str) -> None:

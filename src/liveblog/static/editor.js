@@ -39,6 +39,7 @@
   function setUp() {
     var store = storage();
     if (!store) return;
+    /* One kept text per person and blog: the attribute holds both. */
     var key = "liveblog:composer:" + form.getAttribute("data-autosave");
     var saved = null;
     try { saved = JSON.parse(store.getItem(key) || "null"); } catch (e) { saved = null; }
@@ -79,9 +80,9 @@
     }
     var timer = 0, sending = false;
     function save() {
+      /* An empty form saves nothing and removes nothing: another tab may hold the text. */
       var v = values();
       if (v) store.setItem(key, JSON.stringify({ at: Date.now(), values: v }));
-      else store.removeItem(key);
     }
     form.addEventListener("input", function () {
       clearTimeout(timer);
@@ -101,6 +102,17 @@
     });
   }
   if (form) setUp();
+
+  /* Logging out forgets every kept text: the next person at this browser must not see it. */
+  var logout = document.querySelector("form[action='/editor/logout']");
+  if (logout) logout.addEventListener("submit", function () {
+    var store = storage();
+    if (!store) return;
+    for (var i = store.length - 1; i >= 0; i--) {
+      var k = store.key(i);
+      if (k && k.indexOf("liveblog:") === 0) store.removeItem(k);
+    }
+  });
 
   /* -- colleagues' changes: counted from the blog's own event stream */
   if (desk && window.EventSource) {

@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, UnaryExpression, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from liveblog.errors import NotFound
-from liveblog.storage.tables import Blog, Post
+from liveblog.storage.tables import Blog, Post, Revision, User
 
 PAGE_SIZE = 20
 
@@ -108,3 +108,75 @@ def listed_blogs(session: Session, limit: int = 50) -> Sequence[Blog]:
         .order_by((Blog.status == "live").desc(), Blog.updated_at.desc())
         .limit(limit)
     ).all()
+
+
+# --- the editor's desk: every blog and every post, whatever its status ---------------------
+
+# The desk's post lists, and the statuses each one shows.
+DESK_VIEWS: dict[str, tuple[str, ...]] = {
+    "all": ("published", "draft", "submitted"),
+    "published": ("published",),
+    "drafts": ("draft", "submitted"),
+    "deleted": ("deleted",),
+}
+
+
+@dataclass(frozen=True)
+class DeskBlog:
+    blog: Blog
+    published: int
+    waiting: int
+
+
+def desk_blogs(session: Session, limit: int = 500) -> list[DeskBlog]:
+    """Every blog, latest activity first, with its published and waiting post counts."""
+    counts = (
+        select(
+            Post.blog_id,
+            func.count().filter(Post.status == "published").label("published"),
+            func.count().filter(Post.status.in_(DESK_VIEWS["drafts"])).label("waiting"),
+        )
+        .group_by(Post.blog_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Blog, counts.c.published, counts.c.waiting)
+        .outerjoin(counts, counts.c.blog_id == Blog.id)
+        .order_by(Blog.updated_at.desc(), Blog.id.desc())
+        .limit(limit)
+    ).all()
+    return [DeskBlog(blog, published or 0, waiting or 0) for blog, published, waiting in rows]
+
+
+def desk_posts(
+    session: Session, blog: Blog, view: str, page: int, per_page: int
+) -> tuple[Sequence[Post], dict[str, int]]:
+    """One page of a desk view (unpublished posts first, then newest first), and the
+    number of posts in every view."""
+    statuses = dict(
+        session.execute(
+            select(Post.status, func.count()).where(Post.blog_id == blog.id).group_by(Post.status)
+        ).all()
+    )
+    counts = {name: sum(statuses.get(s, 0) for s in shown) for name, shown in DESK_VIEWS.items()}
+    posts = session.scalars(
+        select(Post)
+        .where(Post.blog_id == blog.id, Post.status.in_(DESK_VIEWS[view]))
+        .order_by(Post.published_at.desc().nulls_first(), Post.created_at.desc(), Post.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return posts, counts
+
+
+def post_history(session: Session, post: Post, limit: int = 50) -> list[Any]:
+    """A post's versions, newest first: version, time, note and the editor's name."""
+    return list(
+        session.execute(
+            select(Revision.version, Revision.at, Revision.note, User.name)
+            .outerjoin(User, User.id == Revision.editor_id)
+            .where(Revision.post_id == post.id)
+            .order_by(Revision.version.desc())
+            .limit(limit)
+        ).all()
+    )

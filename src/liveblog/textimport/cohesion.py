@@ -47,6 +47,24 @@ _VERBS = (
     r"quoted|will|would|could|can|may|might|warned|claims|claimed|believes|thinks|"
     r"wrote|writes|announced|confirmed|denied)"
 )
+# "Volunteers there say ...", "They arrived there at dawn": "there" pointing back to a
+# place the post has named. The existential "there is/are/were ..." points nowhere.
+_THERE = re.compile(
+    r"(?<!^)\bthere\b(?!\s+(?:is|are|was|were|seems?|seemed|appears?|appeared|remains?|"
+    r"remained|exists?|existed|being|been)\b|[’']s\b|"
+    r"\s+(?:has|have|had|will|would|could|can|may|might|must|should|used to)\s+"
+    r"(?:\w+\s+)?be(?:en)?\b)",
+    re.IGNORECASE,
+)
+# A greeting that opens a blog or a new shift of it: "Good morning and welcome to our
+# live coverage ...", "Hello and welcome ...", "Welcome back to the live blog ...".
+_GREETING = re.compile(
+    r"^(?:(?:good (?:morning|afternoon|evening)|hello|hi)\b[^.!?]{0,20}?\bwelcome\b|"
+    r"welcome (?:back )?to (?:our|the|this)\b)",
+    re.IGNORECASE,
+)
+# The blog speaking in its own voice: "We will bring you ...", "Our reporters are ...".
+_BLOG_VOICE = re.compile(r"^(?:we|we[’'](?:ll|re|ve)|our|us)\b", re.IGNORECASE)
 # Subject at the start of a paragraph, possibly after a short fronted phrase:
 # "Volodin is ...", "A harbour veteran, Amara is ...".
 _LEADING_SUBJECT = re.compile(rf"^(?:[^,]{{1,60}},\s+)?([A-Z][\w’'-]*)\s+{_VERBS}\b")
@@ -151,6 +169,10 @@ def continues(text: str, previous: str | None, post_text: str, after_image: bool
         return True
     if _pronoun_before_names(sentence) or refers_to_named_body(sentence, post_text):
         return True
+    if previous is not None and _THERE.search(sentence):
+        return True
+    if previous is not None and greets(previous) and _BLOG_VOICE.match(text):
+        return True  # "Good morning and welcome ..." then "We will bring you ...": the welcome
     return bool(previous and bare_surnames(sentence) & full_names(previous))
 
 
@@ -165,6 +187,11 @@ def refers_to_named_body(sentence: str, post_text: str) -> bool:
         if re.search(rf"\b[A-Z][\w’'-]*\s+{head}\b", post_text):
             return True
     return False
+
+
+def greets(text: str) -> bool:
+    """ "Good morning and welcome to our live coverage ...": a post of its own, always."""
+    return _GREETING.match(text) is not None
 
 
 def opens_update(text: str, post_text: str) -> bool:

@@ -32,14 +32,20 @@ _SPEAKER_PATTERNS = (
 
 # "US secretary of state Jane Doe – who is in Kyiv – has sought to reassure …": a paragraph
 # whose subject is one named person, introducing that person's words with no speech verb.
+# Only an active "has/had <verb>" counts: "has been charged" makes them the subject of
+# someone else's news, not the speaker. The paragraph must be one sentence that names no
+# one else and has no speech verb of its own (then that speaker is meant, not the subject).
 _SUBJECT = re.compile(
     rf"^(?:[\w’'.-]+\s+){{0,6}}?({_NAME})"
     rf"(?:\s+[–—]\s+[^–—]{{1,160}}?\s+[–—]|,\s+[^,]{{1,160}}?,)?"
-    r"\s+(?:has|have|had|is|was|will|would)\b"
+    r"\s+(?:has|have|had)\s+(?!been\b|being\b)[a-z]+\b"
 )
+_SENTENCE_BREAK = re.compile(r"[.!?…][”’\"')]*\s+[A-Z“‘\"]")
 
 
 def _subject_speaker(previous: str) -> str | None:
+    if _SENTENCE_BREAK.search(previous.rstrip()) or re.search(rf"\b{_SPEECH}\b", previous):
+        return None
     m = _SUBJECT.match(previous)
     if m is None or m[1].split()[0].casefold() in FUNCTION_WORDS:
         return None
@@ -72,6 +78,32 @@ def attribution(previous: str | None) -> str | None:
     return names[0] if len(names) == 1 else None
 
 
+# "Marganto said ...": a speaker named by surname alone, after the post gave the full name.
+_SURNAME_SPEAKER = re.compile(rf"(?<![\w’'-])({_WORD})\s+{_SPEECH}\b")
+
+
+def surname_attribution(previous: str | None, earlier: str) -> str | None:
+    """The full name behind a surname-only speaker ("Marganto said"), when the post named
+    exactly one person with that surname before; otherwise no attribution."""
+    if not previous:
+        return None
+    speakers: set[str] = set()
+    for m in _SURNAME_SPEAKER.finditer(previous):
+        if re.search(r"(?:\band|\bor|&)\s*$", previous[: m.start(1)]):
+            return None  # "Quesada and Marganto said": more than one speaker
+        if m[1].casefold() not in FUNCTION_WORDS:
+            speakers.add(m[1])
+    if len(speakers) != 1:
+        return None
+    surname = speakers.pop()
+    names = {
+        n
+        for n in re.findall(_NAME, earlier)
+        if n.split()[-1] == surname and n.split()[0].casefold() not in FUNCTION_WORDS
+    }
+    return names.pop() if len(names) == 1 else None
+
+
 def is_quote(unit: Unit, previous: Unit | None) -> bool:
     if unit.kind != "para":
         return False
@@ -99,6 +131,7 @@ def build_elements(units: list[Unit]) -> list[Element]:
             bullets.clear()
 
     previous: Unit | None = None
+    said: list[str] = []  # the post's paragraphs so far
     for unit in units:
         if unit.kind == "bullet":
             bullets.append(unit.text)
@@ -122,15 +155,16 @@ def build_elements(units: list[Unit]) -> list[Element]:
                 speaker_text = (
                     previous.text if previous is not None and previous.kind == "para" else None
                 )
+                speaker = attribution(speaker_text) or surname_attribution(
+                    speaker_text, "\n".join(said[:-1])
+                )
                 elements.append(
-                    {
-                        "type": "quote",
-                        "text": _quote_text(unit.text),
-                        "attribution": attribution(speaker_text),
-                    }
+                    {"type": "quote", "text": _quote_text(unit.text), "attribution": speaker}
                 )
             else:
                 elements.append({"type": "text", "markdown": unit.text})
+        if unit.kind in ("para", "bullet"):
+            said.append(unit.text)
         previous = unit
     flush()
     return elements

@@ -4,6 +4,7 @@ with every line accounted for."""
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 from .elements import build_elements
@@ -11,13 +12,13 @@ from .lines import scan
 from .result import ParseResult
 from .segment import Draft, segment
 from .sources import find_sources, find_verification
-from .times import page_is_newest_first, published_at, sort_key
+from .times import TimeKind, clock_dates, page_is_newest_first, published_at, sort_key
 
 # A page shows a post's correction as its last line, "Correction: ...".
 _CORRECTION = re.compile(r"^Correction:\s+(?P<text>\S.*)$")
 
 
-def _post(draft: Draft, page_date: Any) -> dict[str, Any]:
+def _post(draft: Draft, page_date: date | None) -> dict[str, Any]:
     units = draft.units
     correction: str | None = None
     last = units[-1] if units else None
@@ -114,7 +115,19 @@ def parse_text(text: str) -> ParseResult:
     if newest_first:
         drafts = drafts[::-1]
 
-    posts = [_post(d, scanned.page_date) for d in drafts]
+    labels: list[tuple[TimeKind, str] | None] = [
+        (d.time.time_kind, d.time.text)
+        if d.time is not None and d.time.time_kind is not None
+        else None
+        for d in drafts
+    ]
+    days, midnights = clock_dates(labels, scanned.page_date)
+    if midnights:
+        notes.append(
+            f"the post times pass midnight {midnights} time(s); posts after it are dated "
+            "the next day from the page date"
+        )
+    posts = [_post(d, day) for d, day in zip(drafts, days, strict=True)]
     untimed = sum(1 for p in posts if "time_label" not in p)
     if untimed:
         notes.append(f"{untimed} posts had no times; import assigns times in page order")

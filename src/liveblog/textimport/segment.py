@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from .cohesion import (
     SUMMARY_TITLES,
     continues,
+    greets,
     is_headline,
     is_headline_shape,
     opens_update,
@@ -179,6 +180,8 @@ def _should_split(draft: Draft, unit: Unit) -> bool:
         return False
     if unit.text.startswith("Correction: "):
         return False  # a post's correction note closes it
+    if greets(unit.text):
+        return True  # a welcome opens the blog (or a new shift of it), never carries on
     if draft.summary:
         # A summary is an intro and a list; prose after the list is the next post.
         return any(u.kind == "bullet" for u in draft.units)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Literal
 
 TimeKind = Literal["clock", "relative", "minute"]
@@ -180,3 +180,28 @@ def page_is_newest_first(keys: list[float]) -> bool | None:
     if down == up:
         return None
     return down > up
+
+
+def clock_dates(
+    labels: list[tuple[TimeKind, str] | None], page_date: date | None
+) -> tuple[list[date | None], int]:
+    """The day of each post (oldest first), and how many midnights the clock passed.
+
+    The page date is the day of the oldest post. A clock time that falls back by more
+    than twelve hours from the post before it ("23:40", then "00:05") has passed
+    midnight, so it and the posts after it are a day later. A smaller step back is a
+    post slightly out of order, not a new day.
+    """
+    days: list[date | None] = []
+    if page_date is None:
+        return [None] * len(labels), 0
+    day, last, rolled = page_date, None, 0
+    for label in labels:
+        parts = _clock_parts(label[1]) if label is not None and label[0] == "clock" else None
+        if parts is not None:
+            minutes = parts[0] * 60 + parts[1]
+            if last is not None and minutes < last - 12 * 60:
+                day, rolled = day + timedelta(days=1), rolled + 1
+            last = minutes
+        days.append(day)
+    return days, rolled

@@ -43,7 +43,12 @@ def session_actor(request: Request) -> Actor | None:
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
         return None
-    actor: Actor | None = actor_for_session(request.app.state.site, cookie)
+    found = actor_for_session(request.app.state.site, cookie)
+    if found is None:
+        return None
+    actor, renewed = found
+    if renewed:
+        request.state.renewed_session = cookie  # the page sends the cookie again
     return actor
 
 
@@ -57,10 +62,22 @@ def csrf_token(request: Request) -> str:
     return hashlib.sha256(b"csrf:" + cookie.encode()).hexdigest()[:32]
 
 
-def check_form_origin(request: Request, form_token: str | None) -> None:
-    """Refuses a form post that another site made this browser send."""
+def check_origin(request: Request, *, token_checked: bool) -> None:
+    """Refuses a form post that another site made this browser send.
+
+    A browser names the sending page's origin. "null" (a sandboxed frame, some privacy
+    settings) is accepted only where the form's token is checked as well.
+    """
     origin = request.headers.get("origin")
-    if origin and origin != "null" and urlsplit(origin).netloc != request.headers.get("host"):
+    if not origin or (origin == "null" and token_checked):
+        return
+    ours = {request.headers.get("host"), urlsplit(request.app.state.site.settings.base_url).netloc}
+    if urlsplit(origin).netloc not in ours:
         raise Forbidden("this form was sent from another site")
-    if form_token is not None and not hmac.compare_digest(form_token, csrf_token(request)):
-        raise Forbidden("this form has expired; reload the page and send it again")
+
+
+def token_matches(request: Request, form_token: object) -> bool:
+    return isinstance(form_token, str) and hmac.compare_digest(form_token, csrf_token(request))
+
+
+EXPIRED_FORM = "this form has expired (you may have logged in again elsewhere); send it again"

@@ -2,18 +2,19 @@
 bring back a blog from flattened text. Plain HTML forms that work without JavaScript.
 
 Every write goes through one action, as in the API. A form that comes back with an
-error is shown again with everything the editor typed still in it.
+error is shown again with everything the editor typed still in it: a validation error,
+a clash with a colleague, a bad photo and an expired form token alike.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import func, select
 from starlette.datastructures import FormData, UploadFile
 
 from liveblog.actions import Actor
@@ -21,29 +22,32 @@ from liveblog.actions import blogs as blog_actions
 from liveblog.actions import posts as post_actions
 from liveblog.actions.access import blog_role
 from liveblog.actions.exchange import import_blog, parse_exchange
-from liveblog.actions.media import save_upload
-from liveblog.actions.users import check_password, end_session, start_session
+from liveblog.actions.media import MAX_UPLOAD_BYTES, save_upload
+from liveblog.actions.users import SESSION_LIFETIME, check_password, end_session, start_session
 from liveblog.errors import Forbidden, Invalid, LiveblogError, NotFound, PreconditionFailed
-from liveblog.schema import BlogChanges, BlogFields, PostChanges
+from liveblog.schema import BlogChanges, BlogFields
 from liveblog.site import Site
-from liveblog.storage import Blog, Post, Revision, User
+from liveblog.storage import Post
 from liveblog.storage import queries as q
 from liveblog.textimport import parse_text
-from liveblog.web.auth import SESSION_COOKIE, check_form_origin, csrf_token, session_actor
-from liveblog.web.postform import ELEMENT_FIELDS, VERIFICATIONS, PostForm, validated
+from liveblog.web.auth import (
+    EXPIRED_FORM,
+    SESSION_COOKIE,
+    check_origin,
+    csrf_token,
+    session_actor,
+    token_matches,
+)
+from liveblog.web.postform import VERIFICATIONS, PostForm, validated
 
 router = APIRouter(prefix="/editor", include_in_schema=False)
 
 POSTS_PER_PAGE = 30
 # A pasted page can be long: an archive of a day's coverage runs to megabytes.
 MAX_FORM_PART = 8 * 1024 * 1024
+MAX_FORM_FIELDS = 3_000
+MAX_UPLOADS = 10
 BLOG_FORM_FIELDS = ("title", "slug", "section", "standfirst", "timezone", "language")
-STATUS_VIEWS = {
-    "all": ("published", "draft", "submitted"),
-    "published": ("published",),
-    "drafts": ("draft", "submitted"),
-    "deleted": ("deleted",),
-}
 
 
 class LoginNeeded(Exception):
@@ -71,28 +75,63 @@ def editor(request: Request) -> Actor:
     return actor
 
 
-async def form_data(request: Request) -> AsyncIterator[FormData]:
-    form = await request.form(max_part_size=MAX_FORM_PART)
+@dataclass(frozen=True)
+class SentForm:
+    """A form as sent. Its token is checked by the route, inside the code that shows the
+    form again on an error, so that an expired token costs the editor nothing."""
+
+    data: FormData
+    token_ok: bool
+
+    def check(self) -> None:
+        if not self.token_ok:
+            raise Forbidden(EXPIRED_FORM)
+
+    def text(self, name: str) -> str:
+        return _text(self.data, name)
+
+
+async def sent_form(request: Request) -> AsyncIterator[SentForm]:
+    form = await request.form(max_part_size=MAX_FORM_PART, max_fields=MAX_FORM_FIELDS)
     try:
-        token = form.get("csrf")
-        check_form_origin(request, token if isinstance(token, str) else "")
-        yield form
+        check_origin(request, token_checked=True)
+        yield SentForm(form, token_matches(request, form.get("csrf")))
     finally:
         await form.close()  # uploaded files are spooled to disk; let them go
 
 
-async def login_form_data(request: Request) -> AsyncIterator[FormData]:
+async def checked_form(request: Request) -> AsyncIterator[FormData]:
+    """For forms with nothing typed into them (buttons): a bad token is simply refused."""
+    async for sent in sent_form(request):
+        sent.check()
+        yield sent.data
+
+
+async def login_form(request: Request) -> AsyncIterator[FormData]:
     # No session yet, so no form token: the Origin check and the SameSite cookie guard it.
     form = await request.form()
     try:
-        check_form_origin(request, None)
+        check_origin(request, token_checked=False)
         yield form
     finally:
         await form.close()
 
 
 Editor = Annotated[Actor, Depends(editor)]
-Form = Annotated[FormData, Depends(form_data)]
+Sent = Annotated[SentForm, Depends(sent_form)]
+Buttons = Annotated[FormData, Depends(checked_form)]
+
+
+def _set_session_cookie(request: Request, response: Response, cookie: str) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        cookie,
+        max_age=int(SESSION_LIFETIME.total_seconds()),
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=_site(request).settings.base_url.startswith("https://"),
+    )
 
 
 def _render(
@@ -105,7 +144,11 @@ def _render(
         csrf=csrf_token(request) if actor else "",
         **context,
     )
-    return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
+    response = HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
+    renewed = getattr(request.state, "renewed_session", None)
+    if renewed:
+        _set_session_cookie(request, response, renewed)  # a login in use does not lapse
+    return response
 
 
 def _see_other(url: str) -> RedirectResponse:
@@ -120,9 +163,15 @@ def _text(form: Mapping[str, Any], name: str) -> str:
 def _safe_next(target: str) -> str:
     """Only a path on this site: a login must never send anyone elsewhere."""
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    if (
+        parts.scheme
+        or parts.netloc
+        or not target.startswith("/")
+        or target.startswith("//")
+        or "\\" in target
+    ):
         return "/editor"
-    return target
+    return target.split("#", 1)[0]
 
 
 # --- logging in and out -----------------------------------------------------------------
@@ -136,7 +185,7 @@ def login_page(request: Request, next: str = "/editor") -> Response:
 
 
 @router.post("/login", response_class=HTMLResponse)
-def login(request: Request, form: Annotated[FormData, Depends(login_form_data)]) -> Response:
+def login(request: Request, form: Annotated[FormData, Depends(login_form)]) -> Response:
     email, target = _text(form, "email"), _safe_next(_text(form, "next") or "/editor")
     password = form.get("password")
     try:
@@ -145,22 +194,13 @@ def login(request: Request, form: Annotated[FormData, Depends(login_form_data)])
         return _render(
             request, "editor/login.html", None, 401, next=target, email=email, error=exc.message
         )
-    cookie = start_session(_site(request), actor)
     response = _see_other(target)
-    response.set_cookie(
-        SESSION_COOKIE,
-        cookie,
-        max_age=14 * 24 * 3600,
-        path="/",
-        httponly=True,
-        samesite="lax",
-        secure=_site(request).settings.base_url.startswith("https://"),
-    )
+    _set_session_cookie(request, response, start_session(_site(request), actor))
     return response
 
 
 @router.post("/logout")
-def logout(request: Request, _form: Form) -> Response:
+def logout(request: Request, _form: Buttons) -> Response:
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
         end_session(_site(request), cookie)
@@ -172,64 +212,55 @@ def logout(request: Request, _form: Form) -> Response:
 # --- blogs ------------------------------------------------------------------------------
 
 
-def _desk_blogs(site: Site) -> list[tuple[Blog, int, int]]:
-    """Every blog, newest activity first, with its counts of published and waiting posts."""
-    with site.db.reading() as session:
-        counts = (
-            select(
-                Post.blog_id,
-                func.count().filter(Post.status == "published").label("published"),
-                func.count().filter(Post.status.in_(("draft", "submitted"))).label("waiting"),
-            )
-            .group_by(Post.blog_id)
-            .subquery()
-        )
-        rows = session.execute(
-            select(Blog, counts.c.published, counts.c.waiting)
-            .outerjoin(counts, counts.c.blog_id == Blog.id)
-            .order_by(Blog.updated_at.desc(), Blog.id.desc())
-            .limit(500)
-        ).all()
-        return [(blog, published or 0, waiting or 0) for blog, published, waiting in rows]
+def _desk(request: Request, actor: Actor, status: int = 200, **context: Any) -> HTMLResponse:
+    with _site(request).db.reading() as session:
+        blogs = q.desk_blogs(session)
+    context.setdefault("new_blog", dict.fromkeys(BLOG_FORM_FIELDS, ""))
+    context.setdefault("error", "")
+    return _render(request, "editor/desk.html", actor, status, blogs=blogs, **context)
 
 
 @router.get("", response_class=HTMLResponse)
 def desk(request: Request, actor: Editor) -> Response:
-    return _render(
-        request,
-        "editor/desk.html",
-        actor,
-        blogs=_desk_blogs(_site(request)),
-        new_blog=dict.fromkeys(BLOG_FORM_FIELDS, ""),
-        error="",
-    )
+    return _desk(request, actor)
 
 
 @router.post("/blogs", response_class=HTMLResponse)
-def create_blog(request: Request, actor: Editor, form: Form) -> Response:
-    values = {name: _text(form, name) for name in BLOG_FORM_FIELDS}
+def create_blog(request: Request, actor: Editor, form: Sent) -> Response:
+    values = {name: form.text(name) for name in BLOG_FORM_FIELDS}
     try:
+        form.check()
         fields = validated(BlogFields, {k: v for k, v in values.items() if v} | {"status": "live"})
         record = blog_actions.create_blog(_site(request), actor, fields)
     except LiveblogError as exc:
-        return _render(
-            request,
-            "editor/desk.html",
-            actor,
-            exc.status,
-            blogs=_desk_blogs(_site(request)),
-            new_blog=values,
-            error=exc.message,
-        )
+        return _desk(request, actor, exc.status, new_blog=values, error=exc.message)
     return _see_other(f"/editor/blogs/{record['slug']}?done=created")
 
 
 @router.post("/blogs/{slug}/status")
-def set_blog_status(request: Request, slug: str, actor: Editor, form: Form) -> Response:
+def set_blog_status(request: Request, slug: str, actor: Editor, form: Buttons) -> Response:
     status = _text(form, "status")
     changes = validated(BlogChanges, {"status": status})
     blog_actions.update_blog(_site(request), actor, slug, changes)
     return _see_other(f"/editor/blogs/{slug}?done={quote(status)}")
+
+
+# Addresses that only take forms: a browser that asks for one (after a login, from its
+# history) is sent to the page the form is on.
+@router.get("/blogs")
+def blogs_form_address(_actor: Editor) -> Response:
+    return _see_other("/editor")
+
+
+@router.get("/blogs/{slug}/posts")
+@router.get("/blogs/{slug}/status")
+def blog_form_address(slug: str, _actor: Editor) -> Response:
+    return _see_other(f"/editor/blogs/{quote(slug)}")
+
+
+@router.get("/blogs/{slug}/posts/{public_id}/{operation}")
+def post_form_address(slug: str, public_id: str, operation: str, _actor: Editor) -> Response:
+    return _see_other(f"/editor/blogs/{quote(slug)}/posts/{quote(public_id)}")
 
 
 # --- a blog's desk: the composer and its posts --------------------------------------------
@@ -246,45 +277,24 @@ def _blog_page(
     error: str = "",
     status: int = 200,
 ) -> HTMLResponse:
-    site = _site(request)
-    with site.db.reading() as session:
+    with _site(request).db.reading() as session:
         blog = q.blog_by_slug(session, slug, include_drafts=True)
-        role = blog_role(session, actor, blog)
-        where = [Post.blog_id == blog.id, Post.status.in_(STATUS_VIEWS[view])]
-        total = session.scalar(select(func.count()).select_from(Post).where(*where)) or 0
-        posts = session.scalars(
-            select(Post)
-            .where(*where)
-            .order_by(
-                Post.published_at.desc().nulls_first(), Post.created_at.desc(), Post.id.desc()
-            )
-            .limit(POSTS_PER_PAGE)
-            .offset((page - 1) * POSTS_PER_PAGE)
-        ).all()
-        counts = dict(
-            session.execute(
-                select(Post.status, func.count())
-                .where(Post.blog_id == blog.id)
-                .group_by(Post.status)
-            ).all()
-        )
+        posts, counts = q.desk_posts(session, blog, view, page, POSTS_PER_PAGE)
         return _render(
             request,
             "editor/blog.html",
             actor,
             status,
             blog=blog,
-            role=role,
+            role=blog_role(session, actor, blog),
             posts=posts,
             view=view,
-            views=list(STATUS_VIEWS),
             counts=counts,
             page=page,
-            pages=max(1, -(-total // POSTS_PER_PAGE)),
+            pages=max(1, -(-counts[view] // POSTS_PER_PAGE)),
             form=composer or PostForm(authors=actor.name),
             error=error,
             done=request.query_params.get("done", ""),
-            element_fields=ELEMENT_FIELDS,
             verifications=VERIFICATIONS,
         )
 
@@ -301,36 +311,70 @@ def blog_desk(
 
 
 def _take_uploads(site: Site, actor: Actor, form: FormData, post_form: PostForm) -> None:
-    """Stores the photos chosen in image fieldsets, and names them in the form."""
-    for number, element in zip(post_form.numbers, post_form.elements, strict=True):
-        upload = form.get(f"el-{number}-upload")
-        if element["type"] == "image" and isinstance(upload, UploadFile) and upload.filename:
-            element["file"] = save_upload(site, actor, upload.file.read(), upload.filename)
+    """Stores the photos chosen in the form's photo fieldsets and names them there.
+
+    Every photo is tried, so that one bad file does not cost the others; the problems
+    are reported together.
+    """
+    problems: list[str] = []
+    chosen = [
+        (element, upload)
+        for number, element in zip(post_form.numbers, post_form.elements, strict=True)
+        if element["type"] == "image"
+        and isinstance(upload := form.get(f"el-{number}-upload"), UploadFile)
+        and upload.filename
+    ]
+    if len(chosen) > MAX_UPLOADS:
+        raise Invalid(f"send at most {MAX_UPLOADS} photos at a time", "Photo")
+    for element, upload in chosen:
+        try:
+            data = upload.file.read(MAX_UPLOAD_BYTES + 1)
+            element["file"] = save_upload(site, actor, data, upload.filename or "")
+        except Invalid as exc:
+            problems.append(exc.detail)
+    if problems:
+        raise Invalid("; ".join(problems), "Photo")
 
 
-def _form_action(form: FormData) -> str:
-    return _text(form, "action") or "publish"
+def _form_action(form: SentForm) -> str:
+    return form.text("action") or "publish"
+
+
+def _redraw(action: str, post_form: PostForm) -> bool:
+    """The form's own buttons (Add …, and Enter in a one-line field) only redraw it."""
+    if action == "refresh" or action.startswith("add-"):
+        post_form.add(action.removeprefix("add-"))
+        return True
+    return False
+
+
+def _status_for(action: str, statuses: Mapping[str, str | None]) -> str | None:
+    if action not in statuses:
+        raise Invalid(f"unknown action {action!r}", "action")
+    return statuses[action]
 
 
 @router.post("/blogs/{slug}/posts", response_class=HTMLResponse)
-def create_post(request: Request, slug: str, actor: Editor, form: Form) -> Response:
+def create_post(request: Request, slug: str, actor: Editor, form: Sent) -> Response:
     site = _site(request)
-    post_form = PostForm.from_form(form)
+    post_form = PostForm.from_form(form.data)
     action = _form_action(form)
     try:
-        _take_uploads(site, actor, form, post_form)
-        if action == "refresh" or action.startswith("add-"):
-            post_form.add(action.removeprefix("add-"))
+        form.check()
+        _take_uploads(site, actor, form.data, post_form)
+        if _redraw(action, post_form):
             return _blog_page(request, actor, slug, composer=post_form)
-        status = {"publish": "published", "draft": "draft", "submit": "submitted"}.get(action)
-        if status is None:
-            raise Invalid(f"unknown action {action!r}", "action")
-        record = post_actions.create_post(site, actor, slug, post_form.new_post(status))
-        if post_form.pinned and status == "published":
-            post_actions.set_pinned(site, actor, slug, record["id"], True)
+        statuses = {"publish": "published", "draft": "draft", "submit": "submitted"}
+        status = _status_for(action, statuses) or "published"
+        record = post_actions.create_post(
+            site,
+            actor,
+            slug,
+            post_form.new_post(status),
+            pinned=post_form.pinned and status == "published",
+        )
     except LiveblogError as exc:
-        if not post_form.elements:
-            post_form.add("text")
+        post_form.keep_one()
         return _blog_page(
             request, actor, slug, composer=post_form, error=exc.message, status=exc.status
         )
@@ -338,6 +382,11 @@ def create_post(request: Request, slug: str, actor: Editor, form: Form) -> Respo
 
 
 # --- one post ---------------------------------------------------------------------------
+
+STALE = (
+    "Someone else saved this post while you were editing it. Your version is kept in the "
+    "form below; the one saved now is shown above it. Check both, then save again."
+)
 
 
 def _edit_page(
@@ -350,18 +399,10 @@ def _edit_page(
     status: int = 200,
     stale: bool = False,
 ) -> HTMLResponse:
-    site = _site(request)
-    with site.db.reading() as session:
+    with _site(request).db.reading() as session:
         blog = q.blog_by_slug(session, slug, include_drafts=True)
         post = post_actions.load_post(session, blog, public_id)
         current = PostForm.from_post(post, blog.pinned_post_id == post.id)
-        history = session.execute(
-            select(Revision.version, Revision.at, Revision.note, User.name)
-            .outerjoin(User, User.id == Revision.editor_id)
-            .where(Revision.post_id == post.id)
-            .order_by(Revision.version.desc())
-            .limit(50)
-        ).all()
         if form is None:
             form = current
         elif stale:
@@ -377,10 +418,9 @@ def _edit_page(
             role=blog_role(session, actor, blog),
             form=form,
             current=current if stale else None,
-            history=history,
+            history=q.post_history(session, post),
             error=error,
             done=request.query_params.get("done", ""),
-            element_fields=ELEMENT_FIELDS,
             verifications=VERIFICATIONS,
         )
 
@@ -390,50 +430,46 @@ def edit_page(request: Request, slug: str, public_id: str, actor: Editor) -> Res
     return _edit_page(request, actor, slug, public_id)
 
 
+def _stored(site: Site, slug: str, public_id: str) -> Post:
+    with site.db.reading() as session:
+        return post_actions.load_post(
+            session, q.blog_by_slug(session, slug, include_drafts=True), public_id
+        )
+
+
 @router.post("/blogs/{slug}/posts/{public_id}", response_class=HTMLResponse)
-def save_post(request: Request, slug: str, public_id: str, actor: Editor, form: Form) -> Response:
+def save_post(request: Request, slug: str, public_id: str, actor: Editor, form: Sent) -> Response:
     site = _site(request)
-    post_form = PostForm.from_form(form)
+    post_form = PostForm.from_form(form.data)
     action = _form_action(form)
     try:
-        _take_uploads(site, actor, form, post_form)
-        if action == "refresh" or action.startswith("add-"):
-            post_form.add(action.removeprefix("add-"))
+        form.check()
+        _take_uploads(site, actor, form.data, post_form)
+        if _redraw(action, post_form):
             return _edit_page(request, actor, slug, public_id, post_form)
         if post_form.version is None:
             raise Invalid("the form lost the post's version; reload the page", "version")
-        status = {"save": None, "publish": "published", "submit": "submitted"}.get(action, "?")
-        if status == "?":
-            raise Invalid(f"unknown action {action!r}", "action")
-        record = post_actions.edit_post(
-            site, actor, slug, public_id, post_form.changes(status), post_form.version
+        statuses = {"save": None, "publish": "published", "submit": "submitted"}
+        status = _status_for(action, statuses)
+        stored = _stored(site, slug, public_id)
+        post_form.keep_names_of(stored)
+        will_publish = status == "published" or stored.status == "published"
+        post_actions.edit_post(
+            site,
+            actor,
+            slug,
+            public_id,
+            post_form.changes(status),
+            post_form.version,
+            pinned=post_form.pinned if will_publish else None,
         )
-        if post_form.pinned != record["pinned"] and record["status"] == "published":
-            post_actions.set_pinned(site, actor, slug, public_id, post_form.pinned)
     except PreconditionFailed:
-        message = (
-            "Someone else saved this post while you were editing it. Your version is kept "
-            "in the form below; the one now published is shown beside it. Check both, then "
-            "save again."
-        )
-        return _edit_page(request, actor, slug, public_id, post_form, message, 409, stale=True)
+        return _edit_page(request, actor, slug, public_id, post_form, STALE, 409, stale=True)
     except LiveblogError as exc:
-        if not post_form.elements:
-            post_form.add("text")
+        post_form.keep_one()
         return _edit_page(request, actor, slug, public_id, post_form, exc.message, exc.status)
     done = {"publish": "published", "submit": "submitted"}.get(action, "saved")
     return _see_other(f"/editor/blogs/{slug}?done={done}#post-{public_id}")
-
-
-def _flag(value: bool, name: str) -> Callable[[Site, Actor, str, str], object]:
-    def run(site: Site, actor: Actor, slug: str, public_id: str) -> object:
-        with site.db.reading() as session:
-            post = post_actions.load_post(session, q.blog_by_slug(session, slug), public_id)
-            version = post.version
-        changes = validated(PostChanges, {name: value})
-        return post_actions.edit_post(site, actor, slug, public_id, changes, version)
-
-    return run
 
 
 _POST_OPERATIONS: dict[str, Callable[[Site, Actor, str, str], object]] = {
@@ -441,14 +477,18 @@ _POST_OPERATIONS: dict[str, Callable[[Site, Actor, str, str], object]] = {
     "unpin": lambda site, actor, slug, pid: post_actions.set_pinned(site, actor, slug, pid, False),
     "delete": post_actions.delete_post,
     "restore": post_actions.restore_post,
-    "key-event": _flag(True, "key_event"),
-    "not-key-event": _flag(False, "key_event"),
+    "key-event": lambda site, actor, slug, pid: post_actions.set_key_event(
+        site, actor, slug, pid, True
+    ),
+    "not-key-event": lambda site, actor, slug, pid: post_actions.set_key_event(
+        site, actor, slug, pid, False
+    ),
 }
 
 
 @router.post("/blogs/{slug}/posts/{public_id}/{operation}")
 def post_operation(
-    request: Request, slug: str, public_id: str, operation: str, actor: Editor, form: Form
+    request: Request, slug: str, public_id: str, operation: str, actor: Editor, form: Buttons
 ) -> Response:
     run = _POST_OPERATIONS.get(operation)
     if run is None:
@@ -467,6 +507,7 @@ def _import_page(
 ) -> HTMLResponse:
     context.setdefault("error", "")
     context.setdefault("result", None)
+    context.setdefault("preview", [])
     context.setdefault("slug", "")
     return _render(request, "editor/import.html", actor, status, text=text, **context)
 
@@ -482,47 +523,39 @@ def import_page(request: Request, actor: Editor) -> Response:
     return _import_page(request, actor)
 
 
-@router.post("/import", response_class=HTMLResponse)
-def import_text(request: Request, actor: Editor, form: Form) -> Response:
-    _require_admin(actor)
-    text = form.get("text")
-    text = text if isinstance(text, str) else ""
-    upload = form.get("file")
-    slug = _text(form, "slug")
+def _pasted_text(form: SentForm) -> str:
+    """The page's text: the chosen file, or else the box."""
+    upload = form.data.get("file")
     if isinstance(upload, UploadFile) and upload.filename:
         try:
-            text = upload.file.read().decode("utf-8")
+            return upload.file.read(MAX_FORM_PART + 1)[:MAX_FORM_PART].decode("utf-8")
         except UnicodeDecodeError:
-            return _import_page(
-                request, actor, text, 422, slug=slug, error=f"{upload.filename}: not UTF-8 text"
-            )
-    # Browsers send textarea lines with CRLF; the parser counts lines either way.
-    if not text.strip():
-        return _import_page(
-            request, actor, text, 422, slug=slug, error="Paste the text of a page first."
-        )
-    result = parse_text(text)
+            raise Invalid(f"{upload.filename}: not UTF-8 text") from None
+    text = form.data.get("text")
+    # The box's text is kept as sent: its line numbers are the ones the report gives.
+    return text if isinstance(text, str) else ""
+
+
+@router.post("/import", response_class=HTMLResponse)
+def import_text(request: Request, actor: Editor, form: Sent) -> Response:
+    _require_admin(actor)
+    text = form.data.get("text")
+    text = text if isinstance(text, str) else ""
+    slug = form.text("slug")
+    page: dict[str, Any] = {"slug": slug}
     try:
+        form.check()
+        text = _pasted_text(form)
+        if not text.strip():
+            raise Invalid("Paste the text of a page first.")
+        result = page["result"] = parse_text(text)
         parse_exchange(result.blog)
-    except LiveblogError as exc:
-        return _import_page(request, actor, text, 422, slug=slug, result=result, error=exc.message)
-    if _form_action(form) != "import":
-        return _import_page(
-            request, actor, text, slug=slug, result=result, preview=_preview(result.blog)
-        )
-    try:
+        page["preview"] = _preview(result.blog)
+        if _form_action(form) != "import":
+            return _import_page(request, actor, text, **page)
         record = import_blog(_site(request), result.blog, slug=slug or None, actor=actor)
     except LiveblogError as exc:
-        return _import_page(
-            request,
-            actor,
-            text,
-            exc.status,
-            slug=slug,
-            result=result,
-            preview=_preview(result.blog),
-            error=exc.message,
-        )
+        return _import_page(request, actor, text, exc.status, error=exc.message, **page)
     return _see_other(f"/editor/blogs/{record['slug']}?done=imported")
 
 

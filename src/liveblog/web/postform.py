@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_args
 
 from pydantic import BaseModel, ValidationError
 
 from liveblog.errors import Invalid
-from liveblog.schema import NewPost, PostChanges
+from liveblog.schema import MAX_ELEMENTS, NewPost, PostChanges, Verification
 from liveblog.storage import Post
 
 # The fields each kind of element has in the form, in the order they are shown.
@@ -27,8 +27,7 @@ ELEMENT_FIELDS: dict[str, tuple[str, ...]] = {
 }
 # The field that must be filled for an element to count.
 _REQUIRED = {"text": "markdown", "quote": "text", "embed": "url"}
-MAX_ELEMENTS = 200
-VERIFICATIONS = ("unverified", "confirmed", "disputed")
+VERIFICATIONS: tuple[str, ...] = get_args(Verification)
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -38,6 +37,15 @@ def blank(kind: str) -> dict[str, str]:
 
 def _names(value: str) -> list[str]:
     return [part.strip() for part in value.replace("\n", ",").split(",") if part.strip()]
+
+
+def _joined(names: list[str]) -> str:
+    return ", ".join(names)
+
+
+def small_number(value: str, digits: int = 6) -> int | None:
+    """A count or version from a form field; None for anything else ("²", "1e3", "")."""
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= digits else None
 
 
 @dataclass
@@ -55,6 +63,9 @@ class PostForm:
     version: int | None = None
     # For a form sent back: the number each element had in it, to find its upload field.
     numbers: list[int] = field(default_factory=list)
+    # Stored name lists the editor left as shown (see keep_names_of).
+    kept_sources: list[str] | None = None
+    kept_authors: list[str] | None = None
 
     @classmethod
     def from_post(cls, post: Post, pinned: bool) -> PostForm:
@@ -69,8 +80,8 @@ class PostForm:
             key_event=post.key_event,
             summary=post.summary,
             pinned=pinned,
-            sources=", ".join(post.sources),
-            authors=", ".join(post.authors),
+            sources=_joined(post.sources),
+            authors=_joined(post.authors),
             verification=post.verification or "",
             correction=post.correction or "",
             version=post.version,
@@ -80,10 +91,11 @@ class PostForm:
     def from_form(cls, form: Mapping[str, Any]) -> PostForm:
         def text(name: str) -> str:
             value = form.get(name)
-            return value if isinstance(value, str) else ""
+            # Browsers send a textarea's line breaks as CRLF; stored text uses LF, so an
+            # unchanged paragraph stays unchanged.
+            return value.replace("\r\n", "\n") if isinstance(value, str) else ""
 
-        count_text = text("elements")
-        count = int(count_text) if count_text.isdigit() else 0
+        count = small_number(text("elements")) or 0
         elements: list[dict[str, str]] = []
         numbers: list[int] = []
         for n in range(min(count, MAX_ELEMENTS)):
@@ -106,9 +118,22 @@ class PostForm:
             verification=text("verification"),
             correction=text("correction"),
             note=text("note"),
-            version=int(version) if version.isdigit() and len(version) < 10 else None,
+            version=small_number(version, digits=9),
             numbers=numbers,
         )
+
+    def keep_one(self) -> None:
+        """A form shown again always has a box to type in."""
+        if not self.elements:
+            self.add("text")
+
+    def keep_names_of(self, post: Post) -> None:
+        """Names are typed separated by commas, but a stored name may hold one ("Smith,
+        J."): a list the editor left as it was shown stays exactly as it is stored."""
+        if self.sources.strip() == _joined(post.sources):
+            self.kept_sources = list(post.sources)
+        if self.authors.strip() == _joined(post.authors):
+            self.kept_authors = list(post.authors)
 
     def add(self, kind: str) -> None:
         if kind in ELEMENT_FIELDS and len(self.elements) < MAX_ELEMENTS:
@@ -145,8 +170,8 @@ class PostForm:
             "elements": elements,
             "key_event": self.key_event,
             "summary": self.summary,
-            "sources": _names(self.sources),
-            "authors": _names(self.authors),
+            "sources": self.kept_sources if self.kept_sources is not None else _names(self.sources),
+            "authors": self.kept_authors if self.kept_authors is not None else _names(self.authors),
             "verification": self.verification or None,
         }
 
@@ -166,12 +191,12 @@ class PostForm:
 _FIELD_NAMES = {
     "title": "Headline",
     "sources": "Sources",
-    "authors": "Bylines",
+    "authors": "Byline",
     "verification": "Verification",
     "correction": "Correction",
     "note": "Note on this edit",
 }
-_ELEMENT_NAMES = {"text": "Paragraphs", "quote": "Quote", "image": "Image", "embed": "Link"}
+_ELEMENT_NAMES = {"text": "Paragraphs", "quote": "Quote", "image": "Photo", "embed": "Link"}
 
 
 def validated(model: type[M], data: dict[str, Any]) -> M:
