@@ -56,6 +56,13 @@ def desk(client: Client, site: Site) -> Callable[..., str]:
     return enter
 
 
+@pytest.fixture
+def blog(client: Client, desk: Callable[..., str]) -> tuple[str, str]:
+    """An editor logged in at the desk, with a blog started: (form token, slug)."""
+    token = desk()
+    return token, start_blog(client, token)
+
+
 def start_blog(client: Client, token: str, title: str = "Ferry strike", **fields: str) -> str:
     data = {"csrf": token, "title": title, "timezone": "Europe/London"} | fields
     response = client.post("/editor/blogs", data=data)
@@ -148,10 +155,9 @@ def test_a_session_in_use_is_renewed(client: Client, site: Site) -> None:
 
 
 def test_forms_need_their_token_and_this_site_as_origin(
-    client: Client, site: Site, desk: Callable[..., str]
+    client: Client, site: Site, blog: tuple[str, str]
 ) -> None:
-    token = desk()
-    slug = start_blog(client, token)
+    token, slug = blog
     # An expired or missing token: refused, and the form comes back with what was typed.
     missing = client.post("/editor/blogs", data={"title": "Forged blog"})
     assert missing.status_code == 403 and "this form has expired" in missing.text
@@ -194,10 +200,9 @@ def test_forms_need_their_token_and_this_site_as_origin(
 
 
 def test_a_post_from_the_form_has_every_part(
-    client: Client, site: Site, desk: Callable[..., str]
+    client: Client, site: Site, blog: tuple[str, str]
 ) -> None:
-    token = desk()
-    slug = start_blog(client, token)
+    token, slug = blog
     form = post_form(
         token,
         "Crossings are **cancelled** until noon.\n\n- Dover\n- Calais",
@@ -241,10 +246,9 @@ def test_a_post_from_the_form_has_every_part(
 
 
 def test_an_invalid_form_comes_back_with_everything_typed(
-    client: Client, site: Site, desk: Callable[..., str]
+    client: Client, site: Site, blog: tuple[str, str]
 ) -> None:
-    token = desk()
-    slug = start_blog(client, token)
+    token, slug = blog
     form = post_form(
         token,
         "The bridge is closed & traffic is <diverted>.",
@@ -264,10 +268,9 @@ def test_an_invalid_form_comes_back_with_everything_typed(
 
 
 def test_an_empty_post_is_refused_and_the_form_stays_usable(
-    client: Client, site: Site, desk: Callable[..., str]
+    client: Client, site: Site, blog: tuple[str, str]
 ) -> None:
-    token = desk()
-    slug = start_blog(client, token)
+    token, slug = blog
     response = client.post(
         f"/editor/blogs/{slug}/posts", data={"csrf": token, "elements": "0", "action": "publish"}
     )
@@ -278,10 +281,9 @@ def test_an_empty_post_is_refused_and_the_form_stays_usable(
 
 
 def test_add_buttons_redraw_the_form_without_saving(
-    client: Client, site: Site, desk: Callable[..., str]
+    client: Client, site: Site, blog: tuple[str, str]
 ) -> None:
-    token = desk()
-    slug = start_blog(client, token)
+    token, slug = blog
     for action, field in (
         ("add-quote", "el-1-attribution"),
         ("add-image", "el-1-upload"),
@@ -306,10 +308,9 @@ def test_add_buttons_redraw_the_form_without_saving(
 
 
 def test_a_draft_is_hidden_until_published_from_its_page(
-    client: Client, site: Site, desk: Callable[..., str]
+    client: Client, site: Site, blog: tuple[str, str]
 ) -> None:
-    token = desk()
-    slug = start_blog(client, token)
+    token, slug = blog
     client.post(
         f"/editor/blogs/{slug}/posts", data=post_form(token, "Embargoed words", action="draft")
     )
@@ -328,10 +329,9 @@ def test_a_draft_is_hidden_until_published_from_its_page(
 
 
 def test_a_stale_edit_keeps_the_editors_text_and_shows_what_changed(
-    client: Client, site: Site, desk: Callable[..., str]
+    client: Client, site: Site, blog: tuple[str, str]
 ) -> None:
-    token = desk()
-    slug = start_blog(client, token)
+    token, slug = blog
     client.post(f"/editor/blogs/{slug}/posts", data=post_form(token, "First words"))
     [post] = stored_posts(site)
     url = f"/editor/blogs/{slug}/posts/{post.public_id}"
@@ -350,10 +350,9 @@ def test_a_stale_edit_keeps_the_editors_text_and_shows_what_changed(
 
 
 def test_corrections_and_notes_from_the_edit_form(
-    client: Client, site: Site, desk: Callable[..., str]
+    client: Client, site: Site, blog: tuple[str, str]
 ) -> None:
-    token = desk()
-    slug = start_blog(client, token)
+    token, slug = blog
     client.post(f"/editor/blogs/{slug}/posts", data=post_form(token, "Twelve boats sank."))
     [post] = stored_posts(site)
     client.post(
@@ -380,10 +379,9 @@ def test_corrections_and_notes_from_the_edit_form(
 
 
 def test_row_buttons_pin_flag_delete_and_restore(
-    client: Client, site: Site, desk: Callable[..., str]
+    client: Client, site: Site, blog: tuple[str, str]
 ) -> None:
-    token = desk()
-    slug = start_blog(client, token)
+    token, slug = blog
     client.post(f"/editor/blogs/{slug}/posts", data=post_form(token, "Sirens at the docks."))
     [post] = stored_posts(site)
     base = f"/editor/blogs/{slug}/posts/{post.public_id}"
@@ -467,10 +465,9 @@ def _jpeg_with_location() -> bytes:
 
 
 def test_an_uploaded_photo_is_stored_clean_and_shown(
-    client: Client, site: Site, desk: Callable[..., str]
+    client: Client, site: Site, blog: tuple[str, str]
 ) -> None:
-    token = desk()
-    slug = start_blog(client, token)
+    token, slug = blog
     form = post_form(
         token,
         "Waves over the sea wall.",
@@ -534,10 +531,9 @@ def test_a_bad_upload_is_refused_and_loses_nothing(
 
 
 def test_no_file_chosen_keeps_a_photo_without_a_file(
-    client: Client, site: Site, desk: Callable[..., str]
+    client: Client, site: Site, blog: tuple[str, str]
 ) -> None:
-    token = desk()
-    slug = start_blog(client, token)
+    token, slug = blog
     form = post_form(token, "x", elements="2", **{"el-1-type": "image", "el-1-caption": "Pier"})
     # What a browser sends for a file input left empty: a part with no file name.
     files = {"el-1-upload": ("", b"", "application/octet-stream")}
@@ -554,10 +550,9 @@ def test_no_file_chosen_keeps_a_photo_without_a_file(
 
 
 def test_a_gif_is_refused_with_the_formats_named(
-    client: Client, site: Site, desk: Callable[..., str]
+    client: Client, site: Site, blog: tuple[str, str]
 ) -> None:
-    token = desk()
-    slug = start_blog(client, token)
+    token, slug = blog
     out = io.BytesIO()
     Image.new("P", (10, 10)).save(out, format="GIF")
     form = post_form(token, "x", elements="2", **{"el-1-type": "image"})
@@ -647,10 +642,9 @@ def test_the_seed_page_uploads_as_a_file(
 
 
 def test_a_form_sent_after_the_session_ended_returns_to_its_page_after_login(
-    client: Client, site: Site, desk: Callable[..., str]
+    client: Client, site: Site, blog: tuple[str, str]
 ) -> None:
-    token = desk()
-    slug = start_blog(client, token)
+    token, slug = blog
     with site.db.writing() as session:
         session.execute(update(UserSession).values(expires_at=utcnow() - timedelta(seconds=1)))
     form = post_form(token, "Written while the session ran out")
@@ -729,7 +723,7 @@ def test_an_odd_version_asks_for_a_reload(
 
 
 def test_saving_an_unchanged_post_changes_nothing(
-    client: Client, site: Site, desk: Callable[..., str]
+    client: Client, site: Site, blog: tuple[str, str]
 ) -> None:
     """Names with commas stay whole, and the browser's CRLF line breaks are not a change
     that would show readers "Updated at"."""
@@ -737,8 +731,7 @@ def test_saving_an_unchanged_post_changes_nothing(
     from liveblog.actions.posts import create_post
     from liveblog.schema import NewPost
 
-    token = desk()
-    slug = start_blog(client, token)
+    token, slug = blog
     create_post(
         site,
         SYSTEM,
@@ -774,10 +767,9 @@ def test_saving_an_unchanged_post_changes_nothing(
 
 
 def test_editing_a_post_deleted_meanwhile_keeps_the_typed_text(
-    client: Client, site: Site, desk: Callable[..., str]
+    client: Client, site: Site, blog: tuple[str, str]
 ) -> None:
-    token = desk()
-    slug = start_blog(client, token)
+    token, slug = blog
     client.post(f"/editor/blogs/{slug}/posts", data=post_form(token, "Original"))
     [post] = stored_posts(site)
     client.post(f"/editor/blogs/{slug}/posts/{post.public_id}/delete", data={"csrf": token})
@@ -792,10 +784,9 @@ def test_editing_a_post_deleted_meanwhile_keeps_the_typed_text(
 
 
 def test_one_bad_photo_does_not_cost_the_others(
-    client: Client, site: Site, desk: Callable[..., str]
+    client: Client, site: Site, blog: tuple[str, str]
 ) -> None:
-    token = desk()
-    slug = start_blog(client, token)
+    token, slug = blog
     good = io.BytesIO()
     Image.new("RGB", (40, 30), (10, 120, 60)).save(good, format="PNG")
     form = post_form(
@@ -844,10 +835,9 @@ def srgb_profile() -> bytes:
 
 
 def test_form_only_addresses_lead_back_to_their_pages(
-    client: Client, site: Site, desk: Callable[..., str]
+    client: Client, site: Site, blog: tuple[str, str]
 ) -> None:
-    token = desk()
-    slug = start_blog(client, token)
+    _token, slug = blog
     for url, target in (
         ("/editor/blogs", "/editor"),
         (f"/editor/blogs/{slug}/posts", f"/editor/blogs/{slug}"),
@@ -859,10 +849,9 @@ def test_form_only_addresses_lead_back_to_their_pages(
 
 
 def test_key_events_from_the_desk_on_a_draft_blog(
-    client: Client, site: Site, desk: Callable[..., str]
+    client: Client, site: Site, blog: tuple[str, str]
 ) -> None:
-    token = desk()
-    slug = start_blog(client, token)
+    token, slug = blog
     client.post(f"/editor/blogs/{slug}/posts", data=post_form(token, "A flag to raise"))
     client.post(f"/editor/blogs/{slug}/status", data={"csrf": token, "status": "draft"})
     [post] = stored_posts(site)
@@ -872,13 +861,10 @@ def test_key_events_from_the_desk_on_a_draft_blog(
     assert post.key_event and post.version == 2 and post.updated_at is None
 
 
-def test_publish_and_pin_is_one_change(
-    client: Client, site: Site, desk: Callable[..., str]
-) -> None:
+def test_publish_and_pin_is_one_change(client: Client, site: Site, blog: tuple[str, str]) -> None:
     from liveblog.storage import Event
 
-    token = desk()
-    slug = start_blog(client, token)
+    token, slug = blog
     client.post(f"/editor/blogs/{slug}/posts", data=post_form(token, "Pinned at once", pinned="1"))
     with site.db.reading() as session:
         kinds = session.scalars(select(Event.kind).order_by(Event.seq)).all()

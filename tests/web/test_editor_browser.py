@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import secrets
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,38 +23,16 @@ from liveblog.actions import SYSTEM
 from liveblog.actions.blogs import create_blog
 from liveblog.actions.posts import create_post
 from liveblog.actions.users import create_user
-from liveblog.realtime.hub import Hub
-from liveblog.realtime.protocol import find_hub
 from liveblog.schema import BlogFields, NewPost
 from liveblog.site import Site
 from tests.conftest import seed_file
-from tests.servers import A11Y_AUDIT, Watcher, chromium, running_server
+from tests.servers import A11Y_AUDIT, Watcher
+from tests.web.conftest import Live
 
 pytestmark = pytest.mark.browser
 
 PASSWORD = "correct horse battery"
 PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
-
-
-@dataclass
-class Desk:
-    url: str
-    hub: Hub
-
-
-@pytest.fixture
-def desk(site: Site) -> Iterator[Desk]:
-    """A real uvicorn server for this test's site, and the hub that serves its streams."""
-    with running_server(site) as (url, server):
-        hub = find_hub(server.config.app)
-        assert hub is not None
-        yield Desk(url, hub)
 
 
 @dataclass
@@ -128,26 +106,26 @@ def all_clear(*watchers: Watcher) -> None:
 # --- what an editor does -------------------------------------------------------------------
 
 
-def log_in(page: Page, desk: Desk, who: Account, target: str = "/editor") -> None:
+def log_in(page: Page, live: Live, who: Account, target: str = "/editor") -> None:
     """Asks for a desk page, is sent to the login form, logs in and lands on that page."""
-    page.goto(desk.url + target)
+    page.goto(live.url + target)
     expect(page).to_have_url(re.compile(r"/editor/login\?next="))
     page.fill("#email", who.email)
     page.fill("#password", PASSWORD)
     with page.expect_navigation():
         page.click("button.primary")
-    expect(page).to_have_url(desk.url + target)
+    expect(page).to_have_url(live.url + target)
 
 
-def start_blog(page: Page, desk: Desk, title: str, slug: str, **fields: str) -> None:
-    page.goto(desk.url + "/editor")
+def start_blog(page: Page, live: Live, title: str, slug: str, **fields: str) -> None:
+    page.goto(live.url + "/editor")
     page.fill("#blog-title", title)
     page.fill("#blog-slug", slug)
     for name, value in fields.items():
         page.fill(f"#blog-{name}", value)
     with page.expect_navigation():
         page.click("form[action='/editor/blogs'] button.primary")
-    expect(page).to_have_url(f"{desk.url}/editor/blogs/{slug}?done=created")
+    expect(page).to_have_url(f"{live.url}/editor/blogs/{slug}?done=created")
     expect(page.locator(".alert-done")).to_contain_text("The blog is live")
 
 
@@ -168,12 +146,12 @@ def row_button(page: Page, post_id: str, operation: str) -> Locator:
     return page.locator(f"#post-{post_id} form[action$='/{operation}'] button")
 
 
-def open_reader(context: BrowserContext, desk: Desk, slug: str) -> tuple[Page, Watcher]:
+def open_reader(context: BrowserContext, live: Live, slug: str) -> tuple[Page, Watcher]:
     """A reader page, open and listening for updates."""
     page, watcher = watched_page(context)
-    listening = desk.hub.reader_count()
-    page.goto(f"{desk.url}/live/{slug}")
-    wait_until(page, lambda: desk.hub.reader_count() == listening + 1)
+    listening = live.hub.reader_count()
+    page.goto(f"{live.url}/live/{slug}")
+    wait_until(page, lambda: live.hub.reader_count() == listening + 1)
     return page, watcher
 
 
@@ -203,15 +181,15 @@ def text(words: str, **fields: Any) -> dict[str, Any]:
 
 
 def test_a_post_written_on_the_desk_reaches_an_open_reader_page(
-    desk: Desk, browser: Browser, account: Callable[..., Account], tmp_path: Path
+    live: Live, browser: Browser, account: Callable[..., Account], tmp_path: Path
 ) -> None:
     editor = account("editor", "Ines Calloway")
     context = browser.new_context()
     page, watcher = watched_page(context)
 
     # A wrong password: refused with 401, the email kept, the password not.
-    page.goto(desk.url + "/editor")
-    expect(page).to_have_url(f"{desk.url}/editor/login?next=/editor")
+    page.goto(live.url + "/editor")
+    expect(page).to_have_url(f"{live.url}/editor/login?next=/editor")
     audit(page)
     page.fill("#email", editor.email)
     page.fill("#password", "not the password")
@@ -226,7 +204,7 @@ def test_a_post_written_on_the_desk_reaches_an_open_reader_page(
     page.fill("#password", PASSWORD)
     with page.expect_navigation():
         page.click("button.primary")
-    expect(page).to_have_url(desk.url + "/editor")
+    expect(page).to_have_url(live.url + "/editor")
     expect(page.locator("h1")).to_have_text("Blogs")
     audit(page)
     # The address field says what it takes: lower case, digits and hyphens.
@@ -236,7 +214,7 @@ def test_a_post_written_on_the_desk_reaches_an_open_reader_page(
 
     start_blog(
         page,
-        desk,
+        live,
         "Harbour wall collapse: rescue under way",
         "harbour-wall",
         section="News",
@@ -244,7 +222,7 @@ def test_a_post_written_on_the_desk_reaches_an_open_reader_page(
         timezone="Europe/London",
     )
     audit(page)
-    reader, reader_watcher = open_reader(context, desk, "harbour-wall")
+    reader, reader_watcher = open_reader(context, live, "harbour-wall")
     expect(reader.locator(".stream .empty")).to_have_text("No updates yet.")
     reader.evaluate("window.__sameDocument = true")
 
@@ -296,7 +274,7 @@ def test_a_post_written_on_the_desk_reaches_an_open_reader_page(
     expect(img).to_have_attribute("alt", "A broken stone wall with the sea behind it")
     src = img.get_attribute("src") or ""
     assert src.startswith("/media/")
-    served = reader.request.get(desk.url + src)
+    served = reader.request.get(live.url + src)
     assert served.status == 200
     assert served.headers["content-type"] == "image/png"
     img.scroll_into_view_if_needed()
@@ -313,7 +291,7 @@ def test_a_post_written_on_the_desk_reaches_an_open_reader_page(
     # Edited from the desk: the card changes in place and says when.
     with page.expect_navigation():
         page.click(f"#post-{post_id} a.button")
-    expect(page).to_have_url(f"{desk.url}/editor/blogs/harbour-wall/posts/{post_id}")
+    expect(page).to_have_url(f"{live.url}/editor/blogs/harbour-wall/posts/{post_id}")
     # The photo stays, as a hidden field, with a thumbnail of it.
     expect(page.locator("input[name='el-2-file']")).to_have_value(src.removeprefix("/media/"))
     expect(page.locator("img.element-thumb")).to_have_attribute("src", src)
@@ -374,13 +352,13 @@ def test_a_post_written_on_the_desk_reaches_an_open_reader_page(
 
 
 def test_the_desk_works_without_javascript(
-    desk: Desk, browser: Browser, account: Callable[..., Account]
+    live: Live, browser: Browser, account: Callable[..., Account]
 ) -> None:
     editor = account("editor", "Noor Haddad")
     context = browser.new_context(java_script_enabled=False)
     page, watcher = watched_page(context)
-    log_in(page, desk, editor)
-    start_blog(page, desk, "Night bus strike", "night-buses", timezone="Europe/London")
+    log_in(page, live, editor)
+    start_blog(page, live, "Night bus strike", "night-buses", timezone="Europe/London")
     page.fill("#f-title", "Drivers walk out at midnight")
     page.fill("#f-el-0-markdown", "No night buses will run in the city centre.")
     press(page, "add-quote")
@@ -394,7 +372,7 @@ def test_the_desk_works_without_javascript(
         row_button(page, post_id, "pin").click()
     expect(page.locator(f"#post-{post_id} .flag-pinned")).to_have_text("Pinned")
 
-    page.goto(f"{desk.url}/live/night-buses")
+    page.goto(f"{live.url}/live/night-buses")
     card = page.locator(f".stream #post-{post_id}")
     expect(card.locator(".post-title")).to_have_text("Drivers walk out at midnight")
     expect(card.locator("blockquote.post-quote p")).to_have_text("We were given no choice.")
@@ -409,13 +387,13 @@ def test_the_desk_works_without_javascript(
 
 
 def test_a_rejected_post_comes_back_with_everything_typed(
-    site: Site, desk: Desk, browser: Browser, account: Callable[..., Account]
+    site: Site, live: Live, browser: Browser, account: Callable[..., Account]
 ) -> None:
     slug = seed_blog(site, "Flood warnings across the valley", [])
     editor = account("editor", "Marta Lind")
     context = browser.new_context()
     page, watcher = watched_page(context)
-    log_in(page, desk, editor, f"/editor/blogs/{slug}")
+    log_in(page, live, editor, f"/editor/blogs/{slug}")
     page.fill("#f-title", "River peaks overnight")
     page.fill("#f-el-0-markdown", "The gauge at the old bridge reads 4.2 metres.")
     press(page, "add-embed")
@@ -454,7 +432,7 @@ def test_a_rejected_post_comes_back_with_everything_typed(
     press(page, "publish")
     expect(page.locator(".alert-done")).to_contain_text("Published")
     post_id = published_id(page)
-    page.goto(f"{desk.url}/live/{slug}/posts/{post_id}")
+    page.goto(f"{live.url}/live/{slug}/posts/{post_id}")
     card = page.locator(f"#post-{post_id}")
     expect(card.locator(".post-title")).to_have_text("River peaks overnight")
     expect(card.locator(".post-embed a")).to_have_attribute(
@@ -470,7 +448,7 @@ def test_a_rejected_post_comes_back_with_everything_typed(
 
 
 def test_a_clash_between_two_editors_keeps_the_later_ones_words(
-    site: Site, desk: Desk, browser: Browser, account: Callable[..., Account]
+    site: Site, live: Live, browser: Browser, account: Callable[..., Account]
 ) -> None:
     slug = seed_blog(
         site,
@@ -481,8 +459,8 @@ def test_a_clash_between_two_editors_keeps_the_later_ones_words(
     context_a, context_b = browser.new_context(), browser.new_context()
     page_a, watcher_a = watched_page(context_a)
     page_b, watcher_b = watched_page(context_b)
-    log_in(page_a, desk, first, f"/editor/blogs/{slug}")
-    log_in(page_b, desk, second, f"/editor/blogs/{slug}")
+    log_in(page_a, live, first, f"/editor/blogs/{slug}")
+    log_in(page_b, live, second, f"/editor/blogs/{slug}")
     for page in (page_a, page_b):
         with page.expect_navigation():
             page.click("article.desk-post a.button")
@@ -524,7 +502,7 @@ def test_a_clash_between_two_editors_keeps_the_later_ones_words(
         "Smoke is rising from the east stand; the roof has caught."
     )
     expect(page_a.locator("#f-title")).to_have_value("Fire spreads to the stadium roof")
-    page_b.goto(f"{desk.url}/live/{slug}")
+    page_b.goto(f"{live.url}/live/{slug}")
     expect(page_b.locator(".stream article.post .post-body")).to_have_text(
         "Smoke is rising from the east stand; the roof has caught."
     )
@@ -537,17 +515,17 @@ def test_a_clash_between_two_editors_keeps_the_later_ones_words(
 
 
 def test_a_contributor_submits_and_an_editor_publishes(
-    site: Site, desk: Desk, browser: Browser, account: Callable[..., Account]
+    site: Site, live: Live, browser: Browser, account: Callable[..., Account]
 ) -> None:
     slug = seed_blog(site, "County show", [text("The gates open at nine.", title="Gates open")])
     contributor, editor = account("contributor", "Kit Fenn"), account("editor", "Lou Park")
     context_c, context_e = browser.new_context(), browser.new_context()
     page_c, watcher_c = watched_page(context_c)
     page_e, watcher_e = watched_page(context_e)
-    log_in(page_e, desk, editor, f"/editor/blogs/{slug}")
-    reader, reader_watcher = open_reader(context_e, desk, slug)
+    log_in(page_e, live, editor, f"/editor/blogs/{slug}")
+    reader, reader_watcher = open_reader(context_e, live, slug)
 
-    log_in(page_c, desk, contributor, f"/editor/blogs/{slug}")
+    log_in(page_c, live, contributor, f"/editor/blogs/{slug}")
     form = page_c.locator("form.post-form")
     expect(form.locator("button[value=submit]")).to_have_text("Submit for review")
     expect(form.locator("button[value=publish]")).to_have_count(0)
@@ -571,9 +549,9 @@ def test_a_contributor_submits_and_an_editor_publishes(
     reader.wait_for_timeout(500)
     expect(reader.locator(f"#post-{post_id}")).to_have_count(0)
     fresh = context_c.new_page()
-    fresh.goto(f"{desk.url}/live/{slug}")
+    fresh.goto(f"{live.url}/live/{slug}")
     expect(fresh.locator(".stream")).not_to_contain_text("Prize bull escapes")
-    permalink = fresh.goto(f"{desk.url}/live/{slug}/posts/{post_id}")
+    permalink = fresh.goto(f"{live.url}/live/{slug}/posts/{post_id}")
     assert permalink is not None and permalink.status == 404
     fresh.close()
 
@@ -682,12 +660,12 @@ def set_aside(page: Page) -> list[tuple[str, str]]:
 
 
 def test_an_admin_brings_back_a_blog_from_pasted_text(
-    desk: Desk, browser: Browser, account: Callable[..., Account]
+    live: Live, browser: Browser, account: Callable[..., Account]
 ) -> None:
     admin = account("admin", "Ola Berg")
     context = browser.new_context()
     page, watcher = watched_page(context)
-    log_in(page, desk, admin, "/editor/import")
+    log_in(page, live, admin, "/editor/import")
     audit(page)
     page.fill("#i-text", FERRY_PAGE)
     page.fill("#i-slug", "glenmoor-ferries")
@@ -712,7 +690,7 @@ def test_an_admin_brings_back_a_blog_from_pasted_text(
 
     with page.expect_navigation():
         page.click("button[value=import]")
-    expect(page).to_have_url(f"{desk.url}/editor/blogs/glenmoor-ferries?done=imported")
+    expect(page).to_have_url(f"{live.url}/editor/blogs/glenmoor-ferries?done=imported")
     expect(page.locator(".alert-done")).to_contain_text("Imported")
     expect(page.locator("h1")).to_contain_text(FERRY_TITLE)
     expect(page.locator("article.desk-post")).to_have_count(6)
@@ -721,7 +699,7 @@ def test_an_admin_brings_back_a_blog_from_pasted_text(
     )
     audit(page)
 
-    page.goto(f"{desk.url}/live/glenmoor-ferries")
+    page.goto(f"{live.url}/live/glenmoor-ferries")
     expect(page.locator("h1")).to_contain_text(FERRY_TITLE)
     expect(page.locator(".standfirst")).to_have_text(
         "Ferry crews walk out again as talks on rosters break down."
@@ -742,14 +720,14 @@ def test_an_admin_brings_back_a_blog_from_pasted_text(
 
 
 def test_importing_is_for_admins_only(
-    desk: Desk, browser: Browser, account: Callable[..., Account]
+    live: Live, browser: Browser, account: Callable[..., Account]
 ) -> None:
     editor = account("editor", "Sam Vale")
     context = browser.new_context()
     page, watcher = watched_page(context)
-    log_in(page, desk, editor)
+    log_in(page, live, editor)
     expect(page.locator("nav.desk-nav a[href='/editor/import']")).to_have_count(0)
-    response = page.goto(desk.url + "/editor/import")
+    response = page.goto(live.url + "/editor/import")
     assert response is not None and response.status == 403
     expect_error_status(page, watcher, 403)
     expect(page.locator("main")).to_contain_text("for admins")
@@ -761,13 +739,13 @@ def test_importing_is_for_admins_only(
 
 @pytest.mark.seed
 def test_the_seed_page_previews_as_seventeen_posts(
-    desk: Desk, browser: Browser, account: Callable[..., Account]
+    live: Live, browser: Browser, account: Callable[..., Account]
 ) -> None:
     seed = seed_file("seed-page.txt")
     admin = account("admin", "Ola Berg")
     context = browser.new_context()
     page, watcher = watched_page(context)
-    log_in(page, desk, admin, "/editor/import")
+    log_in(page, live, admin, "/editor/import")
     page.set_input_files("#i-file", seed)
     with page.expect_navigation():
         page.click("button[value=preview]")
@@ -784,7 +762,7 @@ def test_the_seed_page_previews_as_seventeen_posts(
 
 
 def test_on_a_phone_nothing_scrolls_sideways(
-    site: Site, desk: Desk, browser: Browser, account: Callable[..., Account]
+    site: Site, live: Live, browser: Browser, account: Callable[..., Account]
 ) -> None:
     long_link = "https://council.example/news/2025/flood-defences/" + "phase-two-" * 8 + "report"
     slug = seed_blog(
@@ -807,7 +785,7 @@ def test_on_a_phone_nothing_scrolls_sideways(
     admin = account("admin", "Pia Moreno-Castellanos")
     context = browser.new_context(viewport=PHONE)
     page, watcher = watched_page(context)
-    log_in(page, desk, admin, f"/editor/blogs/{slug}")
+    log_in(page, live, admin, f"/editor/blogs/{slug}")
     for summary in page.locator("article.desk-post summary").all():
         summary.click()
     expect(page.locator("article.desk-post .post-embed")).to_be_visible()
@@ -826,11 +804,11 @@ def test_on_a_phone_nothing_scrolls_sideways(
         page.locator("article.desk-post a.button").first.click()
     no_sideways_scroll(page)
     audit(page)
-    page.goto(desk.url + "/editor")
+    page.goto(live.url + "/editor")
     expect(page.locator("table.desk-blogs tbody tr")).to_have_count(1)
     no_sideways_scroll(page)
     audit(page)
-    page.goto(desk.url + "/editor/import")
+    page.goto(live.url + "/editor/import")
     no_sideways_scroll(page)
     all_clear(watcher)
     context.close()
@@ -840,12 +818,12 @@ def test_on_a_phone_nothing_scrolls_sideways(
 
 
 def test_unsent_text_survives_a_closed_tab_and_a_failed_send(
-    browser: Browser, desk: Desk, account: Callable[..., Account]
+    browser: Browser, live: Live, account: Callable[..., Account]
 ) -> None:
     context = browser.new_context()
     page, watcher = watched_page(context)
-    log_in(page, desk, account("editor", "Nia Ford"))
-    start_blog(page, desk, "Tunnel flooding", "tunnel-flooding")
+    log_in(page, live, account("editor", "Nia Ford"))
+    start_blog(page, live, "Tunnel flooding", "tunnel-flooding")
     page.fill("#f-title", "Pumps fail in the south tunnel")
     page.fill("#f-el-0-markdown", "Water is rising at the southern portal.")
     page.check("input[name=key_event]")
@@ -854,7 +832,7 @@ def test_unsent_text_survives_a_closed_tab_and_a_failed_send(
     page.close()  # the tab is closed before anything was sent
 
     page, watcher = watched_page(context)
-    page.goto(f"{desk.url}/editor/blogs/tunnel-flooding")
+    page.goto(f"{live.url}/editor/blogs/tunnel-flooding")
     expect(page.locator(".alert-restored")).to_contain_text("Your unsent text from")
     expect(page.locator("#f-title")).to_have_value("Pumps fail in the south tunnel")
     expect(page.locator("#f-el-0-markdown")).to_have_value(
@@ -869,13 +847,13 @@ def test_unsent_text_survives_a_closed_tab_and_a_failed_send(
     page.click("form.post-form button[value=publish]")
     page.wait_for_timeout(300)
     context.set_offline(False)
-    page.goto(f"{desk.url}/editor/blogs/tunnel-flooding")
+    page.goto(f"{live.url}/editor/blogs/tunnel-flooding")
     expect(page.locator("#f-title")).to_have_value("Pumps fail in the south tunnel")
 
     # Once the desk confirms the save, the kept copy is forgotten.
     press(page, "publish")
     expect(page.locator(".alert-done")).to_contain_text("Published")
-    page.goto(f"{desk.url}/editor/blogs/tunnel-flooding")
+    page.goto(f"{live.url}/editor/blogs/tunnel-flooding")
     expect(page.locator("#f-title")).to_have_value("")
     expect(page.locator(".alert-restored")).to_have_count(0)
     assert page.evaluate("localStorage.length") == 0
@@ -883,7 +861,7 @@ def test_unsent_text_survives_a_closed_tab_and_a_failed_send(
     # "Discard it" empties the form and forgets the copy.
     page.fill("#f-el-0-markdown", "Not worth keeping")
     wait_until(page, lambda: bool(page.evaluate("localStorage.length")))
-    page.goto(f"{desk.url}/editor/blogs/tunnel-flooding")
+    page.goto(f"{live.url}/editor/blogs/tunnel-flooding")
     page.click(".alert-restored button")
     expect(page.locator("#f-el-0-markdown")).to_have_value("")
     assert page.evaluate("localStorage.length") == 0
@@ -894,19 +872,19 @@ def test_unsent_text_survives_a_closed_tab_and_a_failed_send(
 
 
 def test_the_desk_counts_colleagues_changes(
-    browser: Browser, desk: Desk, account: Callable[..., Account], site: Site
+    browser: Browser, live: Live, account: Callable[..., Account], site: Site
 ) -> None:
     mine = browser.new_context()
     page, watcher = watched_page(mine)
-    log_in(page, desk, account("editor", "Ola Berg"))
-    listening = desk.hub.reader_count()
-    start_blog(page, desk, "Grain harvest", "grain-harvest")
-    wait_until(page, lambda: desk.hub.reader_count() == listening + 1)  # the desk listens
+    log_in(page, live, account("editor", "Ola Berg"))
+    listening = live.hub.reader_count()
+    start_blog(page, live, "Grain harvest", "grain-harvest")
+    wait_until(page, lambda: live.hub.reader_count() == listening + 1)  # the desk listens
     expect(page.locator(".alert-changed")).to_have_count(0)
 
     theirs = browser.new_context()
     colleague, colleague_watcher = watched_page(theirs)
-    log_in(colleague, desk, account("editor", "Kim Lund"), "/editor/blogs/grain-harvest")
+    log_in(colleague, live, account("editor", "Kim Lund"), "/editor/blogs/grain-harvest")
     colleague.fill("#f-el-0-markdown", "Yields are up a tenth on last year.")
     press(colleague, "publish")
     expect(page.locator(".alert-changed")).to_contain_text(

@@ -8,8 +8,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,38 +20,16 @@ from sqlalchemy import select
 from liveblog.actions import SYSTEM
 from liveblog.actions.blogs import create_blog, update_blog
 from liveblog.actions.posts import create_post, delete_post, edit_post, set_pinned
-from liveblog.realtime.hub import Hub
-from liveblog.realtime.protocol import find_hub
 from liveblog.schema import BlogChanges, BlogFields, NewPost, PostChanges
 from liveblog.site import Site
 from liveblog.storage import Post
-from tests.servers import A11Y_AUDIT, Watcher, chromium, running_server
+from tests.servers import A11Y_AUDIT, Watcher
+from tests.web.conftest import Live
 
 pytestmark = pytest.mark.browser
 
 SHOTS = Path("/tmp/liveblog-shots")
 TITLE = "Harbour flooding: storm surge hits the east coast"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
-
-
-@dataclass
-class Live:
-    url: str
-    hub: Hub
-
-
-@pytest.fixture
-def live(site: Site) -> Iterator[Live]:
-    """A real uvicorn server for this test's site, and the hub that serves its streams."""
-    with running_server(site) as (url, server):
-        hub = find_hub(server.config.app)
-        assert hub is not None
-        yield Live(url, hub)
 
 
 def new_blog(site: Site, **fields: Any) -> str:

@@ -17,18 +17,12 @@ from liveblog.actions.blogs import create_blog
 from liveblog.actions.posts import create_post, edit_post, set_pinned
 from liveblog.schema import BlogFields, NewPost, PostChanges
 from liveblog.site import Site
-from tests.servers import A11Y_AUDIT, Watcher, chromium, running_server
+from tests.servers import A11Y_AUDIT, Watcher, running_server
 
 pytestmark = pytest.mark.browser
 
 SHOTS = Path("/tmp/liveblog-shots")
 FOLD_PX = 24 * 16
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
 
 
 @pytest.fixture

@@ -340,8 +340,12 @@ def _form_action(form: SentForm) -> str:
     return form.text("action") or "publish"
 
 
-def _redraw(action: str, post_form: PostForm) -> bool:
-    """The form's own buttons (Add …, and Enter in a one-line field) only redraw it."""
+def _take_form(site: Site, actor: Actor, form: SentForm, post_form: PostForm) -> bool:
+    """Checks the form's token and stores its photos; True when the form only asked to be
+    redrawn (its Add … buttons, and Enter in a one-line field)."""
+    form.check()
+    _take_uploads(site, actor, form.data, post_form)
+    action = _form_action(form)
     if action == "refresh" or action.startswith("add-"):
         post_form.add(action.removeprefix("add-"))
         return True
@@ -360,9 +364,7 @@ def create_post(request: Request, slug: str, actor: Editor, form: Sent) -> Respo
     post_form = PostForm.from_form(form.data)
     action = _form_action(form)
     try:
-        form.check()
-        _take_uploads(site, actor, form.data, post_form)
-        if _redraw(action, post_form):
+        if _take_form(site, actor, form, post_form):
             return _blog_page(request, actor, slug, composer=post_form)
         statuses = {"publish": "published", "draft": "draft", "submit": "submitted"}
         status = _status_for(action, statuses) or "published"
@@ -443,9 +445,7 @@ def save_post(request: Request, slug: str, public_id: str, actor: Editor, form: 
     post_form = PostForm.from_form(form.data)
     action = _form_action(form)
     try:
-        form.check()
-        _take_uploads(site, actor, form.data, post_form)
-        if _redraw(action, post_form):
+        if _take_form(site, actor, form, post_form):
             return _edit_page(request, actor, slug, public_id, post_form)
         if post_form.version is None:
             raise Invalid("the form lost the post's version; reload the page", "version")
