@@ -20,10 +20,17 @@ from liveblog.storage.queries import blog_by_slug
 from liveblog.storage.tables import utcnow
 
 
+SLUG_LENGTH = 80
+
+
 def slugify(title: str) -> str:
     ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")
-    return slug[:80].rstrip("-") or "blog"
+    if len(slug) > SLUG_LENGTH:
+        # Cut at a word break, so an address never ends in half a word.
+        cut = slug[: SLUG_LENGTH + 1]
+        slug = cut[: cut.rfind("-")] if "-" in cut[SLUG_LENGTH // 2 :] else slug[:SLUG_LENGTH]
+    return slug.rstrip("-") or "blog"
 
 
 def load_blog(session: Session, slug: str) -> Blog:
