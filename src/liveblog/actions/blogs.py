@@ -19,7 +19,6 @@ from liveblog.storage import Blog, Membership
 from liveblog.storage.queries import blog_by_slug
 from liveblog.storage.tables import utcnow
 
-
 SLUG_LENGTH = 80
 
 
