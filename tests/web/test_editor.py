@@ -897,3 +897,74 @@ def test_the_import_preview_of_unimportable_text_is_a_4xx(
     response = client.post("/editor/import", data={"csrf": token, "text": text})
     assert response.status_code == 422
     assert "control character" in response.text
+
+
+# --- people ---------------------------------------------------------------------------------
+
+
+def test_an_admin_adds_a_person_who_can_then_log_in(
+    client: Client, site: Site, desk: Callable[..., str]
+) -> None:
+    token = desk("admin")
+    page = client.get("/editor/people")
+    assert page.status_code == 200 and "Add a person" in page.text
+    bad = client.post(
+        "/editor/people",
+        data={"csrf": token, "name": "Rui Alves", "email": "rui@desk.example", "role": "editor"}
+        | {"password": "tiny7"},
+    )
+    assert bad.status_code == 422 and "at least 8 characters" in bad.text
+    assert 'value="Rui Alves"' in bad.text and 'value="rui@desk.example"' in bad.text
+    assert "tiny7" not in bad.text  # a password never goes into a page
+    added = client.post(
+        "/editor/people",
+        data={"csrf": token, "name": "Rui Alves", "email": "rui@desk.example", "role": "editor"}
+        | {"password": "a long first password"},
+    )
+    assert added.status_code == 303
+    again = client.post(
+        "/editor/people",
+        data={"csrf": token, "name": "Rui", "email": "RUI@desk.example", "role": "editor"}
+        | {"password": "a long first password"},
+    )
+    assert again.status_code == 409 and "exists already" in again.text
+    client._client.cookies.clear()
+    login = client.post(
+        "/editor/login", data={"email": "rui@desk.example", "password": "a long first password"}
+    )
+    assert login.status_code == 303
+    assert client.get("/editor").status_code == 200
+    assert client.get("/editor/people").status_code == 403  # an editor does not manage people
+
+
+def test_roles_change_and_the_last_admin_stays(
+    client: Client, site: Site, desk: Callable[..., str]
+) -> None:
+    from liveblog.storage import User
+
+    token = desk("admin")
+    other = create_user(site, "sam@desk.example", PASSWORD, "contributor", "Sam")
+    response = client.post(f"/editor/people/{other}/role", data={"csrf": token, "role": "editor"})
+    assert response.status_code == 303
+    with site.db.reading() as session:
+        me = session.scalar(select(User).where(User.role == "admin"))
+        sam = session.get(User, other)
+        assert me is not None and sam is not None and sam.role == "editor"
+        my_id = me.id
+    alone = client.post(f"/editor/people/{my_id}/role", data={"csrf": token, "role": "editor"})
+    assert alone.status_code == 403 and "at least one admin" in alone.text
+    bad = client.post(f"/editor/people/{other}/role", data={"csrf": token, "role": "owner"})
+    assert bad.status_code == 422
+    assert (
+        client.post("/editor/people/99999/role", data={"csrf": token, "role": "editor"}).status_code
+        == 404
+    )
+    # Once someone else is admin, the first may step down.
+    client.post(f"/editor/people/{other}/role", data={"csrf": token, "role": "admin"})
+    assert (
+        client.post(
+            f"/editor/people/{my_id}/role", data={"csrf": token, "role": "editor"}
+        ).status_code
+        == 303
+    )
+    assert client.get("/editor/people").status_code == 403  # applies from the next page

@@ -810,6 +810,10 @@ def test_on_a_phone_nothing_scrolls_sideways(
     audit(page)
     page.goto(live.url + "/editor/import")
     no_sideways_scroll(page)
+    page.goto(live.url + "/editor/people")
+    expect(page.locator("table.people tbody tr")).to_have_count(1)
+    no_sideways_scroll(page)
+    audit(page)
     all_clear(watcher)
     context.close()
 

@@ -11,9 +11,9 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select, update
 
-from liveblog.actions.access import SITE_ROLES, Actor
+from liveblog.actions.access import SITE_ROLES, SYSTEM, Actor, require_site_role
 from liveblog.actions.transaction import transaction
-from liveblog.errors import Conflict, Invalid, NotFound, Unauthorized
+from liveblog.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from liveblog.site import Site
 from liveblog.storage import ApiToken, User, UserSession
 from liveblog.storage.tables import utcnow
@@ -30,7 +30,10 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_user(site: Site, email: str, password: str, role: str, name: str = "") -> int:
+def create_user(
+    site: Site, email: str, password: str, role: str, name: str = "", *, actor: Actor = SYSTEM
+) -> int:
+    require_site_role(actor, ("admin",), "Adding a person")
     email = email.strip().lower()
     if not _EMAIL.match(email) or len(email) > 254:
         raise Invalid(f"{email!r} is not an email address", "email")
@@ -50,6 +53,24 @@ def create_user(site: Site, email: str, password: str, role: str, name: str = ""
         tx.session.add(user)
         tx.session.flush()
         return user.id
+
+
+def set_site_role(site: Site, actor: Actor, user_id: int, role: str) -> None:
+    """Changes a person's site-wide role; the site always keeps at least one admin."""
+    require_site_role(actor, ("admin",), "Changing a role")
+    if role not in SITE_ROLES:
+        raise Invalid(f"role must be one of {', '.join(SITE_ROLES)}", "role")
+    with transaction(site) as tx:
+        user = tx.session.get(User, user_id, with_for_update=True)
+        if user is None:
+            raise NotFound(f"no person with the id {user_id}")
+        if user.role == "admin" and role != "admin":
+            admins = tx.session.scalars(
+                select(User.id).where(User.role == "admin").with_for_update()
+            ).all()
+            if len(admins) <= 1:
+                raise Forbidden("the site needs at least one admin; make someone else admin first")
+        user.role = role
 
 
 def check_password(site: Site, email: str, password: str) -> Actor:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, UnaryExpression, and_, func, or_, select
+from sqlalchemy import ColumnElement, UnaryExpression, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from liveblog.errors import NotFound
@@ -180,3 +180,9 @@ def post_history(session: Session, post: Post, limit: int = 50) -> list[Any]:
             .limit(limit)
         ).all()
     )
+
+
+def people(session: Session) -> Sequence[User]:
+    """Everyone who can log in, admins first, then by name."""
+    order = case({"admin": 0, "editor": 1}, value=User.role, else_=2)
+    return session.scalars(select(User).order_by(order, User.name, User.id)).all()

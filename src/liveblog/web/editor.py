@@ -20,10 +20,17 @@ from starlette.datastructures import FormData, UploadFile
 from liveblog.actions import Actor
 from liveblog.actions import blogs as blog_actions
 from liveblog.actions import posts as post_actions
-from liveblog.actions.access import blog_role
+from liveblog.actions.access import SITE_ROLES, blog_role
 from liveblog.actions.exchange import import_blog, parse_exchange
 from liveblog.actions.media import MAX_UPLOAD_BYTES, save_upload
-from liveblog.actions.users import SESSION_LIFETIME, check_password, end_session, start_session
+from liveblog.actions.users import (
+    SESSION_LIFETIME,
+    check_password,
+    create_user,
+    end_session,
+    set_site_role,
+    start_session,
+)
 from liveblog.errors import Forbidden, Invalid, LiveblogError, NotFound, PreconditionFailed
 from liveblog.schema import BlogChanges, BlogFields
 from liveblog.site import Site
@@ -499,6 +506,61 @@ def post_operation(
     return _see_other(f"{target}{'&' if '?' in target else '?'}done={operation}#post-{public_id}")
 
 
+# --- people: who can log in, and their roles (admins) ----------------------------------
+
+PERSON_FORM_FIELDS = ("email", "name", "role")
+
+
+def _people_page(request: Request, actor: Actor, status: int = 200, **context: Any) -> HTMLResponse:
+    with _site(request).db.reading() as session:
+        people = q.people(session)
+    context.setdefault("new_person", dict.fromkeys(PERSON_FORM_FIELDS, "") | {"role": "editor"})
+    context.setdefault("error", "")
+    return _render(
+        request,
+        "editor/people.html",
+        actor,
+        status,
+        people=people,
+        roles=SITE_ROLES,
+        done=request.query_params.get("done", ""),
+        **context,
+    )
+
+
+@router.get("/people", response_class=HTMLResponse)
+def people_page(request: Request, actor: Editor) -> Response:
+    _require_admin(actor, "managing people")
+    return _people_page(request, actor)
+
+
+@router.post("/people", response_class=HTMLResponse)
+def add_person(request: Request, actor: Editor, form: Sent) -> Response:
+    _require_admin(actor, "managing people")
+    values = {name: form.text(name) for name in PERSON_FORM_FIELDS}
+    password = form.data.get("password")
+    try:
+        form.check()
+        create_user(
+            _site(request),
+            values["email"],
+            password if isinstance(password, str) else "",
+            values["role"],
+            values["name"],
+            actor=actor,
+        )
+    except LiveblogError as exc:
+        # Everything comes back but the password, which never goes into a page.
+        return _people_page(request, actor, exc.status, new_person=values, error=exc.message)
+    return _see_other("/editor/people?done=added")
+
+
+@router.post("/people/{user_id}/role")
+def change_role(request: Request, user_id: int, actor: Editor, form: Buttons) -> Response:
+    set_site_role(_site(request), actor, user_id, _text(form, "role"))
+    return _see_other(f"/editor/people?done=role#person-{user_id}")
+
+
 # --- bringing back a blog from flattened text --------------------------------------------
 
 
@@ -512,9 +574,9 @@ def _import_page(
     return _render(request, "editor/import.html", actor, status, text=text, **context)
 
 
-def _require_admin(actor: Actor) -> None:
+def _require_admin(actor: Actor, doing: str = "importing a blog from text") -> None:
     if not actor.is_admin:
-        raise Forbidden("importing a blog from text is for admins")
+        raise Forbidden(f"{doing} is for admins")
 
 
 @router.get("/import", response_class=HTMLResponse)
