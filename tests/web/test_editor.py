@@ -968,3 +968,54 @@ def test_roles_change_and_the_last_admin_stays(
         == 303
     )
     assert client.get("/editor/people").status_code == 403  # applies from the next page
+
+
+def test_an_owner_raises_a_contributor_to_editor_on_one_blog(
+    client: Client, site: Site, desk: Callable[..., str]
+) -> None:
+    token = desk("editor")  # whoever starts a blog owns it
+    slug = start_blog(client, token)
+    other = start_blog(client, token, "Another story")
+    create_user(site, "kai@desk.example", PASSWORD, "contributor", "Kai")
+    team = client.get(f"/editor/blogs/{slug}/team")
+    assert team.status_code == 200 and "Give someone a role here" in team.text
+    unknown = client.post(
+        f"/editor/blogs/{slug}/team",
+        data={"csrf": token, "email": "nobody@desk.example", "role": "editor"},
+    )
+    assert unknown.status_code == 404 and 'value="nobody@desk.example"' in unknown.text
+    added = client.post(
+        f"/editor/blogs/{slug}/team",
+        data={"csrf": token, "email": "kai@desk.example", "role": "editor"},
+    )
+    assert added.status_code == 303
+    assert "kai@desk.example" in client.get(f"/editor/blogs/{slug}/team").text
+
+    # Kai, a contributor on the site, may now publish on this blog, and only on this one.
+    client._client.cookies.clear()
+    client.post("/editor/login", data={"email": "kai@desk.example", "password": PASSWORD})
+    kai_token = csrf_of(client.get("/editor"))
+    here = client.post(f"/editor/blogs/{slug}/posts", data=post_form(kai_token, "Kai's scoop"))
+    assert here.status_code == 303
+    there = client.post(f"/editor/blogs/{other}/posts", data=post_form(kai_token, "Elsewhere"))
+    assert there.status_code == 403
+    assert client.get(f"/editor/blogs/{slug}/team").status_code == 403  # not an owner
+
+    client._client.cookies.clear()
+    client.post("/editor/login", data={"email": client_email(site, "editor"), "password": PASSWORD})
+    token = csrf_of(client.get("/editor"))
+    removed = client.post(
+        f"/editor/blogs/{slug}/team",
+        data={"csrf": token, "email": "kai@desk.example", "role": "remove"},
+    )
+    assert removed.status_code == 303
+    assert "kai@desk.example" not in client.get(f"/editor/blogs/{slug}/team").text
+
+
+def client_email(site: Site, role: str) -> str:
+    from liveblog.storage import User
+
+    with site.db.reading() as session:
+        email = session.scalar(select(User.email).where(User.role == role))
+    assert email is not None
+    return email

@@ -814,6 +814,10 @@ def test_on_a_phone_nothing_scrolls_sideways(
     expect(page.locator("table.people tbody tr")).to_have_count(1)
     no_sideways_scroll(page)
     audit(page)
+    page.goto(f"{live.url}/editor/blogs/{slug}/team")
+    expect(page.locator("h1")).to_have_text("Team")
+    no_sideways_scroll(page)
+    audit(page)
     all_clear(watcher)
     context.close()
 

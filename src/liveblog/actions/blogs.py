@@ -9,13 +9,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from liveblog.actions.access import Actor, require_blog_role, require_site_role
+from liveblog.actions.access import BLOG_ROLES, Actor, require_blog_role, require_site_role
 from liveblog.actions.transaction import transaction
-from liveblog.errors import Conflict
+from liveblog.errors import Conflict, Invalid, NotFound
 from liveblog.present import blog_record
 from liveblog.schema import BlogChanges, BlogFields
 from liveblog.site import Site
-from liveblog.storage import Blog, Membership
+from liveblog.storage import Blog, Membership, User
 from liveblog.storage.queries import blog_by_slug
 from liveblog.storage.tables import utcnow
 
@@ -102,3 +102,24 @@ def update_blog(site: Site, actor: Actor, slug: str, changes: BlogChanges) -> di
                 )
             tx.emit(blog, kind, blog_record(blog))
         return blog_record(blog, site.settings.base_url)
+
+
+def set_membership(site: Site, actor: Actor, slug: str, email: str, role: str | None) -> None:
+    """Gives a person a role on one blog (raising their site role there), or with None
+    takes it away. Only the blog's owners (and admins) may."""
+    if role is not None and role not in BLOG_ROLES:
+        raise Invalid(f"role must be one of {', '.join(BLOG_ROLES)}", "role")
+    with transaction(site) as tx:
+        blog = load_blog(tx.session, slug)
+        require_blog_role(tx.session, actor, blog, "owner", "Changing a blog's team")
+        user = tx.session.scalar(select(User).where(User.email == email.strip().lower()))
+        if user is None:
+            raise NotFound(f"no person with the email {email.strip()}; an admin adds people first")
+        member = tx.session.get(Membership, (blog.id, user.id))
+        if role is None:
+            if member is not None:
+                tx.session.delete(member)
+        elif member is None:
+            tx.session.add(Membership(blog_id=blog.id, user_id=user.id, role=role))
+        else:
+            member.role = role

@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, UnaryExpression, and_, case, func, or_, se
 from sqlalchemy.orm import Session
 
 from liveblog.errors import NotFound
-from liveblog.storage.tables import Blog, Post, Revision, User
+from liveblog.storage.tables import Blog, Membership, Post, Revision, User
 
 PAGE_SIZE = 20
 
@@ -186,3 +186,15 @@ def people(session: Session) -> Sequence[User]:
     """Everyone who can log in, admins first, then by name."""
     order = case({"admin": 0, "editor": 1}, value=User.role, else_=2)
     return session.scalars(select(User).order_by(order, User.name, User.id)).all()
+
+
+def blog_team(session: Session, blog: Blog) -> list[Any]:
+    """The people given a role on this blog: name, email, user id and blog role."""
+    return list(
+        session.execute(
+            select(User.name, User.email, User.id, Membership.role)
+            .join(Membership, Membership.user_id == User.id)
+            .where(Membership.blog_id == blog.id)
+            .order_by(User.name)
+        ).all()
+    )

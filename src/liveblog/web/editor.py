@@ -20,7 +20,7 @@ from starlette.datastructures import FormData, UploadFile
 from liveblog.actions import Actor
 from liveblog.actions import blogs as blog_actions
 from liveblog.actions import posts as post_actions
-from liveblog.actions.access import SITE_ROLES, blog_role
+from liveblog.actions.access import BLOG_ROLES, SITE_ROLES, blog_role
 from liveblog.actions.exchange import import_blog, parse_exchange
 from liveblog.actions.media import MAX_UPLOAD_BYTES, save_upload
 from liveblog.actions.users import (
@@ -504,6 +504,50 @@ def post_operation(
     back = _text(form, "back")
     target = _safe_next(back) if back else f"/editor/blogs/{slug}"
     return _see_other(f"{target}{'&' if '?' in target else '?'}done={operation}#post-{public_id}")
+
+
+# --- a blog's team: who has a role on this blog (its owners) ------------------------------
+
+
+def _team_page(
+    request: Request, actor: Actor, slug: str, status: int = 200, **context: Any
+) -> HTMLResponse:
+    with _site(request).db.reading() as session:
+        blog = q.blog_by_slug(session, slug, include_drafts=True)
+        role = blog_role(session, actor, blog)
+        if role != "owner":
+            raise Forbidden("a blog's team is changed by its owners")
+        context.setdefault("member", {"email": "", "role": "editor"})
+        context.setdefault("error", "")
+        return _render(
+            request,
+            "editor/team.html",
+            actor,
+            status,
+            blog=blog,
+            team=q.blog_team(session, blog),
+            roles=BLOG_ROLES,
+            done=request.query_params.get("done", ""),
+            **context,
+        )
+
+
+@router.get("/blogs/{slug}/team", response_class=HTMLResponse)
+def team_page(request: Request, slug: str, actor: Editor) -> Response:
+    return _team_page(request, actor, slug)
+
+
+@router.post("/blogs/{slug}/team", response_class=HTMLResponse)
+def change_team(request: Request, slug: str, actor: Editor, form: Sent) -> Response:
+    member = {"email": form.text("email"), "role": form.text("role")}
+    try:
+        form.check()
+        role = None if member["role"] == "remove" else member["role"]
+        blog_actions.set_membership(_site(request), actor, slug, member["email"], role)
+    except LiveblogError as exc:
+        return _team_page(request, actor, slug, exc.status, member=member, error=exc.message)
+    done = "removed" if member["role"] == "remove" else "member"
+    return _see_other(f"/editor/blogs/{quote(slug)}/team?done={done}")
 
 
 # --- people: who can log in, and their roles (admins) ----------------------------------
