@@ -792,11 +792,20 @@ def test_on_a_phone_nothing_scrolls_sideways(
     no_sideways_scroll(page)
     audit(page)
 
-    # The composer with one of every kind of element in it.
+    # The composer with one of every kind of element in it, and its preview.
     page.fill("#f-el-0-markdown", "Draft words.")
     for kind in ("quote", "image", "embed"):
         press(page, f"add-{kind}")
     expect(page.locator("form.post-form fieldset.element")).to_have_count(4)
+    no_sideways_scroll(page)
+    audit(page)
+    page.fill("#f-el-1-text", "This barrier will hold.")
+    page.fill("#f-el-3-url", long_link)
+    press(page, "preview")
+    preview = page.locator(".post-preview article.post")
+    expect(preview.locator("blockquote")).to_contain_text("This barrier will hold.")
+    expect(preview.locator(".post-embed")).to_be_visible()
+    expect(page.locator("#f-el-0-markdown")).to_have_value("Draft words.")
     no_sideways_scroll(page)
     audit(page)
 

@@ -36,6 +36,7 @@ from liveblog.schema import BlogChanges, BlogFields
 from liveblog.site import Site
 from liveblog.storage import Post
 from liveblog.storage import queries as q
+from liveblog.storage.tables import utcnow
 from liveblog.textimport import parse_text
 from liveblog.web.auth import (
     EXPIRED_FORM,
@@ -349,14 +350,32 @@ def _form_action(form: SentForm) -> str:
 
 def _take_form(site: Site, actor: Actor, form: SentForm, post_form: PostForm) -> bool:
     """Checks the form's token and stores its photos; True when the form only asked to be
-    redrawn (its Add … buttons, and Enter in a one-line field)."""
+    redrawn (its Add … buttons, Enter in a one-line field, and Preview)."""
     form.check()
     _take_uploads(site, actor, form.data, post_form)
     action = _form_action(form)
     if action == "refresh" or action.startswith("add-"):
         post_form.add(action.removeprefix("add-"))
         return True
+    if action == "preview":
+        post_form.preview = _preview_post(post_form)
+        return True
     return False
+
+
+def _preview_post(post_form: PostForm) -> Post:
+    """The post as readers will see it, rendered as on publishing, and stored nowhere."""
+    new = post_form.new_post("draft")
+    post = Post(
+        public_id="preview",
+        version=post_form.version or 1,
+        published_at=utcnow(),  # the time it would show if published now
+        **new.model_dump(
+            mode="json", include=set(post_actions.CONTENT_FIELDS + post_actions.FLAG_FIELDS)
+        ),
+    )
+    post_actions.render_post(post)
+    return post
 
 
 def _status_for(action: str, statuses: Mapping[str, str | None]) -> str | None:

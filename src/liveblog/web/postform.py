@@ -66,6 +66,8 @@ class PostForm:
     # Stored name lists the editor left as shown (see keep_names_of).
     kept_sources: list[str] | None = None
     kept_authors: list[str] | None = None
+    # A rendered preview of the post, when the editor asked for one.
+    preview: Post | None = None
 
     @classmethod
     def from_post(cls, post: Post, pinned: bool) -> PostForm:
