@@ -1019,3 +1019,35 @@ def client_email(site: Site, role: str) -> str:
         email = session.scalar(select(User.email).where(User.role == role))
     assert email is not None
     return email
+
+
+def test_preview_shows_the_post_as_readers_will_and_saves_nothing(
+    client: Client, site: Site, blog: tuple[str, str]
+) -> None:
+    token, slug = blog
+    form = post_form(
+        token,
+        "Crews **reopened** the bridge.\n\n- north lane\n- south lane",
+        title="Bridge open again",
+        elements="2",
+        **{"el-1-type": "quote", "el-1-text": "It held", "el-1-attribution": "the engineer"},
+        sources="Highways agency",
+        verification="confirmed",
+        key_event="1",
+        action="preview",
+    )
+    response = client.post(f"/editor/blogs/{slug}/posts", data=form)
+    assert response.status_code == 200
+    preview = response.text.split('<section class="post-preview"', 1)[1].split("</section>", 1)[0]
+    assert '<h3 class="post-title" id="preview-h-preview">Bridge open again</h3>' in preview
+    assert "<strong>reopened</strong>" in preview and "<li>south lane</li>" in preview
+    assert "<cite>the engineer</cite>" in preview and "Sources: Highways agency" in preview
+    assert "Confirmed" in preview and "Key event" in preview
+    assert ">\nCrews **reopened** the bridge." in response.text  # the form keeps the text
+    assert stored_posts(site) == []
+    bad = client.post(
+        f"/editor/blogs/{slug}/posts",
+        data=post_form(token, "x", elements="2", **{"el-1-type": "embed", "el-1-url": "nope"})
+        | {"action": "preview"},
+    )
+    assert bad.status_code == 422 and "post-preview" not in bad.text
