@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import re
 
+from .sources import find_verification
 from .textutil import (
     FUNCTION_WORDS,
     INSTITUTION_HEADS,
@@ -75,6 +76,15 @@ _INTRODUCTION = re.compile(
 )
 
 
+# Headlines drop the leading article and the perfect tense ("Minister orders school
+# checks"); a line that opens "The education minister has ordered ..." is a sentence
+# that lost its full stop, whatever its length.
+_PROSE_CLAUSE = re.compile(
+    r"^(?:The|A|An)\s+[a-z][\w’'-]*(?:\s+[a-z][\w’'-]*){0,4}\s+(?:has|have|had)\s+"
+    r"(?:not\s+|now\s+|just\s+|already\s+)?[a-z]+(?:ed|en|wn|ne|ght|id|un|ung)\b"
+)
+
+
 def is_headline_shape(text: str) -> bool:
     """Shape alone: short, one sentence, no closing full stop."""
     word_count = len(text.split())
@@ -84,10 +94,12 @@ def is_headline_shape(text: str) -> bool:
         return False
     if unbalanced_closing_quote(text):
         return False  # the tail of a quotation, not a headline
-    if text.endswith("?"):
-        # Questions make headlines only when short; longer ones are prose.
+    if text.endswith(("?", "!")):
+        # Questions and exclamations make headlines only when short; longer ones are prose.
         return word_count <= 12 and not has_sentence_break(text)
     if SENTENCE_END.search(text):
+        return False
+    if _PROSE_CLAUSE.match(text):
         return False
     return not has_sentence_break(text)
 
@@ -105,7 +117,12 @@ def is_headline(text: str, next_text: str | None, next_is_body: bool) -> bool:
     """
     if not next_is_body or not is_headline_shape(text):
         return False
-    long_line = len(text.split()) > 22
+    word_count = len(text.split())
+    if word_count > 8 and opens_with_reference(text):
+        # "That is how many MPs have said ...": a line that points back at the text
+        # before it continues a post; a headline opens one.
+        return False
+    long_line = word_count > 22
     return not (long_line and next_text is not None and opens_with_reference(next_text))
 
 
@@ -160,6 +177,8 @@ def continues(text: str, previous: str | None, post_text: str, after_image: bool
     sentence = first_sentence(text)
     if _CONNECTIVES.search(sentence):
         return True
+    if find_verification(sentence) is not None:
+        return True  # "... could not be verified": a remark on the claims just made
     m = _LEADING_SUBJECT.match(text)
     if (
         m
@@ -187,6 +206,18 @@ def refers_to_named_body(sentence: str, post_text: str) -> bool:
         if re.search(rf"\b[A-Z][\w’'-]*\s+{head}\b", post_text):
             return True
     return False
+
+
+def is_lead_in(text: str) -> bool:
+    """ "Talks are back on.", "Four rebels.": one short sentence that opens a post and is
+    explained by the paragraph after it; it is not a post on its own."""
+    words = text.split()
+    return (
+        0 < len(words) <= 8
+        and text.endswith((".", "!"))
+        and not has_sentence_break(text)
+        and not unbalanced_closing_quote(text)
+    )
 
 
 def greets(text: str) -> bool:

@@ -15,7 +15,10 @@ Element = dict[str, Any]
 _UP, _LOW = "A-ZÀ-ÖØ-ÞĀ-Ž", "a-zß-öø-ÿĀ-ž"
 _WORD = rf"[{_UP}][{_LOW}]+(?:-[{_UP}][{_LOW}]+)?"
 _NAME = rf"{_WORD}(?:\s+{_WORD}){{1,2}}"
-_SPEECH = r"(?:says|said|told|tells|added|adds|wrote|writes|warned|was quoted as saying|continued)"
+_SPEECH = (
+    r"(?:says|said|told|tells|added|adds|wrote|writes|warned|replied|responded|"
+    r"was quoted as saying|continued)"
+)
 # Speaker patterns in the paragraph just before a quotation; each needs a
 # two-word personal name so "Tass said" or "the ministry said" never qualify.
 _SPEAKER_PATTERNS = (

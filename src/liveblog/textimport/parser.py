@@ -27,7 +27,12 @@ def _post(draft: Draft, page_date: date | None) -> dict[str, Any]:
         correction, units = m["text"], units[:-1]
     elements = build_elements(units)
     said = [draft.headline.text] if draft.headline else []
-    said += [e["markdown"] for e in elements if e["type"] == "text"]
+    # Quotations are the post's text too: an agency they name is named by the post.
+    said += [
+        e["markdown"] if e["type"] == "text" else e["text"]
+        for e in elements
+        if e["type"] in ("text", "quote")
+    ]
     prose = "\n".join(said)
     authors: list[str] = []
     for byline in draft.bylines:

@@ -11,6 +11,7 @@ from .cohesion import (
     greets,
     is_headline,
     is_headline_shape,
+    is_lead_in,
     opens_update,
     opens_with_reference,
 )
@@ -151,13 +152,24 @@ def _mark_headlines(units: list[Unit]) -> None:
         unit.headline = is_headline(unit.text, next_text, next_is_body)
 
 
-def _markers_reliable(units: list[Unit], skip: set[int]) -> bool:
+def _markers_reliable(units: list[Unit], skip: set[int], kept: list[int]) -> bool:
     """Do Share lines or time labels separate every pair of headed posts?
 
     When they do (a page that shows them for every post), they are the post
     boundaries and prose cues are not consulted; when they do not, posts in
     between lost their markers in the copy and the prose has to be read.
+    The pinned post's copy in the stream is a post whose extent is known: text
+    running straight into it or on from it shows posts without their markers too.
     """
+    # Key-events entries and the top copy are lists of other posts, not post text.
+    around = [i for i, u in enumerate(units) if i not in skip and not u.key_entry]
+    if kept and kept[0] in around and kept[-1] in around:
+        at = around.index(kept[0]), around.index(kept[-1])
+        before = units[around[at[0] - 1]] if at[0] > 0 else None
+        after = units[around[at[1] + 1]] if at[1] + 1 < len(around) else None
+        for neighbour in (before, after):
+            if neighbour is not None and neighbour.kind in (*_BODY, "byline"):
+                return False
     seen_marker, any_marker, first = True, False, True
     for i, unit in enumerate(units):
         if i in skip or unit.key_entry:
@@ -185,6 +197,8 @@ def _should_split(draft: Draft, unit: Unit) -> bool:
     if draft.summary:
         # A summary is an intro and a list; prose after the list is the next post.
         return any(u.kind == "bullet" for u in draft.units)
+    if draft.headline is None and len(draft.units) == 1 and is_lead_in(last.text):
+        return False  # the paragraph after a one-line lead-in explains it
     paragraphs = [u.text for u in draft.units if u.kind == "para"]
     previous = paragraphs[-1] if paragraphs else None
     carries_on = continues(unit.text, previous, draft.prose(), last.kind in ("image", "embed"))
@@ -220,7 +234,7 @@ def segment(units: list[Unit], allow_standfirst: bool = True) -> Segmentation:
     skip = set(top)
     if top and top[0] > 0 and units[top[0] - 1].kind == "time" and standfirst is None:
         skip.add(top[0] - 1)  # the top copy's own time label repeats the kept copy's
-    reliable = _markers_reliable(units, skip | ({0} if standfirst else set()))
+    reliable = _markers_reliable(units, skip | ({0} if standfirst else set()), kept)
 
     drafts: list[Draft] = []
     current: Draft | None = None
