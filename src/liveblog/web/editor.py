@@ -9,6 +9,7 @@ a clash with a colleague, a bad photo and an expired form token alike.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
@@ -99,30 +100,32 @@ class SentForm:
         return _text(self.data, name)
 
 
-async def sent_form(request: Request) -> AsyncIterator[SentForm]:
+@asynccontextmanager
+async def _opened_form(request: Request, *, token_checked: bool) -> AsyncIterator[FormData]:
     form = await request.form(max_part_size=MAX_FORM_PART, max_fields=MAX_FORM_FIELDS)
     try:
-        check_origin(request, token_checked=True)
-        yield SentForm(form, token_matches(request, form.get("csrf")))
+        check_origin(request, token_checked=token_checked)
+        yield form
     finally:
         await form.close()  # uploaded files are spooled to disk; let them go
 
 
+async def sent_form(request: Request) -> AsyncIterator[SentForm]:
+    async with _opened_form(request, token_checked=True) as form:
+        yield SentForm(form, token_matches(request, form.get("csrf")))
+
+
 async def checked_form(request: Request) -> AsyncIterator[FormData]:
     """For forms with nothing typed into them (buttons): a bad token is simply refused."""
-    async for sent in sent_form(request):
-        sent.check()
-        yield sent.data
+    async with _opened_form(request, token_checked=True) as form:
+        SentForm(form, token_matches(request, form.get("csrf"))).check()
+        yield form
 
 
 async def login_form(request: Request) -> AsyncIterator[FormData]:
     # No session yet, so no form token: the Origin check and the SameSite cookie guard it.
-    form = await request.form()
-    try:
-        check_origin(request, token_checked=False)
+    async with _opened_form(request, token_checked=False) as form:
         yield form
-    finally:
-        await form.close()
 
 
 Editor = Annotated[Actor, Depends(editor)]
