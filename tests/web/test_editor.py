@@ -1051,3 +1051,35 @@ def test_preview_shows_the_post_as_readers_will_and_saves_nothing(
         | {"action": "preview"},
     )
     assert bad.status_code == 422 and "post-preview" not in bad.text
+
+
+def test_a_token_made_at_the_desk_opens_the_api_until_revoked(
+    client: Client, site: Site, desk: Callable[..., str]
+) -> None:
+    token = desk("editor")
+    assert "You have no tokens yet." in client.get("/editor/tokens").text
+    empty = client.post("/editor/tokens", data={"csrf": token, "name": "   "})
+    assert empty.status_code == 422 and "give the token a name" in empty.text
+    made = client.post("/editor/tokens", data={"csrf": token, "name": "results feed"})
+    assert made.status_code == 201
+    found = re.search(r'id="new-token" class="token-value" readonly value="(lb_[\w-]+)"', made.text)
+    assert found is not None
+    api_token = found.group(1)
+    listed = client.get("/editor/tokens").text
+    assert "results feed" in listed and api_token not in listed  # shown once only
+    headers = {"Authorization": f"Bearer {api_token}"}
+    created = client.post("/api/v1/blogs", json={"title": "Feed test"}, headers=headers)
+    assert created.status_code == 201
+    token_id = re.search(r'id="token-(\d+)"', listed)
+    assert token_id is not None
+    revoked = client.post(f"/editor/tokens/{token_id.group(1)}/revoke", data={"csrf": token})
+    assert revoked.status_code == 303
+    assert "revoked" in client.get("/editor/tokens").text
+    refused = client.post("/api/v1/blogs", json={"title": "Too late"}, headers=headers)
+    assert refused.status_code == 401
+
+    # Someone else's token cannot be revoked from another account.
+    client._client.cookies.clear()
+    other = desk("editor")
+    theirs = client.post(f"/editor/tokens/{token_id.group(1)}/revoke", data={"csrf": other})
+    assert theirs.status_code == 404

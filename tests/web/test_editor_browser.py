@@ -827,6 +827,13 @@ def test_on_a_phone_nothing_scrolls_sideways(
     expect(page.locator("h1")).to_have_text("Team")
     no_sideways_scroll(page)
     audit(page)
+    page.goto(f"{live.url}/editor/tokens")
+    page.fill("#t-name", "results feed")
+    with page.expect_navigation():
+        page.click("form[action='/editor/tokens'] button.primary")
+    expect(page.locator("#new-token")).to_have_value(re.compile(r"^lb_"))
+    no_sideways_scroll(page)
+    audit(page)
     all_clear(watcher)
     context.close()
 

@@ -96,6 +96,28 @@ def create_token(site: Site, email: str, name: str = "cli") -> str:
     return token
 
 
+def create_own_token(site: Site, actor: Actor, name: str) -> str:
+    """A new API token for the person asking; the value is shown once, only its hash kept."""
+    name = " ".join(name.split())
+    if not name or len(name) > 120:
+        raise Invalid("give the token a name of 1 to 120 characters, e.g. 'results feed'", "name")
+    if actor.user_id is None:
+        raise Invalid("only a person can hold a token", "user")
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with transaction(site) as tx:
+        tx.session.add(ApiToken(user_id=actor.user_id, name=name, token_hash=hash_token(token)))
+    return token
+
+
+def revoke_own_token(site: Site, actor: Actor, token_id: int) -> None:
+    with transaction(site) as tx:
+        row = tx.session.get(ApiToken, token_id)
+        if row is None or row.user_id != actor.user_id:
+            raise NotFound("you have no such token")
+        if row.revoked_at is None:
+            row.revoked_at = utcnow()
+
+
 def revoke_token(site: Site, token: str) -> None:
     with transaction(site) as tx:
         row = tx.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))

@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, UnaryExpression, and_, case, func, or_, se
 from sqlalchemy.orm import Session
 
 from liveblog.errors import NotFound
-from liveblog.storage.tables import Blog, Membership, Post, Revision, User
+from liveblog.storage.tables import ApiToken, Blog, Membership, Post, Revision, User
 
 PAGE_SIZE = 20
 
@@ -198,3 +198,12 @@ def blog_team(session: Session, blog: Blog) -> list[Any]:
             .order_by(User.name)
         ).all()
     )
+
+
+def tokens_of(session: Session, user_id: int) -> Sequence[ApiToken]:
+    """A person's API tokens, newest first, revoked ones included."""
+    return session.scalars(
+        select(ApiToken)
+        .where(ApiToken.user_id == user_id)
+        .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+    ).all()

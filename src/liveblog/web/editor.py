@@ -27,8 +27,10 @@ from liveblog.actions.media import MAX_UPLOAD_BYTES, save_upload
 from liveblog.actions.users import (
     SESSION_LIFETIME,
     check_password,
+    create_own_token,
     create_user,
     end_session,
+    revoke_own_token,
     set_site_role,
     start_session,
 )
@@ -625,6 +627,50 @@ def add_person(request: Request, actor: Editor, form: Sent) -> Response:
 def change_role(request: Request, user_id: int, actor: Editor, form: Buttons) -> Response:
     set_site_role(_site(request), actor, user_id, _text(form, "role"))
     return _see_other(f"/editor/people?done=role#person-{user_id}")
+
+
+# --- your API tokens, for integrations -----------------------------------------------------
+
+
+def _tokens_page(request: Request, actor: Actor, status: int = 200, **context: Any) -> HTMLResponse:
+    with _site(request).db.reading() as session:
+        tokens = q.tokens_of(session, actor.user_id or 0)
+    context.setdefault("new_token", "")
+    context.setdefault("name", "")
+    context.setdefault("error", "")
+    return _render(
+        request,
+        "editor/tokens.html",
+        actor,
+        status,
+        tokens=tokens,
+        done=request.query_params.get("done", ""),
+        base_url=_site(request).settings.base_url,
+        **context,
+    )
+
+
+@router.get("/tokens", response_class=HTMLResponse)
+def tokens_page(request: Request, actor: Editor) -> Response:
+    return _tokens_page(request, actor)
+
+
+@router.post("/tokens", response_class=HTMLResponse)
+def new_token(request: Request, actor: Editor, form: Sent) -> Response:
+    name = form.text("name")
+    try:
+        form.check()
+        token = create_own_token(_site(request), actor, name)
+    except LiveblogError as exc:
+        return _tokens_page(request, actor, exc.status, name=name, error=exc.message)
+    # Shown on this answer only: it is not stored, so no later page can show it again.
+    return _tokens_page(request, actor, 201, new_token=token)
+
+
+@router.post("/tokens/{token_id}/revoke")
+def revoke_token(request: Request, token_id: int, actor: Editor, _form: Buttons) -> Response:
+    revoke_own_token(_site(request), actor, token_id)
+    return _see_other("/editor/tokens?done=revoked")
 
 
 # --- bringing back a blog from flattened text --------------------------------------------
