@@ -1083,3 +1083,61 @@ def test_a_token_made_at_the_desk_opens_the_api_until_revoked(
     other = desk("editor")
     theirs = client.post(f"/editor/tokens/{token_id.group(1)}/revoke", data={"csrf": other})
     assert theirs.status_code == 404
+
+
+def test_odd_ids_and_long_names_are_4xx(
+    client: Client, site: Site, desk: Callable[..., str]
+) -> None:
+    token = desk("admin")
+    for url in ("/editor/people/9223372036854775808/role", "/editor/tokens/2147483648/revoke"):
+        response = client.post(url, data={"csrf": token, "role": "editor"})
+        assert response.status_code == 422, url
+    long_name = client.post(
+        "/editor/people",
+        data={"csrf": token, "name": "N" * 300, "email": "n@desk.example", "role": "editor"}
+        | {"password": "a long first password"},
+    )
+    assert long_name.status_code == 422 and "at most 200 characters" in long_name.text
+    slug = start_blog(client, token)
+    no_email = client.post(
+        f"/editor/blogs/{slug}/team", data={"csrf": token, "email": "", "role": "editor"}
+    )
+    assert no_email.status_code == 422 and "give the email" in no_email.text
+    create_user(site, "lee@desk.example", PASSWORD, "contributor", "Lee")
+    not_there = client.post(
+        f"/editor/blogs/{slug}/team",
+        data={"csrf": token, "email": "lee@desk.example", "role": "remove"},
+    )
+    assert not_there.status_code == 422 and "has no role on this blog" in not_there.text
+
+
+def test_the_preview_of_an_edit_shows_its_correction_and_its_own_time(
+    client: Client, site: Site, blog: tuple[str, str]
+) -> None:
+    token, slug = blog
+    client.post(f"/editor/blogs/{slug}/posts", data=post_form(token, "Twelve boats sank."))
+    [post] = stored_posts(site)
+    assert post.published_at is not None
+    preview = client.post(
+        f"/editor/blogs/{slug}/posts/{post.public_id}",
+        data=post_form(
+            token,
+            "Two boats sank.",
+            version="1",
+            correction="An earlier version gave the wrong number.",
+            action="preview",
+        ),
+    )
+    assert preview.status_code == 200
+    card = preview.text.split('<section class="post-preview"', 1)[1].split("</section>", 1)[0]
+    assert '<h2 id="preview-h">' in card  # under the edit page's h1
+    assert "Correction:</strong> An earlier version gave the wrong number." in card
+    stamp = post.published_at.isoformat().replace("+00:00", "Z")
+    assert f'datetime="{stamp}"' in card
+    assert "post-pinned" not in card
+    empty = client.post(
+        f"/editor/blogs/{slug}/posts",
+        data={"csrf": token, "elements": "1", "el-0-type": "text", "el-0-markdown": " "}
+        | {"action": "preview"},
+    )
+    assert empty.status_code == 422 and "needs a headline or at least one element" in empty.text

@@ -7,6 +7,7 @@ import unicodedata
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from liveblog.actions.access import BLOG_ROLES, Actor, require_blog_role, require_site_role
@@ -109,6 +110,15 @@ def set_membership(site: Site, actor: Actor, slug: str, email: str, role: str | 
     takes it away. Only the blog's owners (and admins) may."""
     if role is not None and role not in BLOG_ROLES:
         raise Invalid(f"role must be one of {', '.join(BLOG_ROLES)}", "role")
+    if not email.strip():
+        raise Invalid("give the email of the person", "email")
+    try:
+        _set_membership(site, actor, slug, email, role)
+    except IntegrityError:
+        raise Conflict("someone changed this team at the same moment; send it again") from None
+
+
+def _set_membership(site: Site, actor: Actor, slug: str, email: str, role: str | None) -> None:
     with transaction(site) as tx:
         blog = load_blog(tx.session, slug)
         require_blog_role(tx.session, actor, blog, "owner", "Changing a blog's team")
@@ -117,8 +127,9 @@ def set_membership(site: Site, actor: Actor, slug: str, email: str, role: str | 
             raise NotFound(f"no person with the email {email.strip()}; an admin adds people first")
         member = tx.session.get(Membership, (blog.id, user.id))
         if role is None:
-            if member is not None:
-                tx.session.delete(member)
+            if member is None:
+                raise Invalid(f"{user.email} has no role on this blog", "email")
+            tx.session.delete(member)
         elif member is None:
             tx.session.add(Membership(blog_id=blog.id, user_id=user.id, role=role))
         else:

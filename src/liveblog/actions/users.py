@@ -10,6 +10,7 @@ from datetime import timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
 
 from liveblog.actions.access import SITE_ROLES, SYSTEM, Actor, require_site_role
 from liveblog.actions.transaction import transaction
@@ -35,24 +36,32 @@ def create_user(
 ) -> int:
     require_site_role(actor, ("admin",), "Adding a person")
     email = email.strip().lower()
+    name = " ".join(name.split())
+    if len(name) > 200:
+        raise Invalid("a name has at most 200 characters", "name")
     if not _EMAIL.match(email) or len(email) > 254:
         raise Invalid(f"{email!r} is not an email address", "email")
     if role not in SITE_ROLES:
         raise Invalid(f"role must be one of {', '.join(SITE_ROLES)}", "role")
     if len(password) < 8:
         raise Invalid("a password needs at least 8 characters", "password")
-    with transaction(site) as tx:
-        if tx.session.scalar(select(User.id).where(User.email == email)) is not None:
-            raise Conflict(f"a user with the email {email} exists already")
-        user = User(
-            email=email,
-            name=name.strip() or email.split("@")[0],
-            role=role,
-            password_hash=_hasher.hash(password),
-        )
-        tx.session.add(user)
-        tx.session.flush()
-        return user.id
+    password_hash = _hasher.hash(password)
+    taken = Conflict(f"a user with the email {email} exists already")
+    try:
+        with transaction(site) as tx:
+            if tx.session.scalar(select(User.id).where(User.email == email)) is not None:
+                raise taken
+            user = User(
+                email=email,
+                name=name or email.split("@")[0],
+                role=role,
+                password_hash=password_hash,
+            )
+            tx.session.add(user)
+            tx.session.flush()
+            return user.id
+    except IntegrityError:
+        raise taken from None  # the same email, added at the same moment
 
 
 def set_site_role(site: Site, actor: Actor, user_id: int, role: str) -> None:
@@ -61,15 +70,16 @@ def set_site_role(site: Site, actor: Actor, user_id: int, role: str) -> None:
     if role not in SITE_ROLES:
         raise Invalid(f"role must be one of {', '.join(SITE_ROLES)}", "role")
     with transaction(site) as tx:
+        # The admins' rows are locked first, always in the same order, so two admins
+        # stepping down at once wait for each other instead of deadlocking.
+        admins = tx.session.scalars(
+            select(User.id).where(User.role == "admin").order_by(User.id).with_for_update()
+        ).all()
         user = tx.session.get(User, user_id, with_for_update=True)
         if user is None:
             raise NotFound(f"no person with the id {user_id}")
-        if user.role == "admin" and role != "admin":
-            admins = tx.session.scalars(
-                select(User.id).where(User.role == "admin").with_for_update()
-            ).all()
-            if len(admins) <= 1:
-                raise Forbidden("the site needs at least one admin; make someone else admin first")
+        if user.role == "admin" and role != "admin" and len(admins) <= 1:
+            raise Forbidden("the site needs at least one admin; make someone else admin first")
         user.role = role
 
 

@@ -94,13 +94,16 @@ def is_headline_shape(text: str) -> bool:
         return False
     if unbalanced_closing_quote(text):
         return False  # the tail of a quotation, not a headline
-    if text.endswith(("?", "!")):
-        # Questions and exclamations make headlines only when short; longer ones are prose.
+    if text.endswith("?"):
+        # Questions make headlines only when short; longer ones are prose.
         return word_count <= 12 and not has_sentence_break(text)
+    if text.endswith("!"):
+        # "Vane wins by four votes!" is a headline; "Wow!" is a reaction.
+        return 4 <= word_count <= 12 and not has_sentence_break(text)
     if SENTENCE_END.search(text):
         return False
-    if _PROSE_CLAUSE.match(text):
-        return False
+    if word_count >= 10 and _PROSE_CLAUSE.match(text):
+        return False  # "The airport has reopened" is a headline; a long such line is prose
     return not has_sentence_break(text)
 
 
@@ -177,8 +180,14 @@ def continues(text: str, previous: str | None, post_text: str, after_image: bool
     sentence = first_sentence(text)
     if _CONNECTIVES.search(sentence):
         return True
-    if find_verification(sentence) is not None:
-        return True  # "... could not be verified": a remark on the claims just made
+    if find_verification(sentence) is not None and (
+        opens_with_reference(sentence)
+        or _ABOUT_CLAIMS.match(sentence) is not None
+        or len(sentence.split()) <= 12
+    ):
+        # "Claims by the ministry could not be verified.": a short remark on the claims
+        # just made. A long sentence that reports new claims and doubts them opens a post.
+        return True
     m = _LEADING_SUBJECT.match(text)
     if (
         m
@@ -208,6 +217,12 @@ def refers_to_named_body(sentence: str, post_text: str) -> bool:
     return False
 
 
+# "Claims that ...", "These reports ...": a sentence about what was just reported.
+_ABOUT_CLAIMS = re.compile(
+    r"^(?:(?:the|these|those|such)\s+)?(?:claims?|reports?)\b", re.IGNORECASE
+)
+
+
 def is_lead_in(text: str) -> bool:
     """ "Talks are back on.", "Four rebels.": one short sentence that opens a post and is
     explained by the paragraph after it; it is not a post on its own."""
@@ -218,6 +233,19 @@ def is_lead_in(text: str) -> bool:
         and not has_sentence_break(text)
         and not unbalanced_closing_quote(text)
     )
+
+
+_SIGN_OFF = re.compile(
+    r"^(?:that[’']?s (?:it|all)|that is (?:it|all)|thanks?\b|thank you|good ?night|goodbye|"
+    r"see you)\b",
+    re.IGNORECASE,
+)
+
+
+def signs_off(text: str) -> bool:
+    """ "We will be back tomorrow.", "That's it from us tonight.", "Thanks for reading":
+    the blog speaking of itself, closing a shift."""
+    return _SIGN_OFF.match(text) is not None or _BLOG_VOICE.match(text) is not None
 
 
 def greets(text: str) -> bool:

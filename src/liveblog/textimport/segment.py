@@ -14,6 +14,7 @@ from .cohesion import (
     is_lead_in,
     opens_update,
     opens_with_reference,
+    signs_off,
 )
 from .lines import Unit
 from .textutil import fold, unbalanced_closing_quote
@@ -197,8 +198,15 @@ def _should_split(draft: Draft, unit: Unit) -> bool:
     if draft.summary:
         # A summary is an intro and a list; prose after the list is the next post.
         return any(u.kind == "bullet" for u in draft.units)
-    if draft.headline is None and len(draft.units) == 1 and is_lead_in(last.text):
-        return False  # the paragraph after a one-line lead-in explains it
+    if (
+        draft.headline is None
+        and len(draft.units) == 1
+        and is_lead_in(last.text)
+        and (not signs_off(last.text) or signs_off(unit.text))
+    ):
+        # The paragraph after a one-line lead-in explains it; after a sign-off ("We will
+        # be back tomorrow."), only more of the sign-off does.
+        return False
     paragraphs = [u.text for u in draft.units if u.kind == "para"]
     previous = paragraphs[-1] if paragraphs else None
     carries_on = continues(unit.text, previous, draft.prose(), last.kind in ("image", "embed"))

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
 
-from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
@@ -35,7 +35,7 @@ from liveblog.actions.users import (
     start_session,
 )
 from liveblog.errors import Forbidden, Invalid, LiveblogError, NotFound, PreconditionFailed
-from liveblog.schema import BlogChanges, BlogFields
+from liveblog.schema import BlogChanges, BlogFields, NewPost
 from liveblog.site import Site
 from liveblog.storage import Post
 from liveblog.storage import queries as q
@@ -131,6 +131,8 @@ async def login_form(request: Request) -> AsyncIterator[FormData]:
 
 
 Editor = Annotated[Actor, Depends(editor)]
+# A row id in an address: what both databases can store (PostgreSQL's integer).
+RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 Sent = Annotated[SentForm, Depends(sent_form)]
 Buttons = Annotated[FormData, Depends(checked_form)]
 
@@ -353,7 +355,9 @@ def _form_action(form: SentForm) -> str:
     return form.text("action") or "publish"
 
 
-def _take_form(site: Site, actor: Actor, form: SentForm, post_form: PostForm) -> bool:
+def _take_form(
+    site: Site, actor: Actor, form: SentForm, post_form: PostForm, stored: Post | None = None
+) -> bool:
     """Checks the form's token and stores its photos; True when the form only asked to be
     redrawn (its Add … buttons, Enter in a one-line field, and Preview)."""
     form.check()
@@ -363,19 +367,26 @@ def _take_form(site: Site, actor: Actor, form: SentForm, post_form: PostForm) ->
         post_form.add(action.removeprefix("add-"))
         return True
     if action == "preview":
-        post_form.preview = _preview_post(post_form)
+        post_form.preview = _preview_post(post_form, stored)
         return True
     return False
 
 
-def _preview_post(post_form: PostForm) -> Post:
-    """The post as readers will see it, rendered as on publishing, and stored nowhere."""
-    new = post_form.new_post("draft")
+def _preview_post(post_form: PostForm, stored: Post | None) -> Post:
+    """The post as readers will see it, rendered as on publishing, and stored nowhere:
+    for a post being edited, with its correction and its own time."""
+    if stored is not None:
+        post_form.keep_names_of(stored)
+    content = validated(
+        NewPost, post_form.content() | {"correction": post_form.correction.strip() or None}
+    )
+    if not content.title and not content.elements:
+        raise Invalid("a post needs a headline or at least one element", "elements")
     post = Post(
         public_id="preview",
         version=post_form.version or 1,
-        published_at=utcnow(),  # the time it would show if published now
-        **new.model_dump(
+        published_at=(stored.published_at if stored else None) or utcnow(),
+        **content.model_dump(
             mode="json", include=set(post_actions.CONTENT_FIELDS + post_actions.FLAG_FIELDS)
         ),
     )
@@ -476,13 +487,13 @@ def save_post(request: Request, slug: str, public_id: str, actor: Editor, form: 
     post_form = PostForm.from_form(form.data)
     action = _form_action(form)
     try:
-        if _take_form(site, actor, form, post_form):
+        stored = _stored(site, slug, public_id)
+        if _take_form(site, actor, form, post_form, stored):
             return _edit_page(request, actor, slug, public_id, post_form)
         if post_form.version is None:
             raise Invalid("the form lost the post's version; reload the page", "version")
         statuses = {"save": None, "publish": "published", "submit": "submitted"}
         status = _status_for(action, statuses)
-        stored = _stored(site, slug, public_id)
         post_form.keep_names_of(stored)
         will_publish = status == "published" or stored.status == "published"
         post_actions.edit_post(
@@ -624,7 +635,7 @@ def add_person(request: Request, actor: Editor, form: Sent) -> Response:
 
 
 @router.post("/people/{user_id}/role")
-def change_role(request: Request, user_id: int, actor: Editor, form: Buttons) -> Response:
+def change_role(request: Request, user_id: RowId, actor: Editor, form: Buttons) -> Response:
     set_site_role(_site(request), actor, user_id, _text(form, "role"))
     return _see_other(f"/editor/people?done=role#person-{user_id}")
 
@@ -668,7 +679,7 @@ def new_token(request: Request, actor: Editor, form: Sent) -> Response:
 
 
 @router.post("/tokens/{token_id}/revoke")
-def revoke_token(request: Request, token_id: int, actor: Editor, _form: Buttons) -> Response:
+def revoke_token(request: Request, token_id: RowId, actor: Editor, _form: Buttons) -> Response:
     revoke_own_token(_site(request), actor, token_id)
     return _see_other("/editor/tokens?done=revoked")
 
