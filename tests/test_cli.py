@@ -60,6 +60,10 @@ def test_user_token_import_export(database_url: str, tmp_path: Path) -> None:
     assert made.stdout.strip() == "created editor ed@news.example"
     token = run(database_url, tmp_path, "token", "create", "--user", "ed@news.example")
     assert token.returncode == 0 and token.stdout.startswith("lb_")
+    long_name = run(
+        database_url, tmp_path, "token", "create", "--user", "ed@news.example", "--name", "n" * 200
+    )
+    assert_one_line_error(long_name, "name: give the token a name of 1 to 120 characters")
 
     source = tmp_path / "blog.json"
     source.write_text(

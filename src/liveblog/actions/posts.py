@@ -48,6 +48,17 @@ def render_post(post: Post) -> None:
     post.body_text = post_text(post.elements)
 
 
+def unsaved_post(content: dict[str, Any], public_id: str, **fields: Any) -> Post:
+    """A post rendered exactly as on saving, but stored nowhere: for previews."""
+    post = Post(
+        public_id=public_id,
+        **{k: content[k] for k in (*CONTENT_FIELDS, *FLAG_FIELDS) if k in content},
+        **fields,
+    )
+    render_post(post)
+    return post
+
+
 def snapshot(post: Post) -> dict[str, Any]:
     fields = (*CONTENT_FIELDS, *FLAG_FIELDS, "status")
     return {name: getattr(post, name) for name in fields}

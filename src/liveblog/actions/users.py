@@ -13,7 +13,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from liveblog.actions.access import SITE_ROLES, SYSTEM, Actor, require_site_role
-from liveblog.actions.transaction import transaction
+from liveblog.actions.transaction import Transaction, transaction
 from liveblog.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from liveblog.site import Site
 from liveblog.storage import ApiToken, User, UserSession
@@ -97,25 +97,28 @@ def check_password(site: Site, email: str, password: str) -> Actor:
 
 
 def create_token(site: Site, email: str, name: str = "cli") -> str:
-    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with transaction(site) as tx:
         user = tx.session.scalar(select(User).where(User.email == email.strip().lower()))
         if user is None:
             raise NotFound(f"no user with the email {email}")
-        tx.session.add(ApiToken(user_id=user.id, name=name, token_hash=hash_token(token)))
-    return token
+        return _add_token(tx, user.id, name)
 
 
 def create_own_token(site: Site, actor: Actor, name: str) -> str:
-    """A new API token for the person asking; the value is shown once, only its hash kept."""
+    """A new API token for the person asking."""
+    if actor.user_id is None:
+        raise Invalid("only a person can hold a token", "user")
+    with transaction(site) as tx:
+        return _add_token(tx, actor.user_id, name)
+
+
+def _add_token(tx: Transaction, user_id: int, name: str) -> str:
+    """A new token: its value is returned once; only its hash is kept."""
     name = " ".join(name.split())
     if not name or len(name) > 120:
         raise Invalid("give the token a name of 1 to 120 characters, e.g. 'results feed'", "name")
-    if actor.user_id is None:
-        raise Invalid("only a person can hold a token", "user")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    with transaction(site) as tx:
-        tx.session.add(ApiToken(user_id=actor.user_id, name=name, token_hash=hash_token(token)))
+    tx.session.add(ApiToken(user_id=user_id, name=name, token_hash=hash_token(token)))
     return token
 
 

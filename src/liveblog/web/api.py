@@ -18,6 +18,7 @@ from liveblog.site import Site
 from liveblog.storage import Blog, Post
 from liveblog.storage import queries as q
 from liveblog.web.auth import CurrentActor, MaybeActor
+from liveblog.web.postform import small_number
 
 router = APIRouter(prefix="/api/v1", tags=["v1"])
 
@@ -35,10 +36,10 @@ def _etag(response: Response, record: dict[str, Any]) -> dict[str, Any]:
 def _version(if_match: str | None) -> int:
     if if_match is None:
         raise PreconditionRequired("send 'If-Match: <version>' with the version you edited")
-    value = if_match.strip().removeprefix("W/").strip('"')
-    if not value.isdigit() or len(value) > 9:
+    version = small_number(if_match.strip().removeprefix("W/").strip('"'), digits=9)
+    if version is None:
         raise Invalid("If-Match must be the post's version number, e.g. If-Match: 3", "If-Match")
-    return int(value)
+    return version
 
 
 def _can_see_drafts(session: Any, actor: Actor | None, blog: Blog) -> bool:

@@ -21,7 +21,13 @@ from starlette.datastructures import FormData, UploadFile
 from liveblog.actions import Actor
 from liveblog.actions import blogs as blog_actions
 from liveblog.actions import posts as post_actions
-from liveblog.actions.access import BLOG_ROLES, SITE_ROLES, blog_role
+from liveblog.actions.access import (
+    BLOG_ROLES,
+    SITE_ROLES,
+    blog_role,
+    require_blog_role,
+    require_site_role,
+)
 from liveblog.actions.exchange import import_blog, parse_exchange
 from liveblog.actions.media import MAX_UPLOAD_BYTES, save_upload
 from liveblog.actions.users import (
@@ -49,6 +55,7 @@ from liveblog.web.auth import (
     session_actor,
     token_matches,
 )
+from liveblog.web.pages import render_page
 from liveblog.web.postform import VERIFICATIONS, PostForm, validated
 
 router = APIRouter(prefix="/editor", include_in_schema=False)
@@ -152,14 +159,9 @@ def _set_session_cookie(request: Request, response: Response, cookie: str) -> No
 def _render(
     request: Request, template: str, actor: Actor | None, status: int = 200, **context: Any
 ) -> HTMLResponse:
-    state = request.app.state
-    html = state.templates.get_template(template).render(
-        site_name=state.site.settings.site_name,
-        actor=actor,
-        csrf=csrf_token(request) if actor else "",
-        **context,
-    )
-    response = HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
+    csrf = csrf_token(request) if actor else ""
+    response = render_page(request, template, status, actor=actor, csrf=csrf, **context)
+    response.headers["Cache-Control"] = "no-store"
     renewed = getattr(request.state, "renewed_session", None)
     if renewed:
         _set_session_cookie(request, response, renewed)  # a login in use does not lapse
@@ -382,16 +384,12 @@ def _preview_post(post_form: PostForm, stored: Post | None) -> Post:
     )
     if not content.title and not content.elements:
         raise Invalid("a post needs a headline or at least one element", "elements")
-    post = Post(
-        public_id="preview",
+    return post_actions.unsaved_post(
+        content.model_dump(mode="json"),
+        "preview",
         version=post_form.version or 1,
         published_at=(stored.published_at if stored else None) or utcnow(),
-        **content.model_dump(
-            mode="json", include=set(post_actions.CONTENT_FIELDS + post_actions.FLAG_FIELDS)
-        ),
     )
-    post_actions.render_post(post)
-    return post
 
 
 def _status_for(action: str, statuses: Mapping[str, str | None]) -> str | None:
@@ -549,9 +547,7 @@ def _team_page(
 ) -> HTMLResponse:
     with _site(request).db.reading() as session:
         blog = q.blog_by_slug(session, slug, include_drafts=True)
-        role = blog_role(session, actor, blog)
-        if role != "owner":
-            raise Forbidden("a blog's team is changed by its owners")
+        require_blog_role(session, actor, blog, "owner", "Changing a blog's team")
         context.setdefault("member", {"email": "", "role": "editor"})
         context.setdefault("error", "")
         return _render(
@@ -609,13 +605,13 @@ def _people_page(request: Request, actor: Actor, status: int = 200, **context: A
 
 @router.get("/people", response_class=HTMLResponse)
 def people_page(request: Request, actor: Editor) -> Response:
-    _require_admin(actor, "managing people")
+    _require_admin(actor, "Managing people")
     return _people_page(request, actor)
 
 
 @router.post("/people", response_class=HTMLResponse)
 def add_person(request: Request, actor: Editor, form: Sent) -> Response:
-    _require_admin(actor, "managing people")
+    _require_admin(actor, "Managing people")
     values = {name: form.text(name) for name in PERSON_FORM_FIELDS}
     password = form.data.get("password")
     try:
@@ -697,9 +693,8 @@ def _import_page(
     return _render(request, "editor/import.html", actor, status, text=text, **context)
 
 
-def _require_admin(actor: Actor, doing: str = "importing a blog from text") -> None:
-    if not actor.is_admin:
-        raise Forbidden(f"{doing} is for admins")
+def _require_admin(actor: Actor, doing: str = "Importing a blog from text") -> None:
+    require_site_role(actor, ("admin",), doing)
 
 
 @router.get("/import", response_class=HTMLResponse)
@@ -748,15 +743,10 @@ def _preview(blog: dict[str, Any]) -> list[dict[str, Any]]:
     """The posts as readers would see them, newest first, without storing anything."""
     posts = []
     for number, item in enumerate(blog["posts"]):
-        post = Post(
-            public_id=f"preview-{number + 1}",
-            **{k: item[k] for k in post_actions.CONTENT_FIELDS + post_actions.FLAG_FIELDS},
-        )
-        post_actions.render_post(post)
         posts.append(
             {
                 "number": number + 1,
-                "post": post,
+                "post": post_actions.unsaved_post(item, f"preview-{number + 1}"),
                 "pinned": item["pinned"],
                 "when": item.get("published_at") or item.get("time_label") or "",
             }

@@ -17,7 +17,8 @@ from liveblog.web.pagecache import PageCache
 router = APIRouter(include_in_schema=False)
 
 
-def _render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+def render_page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    """A page from its template, with what every page shows (the site's name)."""
     state = request.app.state
     html = state.templates.get_template(template).render(
         site_name=state.site.settings.site_name, **context
@@ -29,7 +30,7 @@ def _render(request: Request, template: str, status: int = 200, **context: Any) 
 def index(request: Request) -> HTMLResponse:
     with request.app.state.site.db.reading() as session:
         blogs = q.listed_blogs(session)
-    return _render(request, "index.html", blogs=blogs)
+    return render_page(request, "index.html", blogs=blogs)
 
 
 @router.api_route("/live/{slug}", methods=["GET", "HEAD"], response_class=HTMLResponse)
@@ -56,7 +57,7 @@ def _render_blog_page(request: Request, session: Session, blog: Blog, page: int)
     if page > stream.pages:
         raise NotFound(f"this blog has {stream.pages} page(s) of updates")
     canonical = f"{base_url}/live/{blog.slug}" + (f"?page={page}" if page > 1 else "")
-    response = _render(
+    response = render_page(
         request,
         "blog.html",
         lang=blog.language,
