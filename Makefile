@@ -5,14 +5,24 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: install demo serve test test-sqlite test-postgres lint bench clean
+.PHONY: install lock demo serve test test-fast test-sqlite test-postgres lint bench clean
 
-$(STAMP): pyproject.toml
+# Everything installs from requirements.lock, pinned with hashes: an upgrade of a dependency
+# (uvicorn above all, whose HTTP protocol the hub extends) happens only through `make lock`.
+$(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# Re-resolve every dependency to its newest allowed release and pin it with hashes.
+# Review the diff of requirements.lock, run `make test`, then commit both files.
+lock:
+	$(BIN)/pip install --quiet --disable-pip-version-check pip-tools
+	$(BIN)/pip-compile --quiet --upgrade --generate-hashes --allow-unsafe --extra dev \
+		--strip-extras --no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/liveblog demo
