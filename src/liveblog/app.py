@@ -16,6 +16,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp
 
 from liveblog import __version__
 from liveblog.errors import LiveblogError, PreconditionFailed
@@ -52,7 +53,7 @@ def create_app(settings: Settings | None = None, site: Site | None = None) -> Fa
             await site.bus.stop()
             await hub.stop()
 
-    app = FastAPI(
+    app = _App(
         lifespan=lifespan,
         title="liveblog API",
         version=__version__,
@@ -74,8 +75,14 @@ def create_app(settings: Settings | None = None, site: Site | None = None) -> Fa
     _add_docs(app)
     _add_error_handlers(app)
     editor.add_login_redirect(app)
-    app.add_middleware(SecurityHeaders)
     return app
+
+
+class _App(FastAPI):
+    def build_middleware_stack(self) -> ASGIApp:
+        # Outermost: Starlette's error middleware sends a 500 itself, outside everything
+        # add_middleware adds, and that answer must carry the headers too.
+        return SecurityHeaders(super().build_middleware_stack())
 
 
 def _wants_html(request: Request) -> bool:
@@ -104,6 +111,11 @@ def _error(
 
 
 def _add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(Exception)
+    async def _crash(request: Request, _exc: Exception) -> Response:
+        # Logged by the server; the person asking gets a page, or JSON, like any error.
+        return _error(request, 500, "Something went wrong on our side. Please try again.")
+
     @app.exception_handler(LiveblogError)
     async def _liveblog_error(request: Request, exc: LiveblogError) -> Response:
         extra: dict[str, object] = {}
