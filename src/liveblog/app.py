@@ -8,7 +8,6 @@ import hashlib
 import re
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -16,6 +15,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from liveblog import __version__
@@ -25,10 +25,9 @@ from liveblog.render.templating import environment
 from liveblog.settings import Settings
 from liveblog.site import Site
 from liveblog.web import api, editor, live, pages
+from liveblog.web.assets import static_assets
 from liveblog.web.pagecache import PageCache
 from liveblog.web.security import CSP, SecurityHeaders
-
-STATIC = Path(__file__).resolve().parent / "static"
 
 
 def create_app(settings: Settings | None = None, site: Site | None = None) -> FastAPI:
@@ -65,11 +64,18 @@ def create_app(settings: Settings | None = None, site: Site | None = None) -> Fa
     app.state.hub = hub
     app.state.templates = environment()
     app.state.page_cache = PageCache()
+    app.state.updates_cache = PageCache(
+        size=1024, max_bytes=16 << 20, min_size=live.UPDATES_MIN_COMPRESS
+    )
+    assets = static_assets()
+    app.state.templates.globals["static"] = assets.url
     app.include_router(api.router)
     app.include_router(pages.router)
     app.include_router(live.router)
     app.include_router(editor.router)
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.router.routes.append(
+        Route("/static/{name:path}", assets, methods=["GET", "HEAD"], name="static")
+    )
     site.settings.media_dir.mkdir(parents=True, exist_ok=True)
     app.mount("/media", StaticFiles(directory=site.settings.media_dir), name="media")
     _add_docs(app)

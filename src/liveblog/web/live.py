@@ -13,6 +13,11 @@ from liveblog.realtime.hub import HEARTBEAT_SECONDS, Hub
 from liveblog.realtime.log import backlog, blog_head
 from liveblog.realtime.protocol import parse_last_event_id
 from liveblog.realtime.streams import BufferStream
+from liveblog.web.encoding import coded_headers, etag_matches, negotiate, tagged
+from liveblog.web.pagecache import PageCache
+
+UPDATES_MIN_COMPRESS = 1024
+"""Bytes below which an ``updates.json`` answer is not worth compressing."""
 
 router = APIRouter(include_in_schema=False)
 
@@ -22,22 +27,34 @@ def updates(
     request: Request, slug: str, after: Annotated[int | None, Query(ge=0, le=10**12)] = None
 ) -> Response:
     """The events after ``after``. Readers who are up to date all ask the same URL, so a
-    CDN in front answers most of them from its cache."""
+    CDN in front answers most of them from its cache.
+
+    The answer for (blog, last_seq, after) cannot change until the blog's next event, so it
+    is kept like the pages are: built and compressed once, when bigger than
+    ``UPDATES_MIN_COMPRESS`` (an up-to-date reader's answer is some 40 bytes, sent as they
+    are). ETags are weak and name the coding, as the page's do (see ``pages.blog_page``)."""
+    cache: PageCache = request.app.state.updates_cache
     with request.app.state.site.db.reading() as session:
         head = blog_head(session, slug)
         if head is None:
             raise NotFound(f"no blog with the slug {slug!r}")
         blog_id, last_seq = head
-        etag = f'W/"{blog_id}-{last_seq}-{after}"'
-        headers = {"ETag": etag, "Cache-Control": "public, max-age=2"}
-        if etag in request.headers.get("if-none-match", ""):
-            return Response(status_code=304, headers=headers)
-        body: dict[str, Any] = {"last_seq": last_seq, "events": [], "resync": None}
-        if after is not None:
-            missed = backlog(session, blog_id, last_seq, after)
-            body["events"] = [event.data for event in missed.events]
-            body["resync"] = missed.resync
-    return JSONResponse(body, headers=headers)
+        key = (blog_id, last_seq, after)
+        encoded = cache.get(key)
+        if encoded is None:
+            body: dict[str, Any] = {"last_seq": last_seq, "events": [], "resync": None}
+            if after is not None:
+                missed = backlog(session, blog_id, last_seq, after)
+                body["events"] = [event.data for event in missed.events]
+                body["resync"] = missed.resync
+            encoded = cache.put(key, bytes(JSONResponse(body).body))
+    coding = negotiate(request.headers.get("accept-encoding"), encoded.codings)
+    etag = tagged(f'W/"{blog_id}-{last_seq}-{after}"', coding)
+    headers = coded_headers(coding, etag) | {"Cache-Control": "public, max-age=2"}
+    if etag_matches(request.headers.get("if-none-match"), etag):
+        headers.pop("Content-Encoding", None)
+        return Response(status_code=304, headers=headers)
+    return Response(encoded.body(coding), media_type="application/json", headers=headers)
 
 
 @router.get("/live/{slug}/events")

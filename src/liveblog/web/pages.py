@@ -12,6 +12,7 @@ from liveblog.errors import NotFound
 from liveblog.render.templating import iso_utc
 from liveblog.storage import Blog, Post
 from liveblog.storage import queries as q
+from liveblog.web.encoding import coded_headers, etag_matches, negotiate, tagged
 from liveblog.web.pagecache import PageCache
 
 router = APIRouter(include_in_schema=False)
@@ -35,20 +36,30 @@ def index(request: Request) -> HTMLResponse:
 
 @router.api_route("/live/{slug}", methods=["GET", "HEAD"], response_class=HTMLResponse)
 def blog_page(request: Request, slug: str, page: int = Query(1, ge=1, le=100_000)) -> Response:
+    """The page, from the cache, in the coding the reader accepts (br, gzip or identity).
+
+    The ETag is weak and names the coding: ``W/"<blog>-<seq>-<page>"`` for identity and the
+    same with ``-br`` or ``-gzip``. Weak, because the tag comes from the blog's seq, not
+    from the bytes: two workers that render seq N at different moments, or before and
+    after an upgrade, may differ in a byte while meaning the same page. One tag per coding,
+    because a cache that revalidates its gzip copy must not be told that a brotli copy is
+    current (Vary: Accept-Encoding keeps their copies apart; the tags keep the 304s apart).
+    """
     site = request.app.state.site
     cache: PageCache = request.app.state.page_cache
+    coding = negotiate(request.headers.get("accept-encoding"))
     with site.db.reading() as session:
         blog = q.blog_by_slug(session, slug)
-        etag = f'W/"{blog.id}-{blog.last_seq}-{page}"'
-        headers = {"ETag": etag, "Cache-Control": "public, max-age=5"}
-        if etag in request.headers.get("if-none-match", ""):
+        etag = tagged(f'W/"{blog.id}-{blog.last_seq}-{page}"', coding)
+        headers = coded_headers(coding, etag) | {"Cache-Control": "public, max-age=5"}
+        if etag_matches(request.headers.get("if-none-match"), etag):
+            headers.pop("Content-Encoding", None)
             return Response(status_code=304, headers=headers)
         key = (blog.id, blog.last_seq, page)
         html = cache.get(key)
         if html is None:
-            html = _render_blog_page(request, session, blog, page)
-            cache.put(key, html)
-    return Response(html, media_type="text/html; charset=utf-8", headers=headers)
+            html = cache.put(key, _render_blog_page(request, session, blog, page))
+    return Response(html.body(coding), media_type="text/html; charset=utf-8", headers=headers)
 
 
 def _render_blog_page(request: Request, session: Session, blog: Blog, page: int) -> bytes:
