@@ -3,11 +3,16 @@ with what the browser tests check on every page: console errors, CSP violations,
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -16,7 +21,8 @@ import uvicorn
 from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 
 from liveblog.app import create_app
-from liveblog.server import LIVE_PROTOCOL
+from liveblog.server import LIVE_PROTOCOL, config
+from liveblog.settings import Settings
 from liveblog.site import Site
 from tests.conftest import IN_CI
 
@@ -46,17 +52,11 @@ def running_server(
     (or with uvicorn's plain one, to test the ASGI route that other servers use)."""
     sock = free_socket()
     port = sock.getsockname()[1]
-    config = uvicorn.Config(
-        create_app(site=site),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        ws="none",
-        lifespan="on",
-        http=protocol,
-        timeout_graceful_shutdown=2,
+    server = uvicorn.Server(
+        config(
+            create_app(site=site), host="127.0.0.1", port=port, log_level="warning", http=protocol
+        )
     )
-    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{port}"
@@ -165,3 +165,78 @@ A11Y_AUDIT = """() => {
   if (!document.documentElement.lang) problems.push("no lang");
   return problems;
 }"""
+
+
+LIVEBLOG = Path(sys.executable).with_name("liveblog")
+
+
+@dataclass
+class Served:
+    """A `liveblog serve` process, started as the deployment guide tells an operator to."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")[-3000:]
+
+
+def serve_env(settings: Settings, **extra: str) -> dict[str, str]:
+    """The environment that points `liveblog serve` at this test's database and folders."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LIVEBLOG_")}
+    env.update(
+        LIVEBLOG_DATABASE_URL=settings.database_url,
+        LIVEBLOG_MEDIA_DIR=str(settings.media_dir),
+        LIVEBLOG_SECRET_KEY="test-secret-key-for-serve",
+        **extra,
+    )
+    return env
+
+
+@contextmanager
+def liveblog_serve(
+    env: dict[str, str], workdir: Path, *args: str, ready_path: str = "/readyz"
+) -> Iterator[Served]:
+    """`liveblog serve --host 127.0.0.1 --port <free> ARGS` in its own session, until it
+    answers ``ready_path``; stopped with SIGTERM (SIGKILL after 15 s) afterwards."""
+    port = free_port()
+    log = workdir / f"serve-{port}.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [str(LIVEBLOG), "serve", "--host", "127.0.0.1", "--port", str(port), *args],
+            env=env,
+            cwd=workdir,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    served = Served(f"http://127.0.0.1:{port}", process, log)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            with suppress(httpx.HTTPError):
+                if httpx.get(served.url + ready_path, timeout=1).status_code == 200:
+                    break
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"liveblog serve did not start:\n{served.output()}")
+            time.sleep(0.1)
+        yield served
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=5)
+
+
+def free_port() -> int:
+    while True:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = int(sock.getsockname()[1])
+        if port != 8000:
+            return port

@@ -40,12 +40,14 @@ def cli() -> None:
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
 def serve(host: str, port: int, workers: int) -> None:
     """Serve the reader pages and the API (migrates the database first)."""
-    from liveblog.server import run
+    from liveblog.server import check_workers, run
 
-    site = _site()
+    settings = Settings.from_env()
+    check_workers(settings, workers)
+    site = Site.from_settings(settings)
     site.db.migrate()
     site.db.dispose()
-    run(host=host, port=port, workers=workers)
+    run(settings, host=host, port=port, workers=workers)
 
 
 @cli.command()

@@ -17,6 +17,5 @@ class Site:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Site:
-        return cls(
-            settings=settings, db=Database(settings.database_url), bus=make_bus(settings.redis_url)
-        )
+        db = Database(settings.database_url)
+        return cls(settings=settings, db=db, bus=make_bus(settings.redis_url, db.write_engine))

@@ -18,6 +18,7 @@ from liveblog.actions.events import prune_events
 from liveblog.actions.posts import create_post, edit_post
 from liveblog.realtime import hub as hub_module
 from liveblog.schema import BlogChanges, BlogFields, NewPost, PostChanges
+from liveblog.settings import Settings
 from liveblog.site import Site
 from tests.servers import running_server
 from tests.sse import SSEClient
@@ -30,6 +31,12 @@ def publish(site: Site, text: str, slug: str = "live", **fields: Any) -> dict[st
         slug,
         NewPost.model_validate({"elements": [{"type": "text", "markdown": text}]} | fields),
     )
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    # A thousand readers come from one address here; the per-address cap has its own test.
+    return settings.with_changes(streams_per_address=0)
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from liveblog.actions.posts import create_post, edit_post, load_post, set_pinned
 from liveblog.actions.users import create_token, create_user
 from liveblog.app import create_app
 from liveblog.schema import ExchangeBlog, NewPost, PostChanges
-from liveblog.server import LIVE_PROTOCOL
+from liveblog.server import config, tune_gc
 from liveblog.settings import Settings
 from liveblog.site import Site
 
@@ -148,15 +148,11 @@ def run_demo(
         target=replay, args=(site, blog["slug"], later, edits, interval, stop), daemon=True
     )
     worker.start()
-    config = uvicorn.Config(
-        create_app(site=site),
-        host=host,
-        port=port,
-        log_level="warning",
-        http=LIVE_PROTOCOL,
-        timeout_graceful_shutdown=3,
+    server = uvicorn.Server(
+        config(create_app(site=site), host=host, port=port, log_level="warning")
     )
+    tune_gc()
     try:
-        uvicorn.Server(config).run()
+        server.run()
     finally:
         stop.set()

@@ -13,8 +13,10 @@ import threading
 import time
 from collections.abc import Callable
 
+import psycopg
 import redis
 import redis.asyncio
+from sqlalchemy import Engine, text
 
 log = logging.getLogger("liveblog.bus")
 
@@ -24,6 +26,8 @@ CHANNEL = "liveblog:wakeups"
 
 class InProcessBus:
     """Wakes listeners in this process."""
+
+    crosses_processes = False
 
     def __init__(self) -> None:
         self._listeners: list[Listener] = []
@@ -55,11 +59,24 @@ class InProcessBus:
     async def stop(self) -> None:
         return None
 
+    def healthy(self) -> bool:
+        """Whether wake-ups from other processes can reach this one right now."""
+        return True
+
+
+def _parse_wakeup(data: bytes | str) -> tuple[int, int] | None:
+    raw = data.encode() if isinstance(data, str) else data
+    blog, _, seq = raw.partition(b":")
+    if blog.isdigit() and seq.isdigit() and len(blog) < 19 and len(seq) < 19:
+        return int(blog), int(seq)
+    return None
+
 
 class RedisBus(InProcessBus):
     """Also wakes the hubs of every other process and node through Redis pub/sub."""
 
     PAUSE_AFTER_FAILURE = 2.0
+    crosses_processes = True
 
     def __init__(self, url: str) -> None:
         super().__init__()
@@ -110,10 +127,91 @@ class RedisBus(InProcessBus):
             delay = min(delay * 2, 5.0)
 
     def _receive(self, data: bytes) -> None:
-        blog, _, seq = data.partition(b":")
-        if blog.isdigit() and seq.isdigit():
-            self._wake_local(int(blog), int(seq))
+        wakeup = _parse_wakeup(data)
+        if wakeup is not None:
+            self._wake_local(*wakeup)
+
+    def healthy(self) -> bool:
+        return self.connected.is_set()
 
 
-def make_bus(redis_url: str) -> InProcessBus:
-    return RedisBus(redis_url) if redis_url else InProcessBus()
+class PostgresBus(InProcessBus):
+    """Wakes the hubs of every process and node through PostgreSQL's LISTEN/NOTIFY, so that
+    PostgreSQL alone is enough for several workers and machines.
+
+    A notification is sent on a pooled connection right after the action's commit; each
+    process keeps one connection that LISTENs. As with Redis, a lost notification only
+    delays readers until the hub's next poll of the log.
+    """
+
+    crosses_processes = True
+    CHANNEL = "liveblog_wakeups"
+    PAUSE_AFTER_FAILURE = 2.0
+
+    def __init__(self, engine: Engine) -> None:
+        super().__init__()
+        self._engine = engine
+        self._conninfo = engine.url.set(drivername="postgresql").render_as_string(
+            hide_password=False
+        )
+        self._quiet_until = 0.0
+        self._task: asyncio.Task[None] | None = None
+        self.connected = asyncio.Event()
+
+    def notify(self, blog_id: int, seq: int) -> None:
+        self._wake_local(blog_id, seq)
+        if time.monotonic() < self._quiet_until:
+            return
+        try:
+            with self._engine.connect() as conn:
+                conn.execute(
+                    text("SELECT pg_notify(:channel, :payload)"),
+                    {"channel": self.CHANNEL, "payload": f"{blog_id}:{seq}"},
+                )
+                conn.commit()
+        except Exception as exc:  # the post is saved; hubs catch up from the log
+            self._quiet_until = time.monotonic() + self.PAUSE_AFTER_FAILURE
+            log.warning("bus: NOTIFY failed (%s); hubs will catch up from the log", exc)
+
+    async def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._listen())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _listen(self) -> None:
+        delay = 0.2
+        while True:
+            try:
+                conn = await psycopg.AsyncConnection.connect(
+                    self._conninfo, autocommit=True, connect_timeout=2
+                )
+                async with conn:
+                    await conn.execute(f"LISTEN {self.CHANNEL}")
+                    self.connected.set()
+                    delay = 0.2
+                    async for note in conn.notifies():
+                        wakeup = _parse_wakeup(note.payload)
+                        if wakeup is not None:
+                            self._wake_local(*wakeup)
+            except (psycopg.Error, OSError) as exc:
+                log.warning("bus: LISTEN connection lost (%s); retrying in %.1fs", exc, delay)
+            finally:
+                self.connected.clear()
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
+
+    def healthy(self) -> bool:
+        return self.connected.is_set()
+
+
+def make_bus(redis_url: str, engine: Engine | None = None) -> InProcessBus:
+    """Redis when a URL is set; else PostgreSQL's LISTEN/NOTIFY on PostgreSQL; else in-process."""
+    if redis_url:
+        return RedisBus(redis_url)
+    if engine is not None and engine.url.get_backend_name() == "postgresql":
+        return PostgresBus(engine)
+    return InProcessBus()

@@ -7,16 +7,34 @@ import contextlib
 import socket
 from collections import deque
 
+from liveblog.headers import SECURITY_HEADERS
+
 KERNEL_BUFFER = 64 * 1024
 SSE_HEAD = (
     b"HTTP/1.1 200 OK\r\n"
     b"content-type: text/event-stream; charset=utf-8\r\n"
     b"cache-control: no-store\r\n"
     b"x-accel-buffering: no\r\n"
-    b"x-content-type-options: nosniff\r\n"
-    b"connection: close\r\n"
+    + "".join(f"{name}: {value}\r\n" for name, value in SECURITY_HEADERS).encode()
+    + b"connection: close\r\n"
     b"\r\n"
 )
+
+
+def plain_response(status: int, reason: str, text: str, retry_after: int | None = None) -> bytes:
+    """A whole short text response, for what the hub answers on its own (404, 429), with
+    the headers every response of ours carries."""
+    body = text.encode()
+    head = (
+        f"HTTP/1.1 {status} {reason}\r\n"
+        "content-type: text/plain; charset=utf-8\r\n"
+        f"content-length: {len(body)}\r\n"
+        "cache-control: no-store\r\n"
+        + "".join(f"{name}: {value}\r\n" for name, value in SECURITY_HEADERS)
+        + (f"retry-after: {retry_after}\r\n" if retry_after is not None else "")
+        + "connection: close\r\n\r\n"
+    )
+    return head.encode() + body
 
 
 class TransportStream:
