@@ -21,7 +21,7 @@ def test_migrating_twice_is_harmless(database_url: str) -> None:
     db = Database(database_url)
     db.migrate()
     with db.reading() as session:
-        assert session.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+        assert session.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
     db.dispose()
 
 

@@ -1,4 +1,11 @@
-"""Reading the event log: what happened in a blog after a seq, as SSE bytes or JSON."""
+"""Reading the event log: what happened in a blog after a seq, as SSE bytes or JSON.
+
+The log never outlives a removal. When an event about a post (or about the blog) is
+appended, the same transaction restates that subject's earlier events (see ``restated``):
+a deleted post's earlier events become tombstones with no text, and an edited post's
+earlier events carry its new public state. So whatever replays the log (``updates.json``,
+a stream's Last-Event-ID replay, the hub's recent events) only ever holds what is public
+now, under the seqs the events always had."""
 
 from __future__ import annotations
 
@@ -17,12 +24,74 @@ from liveblog.storage import Blog, Event
 REPLAY_LIMIT = 500
 
 
+# Kinds whose payload is the post's whole public state (its card and fields).
+POST_STATE_KINDS = frozenset(
+    {"post.published", "post.edited", "post.flagged", "post.restored", "post.pinned"}
+)
+# Fields that belong to one event, not to the post's state: kept when restating.
+OWN_FIELDS = ("replaces",)
+
+
+def subject(kind: str, payload: dict[str, Any]) -> str | None:
+    """What an event is about: ``post:<id>``, ``blog``, or None (nothing to restate)."""
+    if kind.startswith("post.") and "id" in payload:
+        return f"post:{payload['id']}"
+    return "blog" if kind.startswith("blog.") else None
+
+
+def restated(
+    kind: str, payload: dict[str, Any], latest_kind: str, latest: dict[str, Any]
+) -> tuple[str, dict[str, Any]] | None:
+    """What an earlier event of the same subject says once ``latest`` has happened, or
+    None when it stays as it is.
+
+    - After ``post.deleted`` every earlier event of the post is a tombstone:
+      ``post.deleted`` with only the id. A page that applies it drops the post if it has
+      it, so an old "published" replayed later cannot bring the post back.
+    - After an event carrying the post's state (published, edited, flagged, restored,
+      pinned), earlier events carrying its state carry the new one, each keeping its own
+      kind and fields (``replaces``). Tombstones stay tombstones: the restore that follows
+      them in the log brings the post back.
+    - ``post.unpinned`` carries no state and restates nothing.
+    - After a blog event, earlier blog events carry the blog's current record.
+    """
+    if latest_kind.startswith("blog."):
+        return (kind, dict(latest)) if payload != latest else None
+    if latest_kind == "post.deleted":
+        tombstone = {"id": latest["id"]}
+        if kind == "post.deleted" and payload == tombstone:
+            return None
+        return "post.deleted", tombstone
+    if latest_kind in POST_STATE_KINDS and kind in POST_STATE_KINDS:
+        state = {k: v for k, v in latest.items() if k not in OWN_FIELDS}
+        state |= {k: payload[k] for k in OWN_FIELDS if k in payload}
+        return (kind, state) if state != payload else None
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class LiveEvent:
     seq: int
     kind: str
     data: dict[str, Any]
     sse: bytes
+    payload: dict[str, Any]
+    at: str | None
+
+    @property
+    def subject(self) -> str | None:
+        return subject(self.kind, self.payload)
+
+    @property
+    def hides_blog(self) -> bool:
+        """A blog event saying the blog is a draft (now: blog events are restated to the
+        blog's current record): nothing more of it may leave the server."""
+        return self.kind.startswith("blog.") and self.payload.get("status") == "draft"
+
+    def restated(self, latest: LiveEvent) -> LiveEvent:
+        """This event as the log holds it once ``latest`` (of the same subject) is in it."""
+        new = restated(self.kind, self.payload, latest.kind, latest.payload)
+        return self if new is None else encode(self.seq, new[0], self.at, new[1])
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,11 +103,15 @@ class Backlog:
     resync: str | None = None
 
 
-def live_event(event: Event) -> LiveEvent:
-    data = {"seq": event.seq, "kind": event.kind, "at": iso(event.at), **event.payload}
+def encode(seq: int, kind: str, at: str | None, payload: dict[str, Any]) -> LiveEvent:
+    data = {"seq": seq, "kind": kind, "at": at, **payload}
     body = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    sse = f"id: {event.seq}\nevent: {event.kind}\ndata: {body}\n\n".encode()
-    return LiveEvent(event.seq, event.kind, data, sse)
+    sse = f"id: {seq}\nevent: {kind}\ndata: {body}\n\n".encode()
+    return LiveEvent(seq, kind, data, sse, payload, at)
+
+
+def live_event(event: Event) -> LiveEvent:
+    return encode(event.seq, event.kind, iso(event.at), event.payload)
 
 
 def resync_event(last_seq: int, reason: str) -> bytes:

@@ -150,7 +150,11 @@ class Revision(Base):
 
 class Event(Base):
     __tablename__ = "events"
-    __table_args__ = (UniqueConstraint("blog_id", "seq", name="uq_events_blog_seq"),)
+    __table_args__ = (
+        UniqueConstraint("blog_id", "seq", name="uq_events_blog_seq"),
+        # A post's earlier events are restated when it changes (see actions/transaction.py).
+        Index("ix_events_blog_post", "blog_id", "post_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     blog_id: Mapped[int] = mapped_column(ForeignKey("blogs.id", ondelete="CASCADE"))
