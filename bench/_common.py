@@ -118,34 +118,28 @@ def python_executable() -> str:
     return str(venv) if venv.exists() else sys.executable
 
 
+def liveblog_script() -> str:
+    venv = ROOT / ".venv" / "bin" / "liveblog"
+    return str(venv) if venv.exists() else str(Path(sys.executable).with_name("liveblog"))
+
+
 def liveblog_server(
     database_url: str, media_dir: Path, port: str, *options: str, **settings: str
 ) -> tuple[list[str], dict[str, str]]:
-    """The command and environment that run the real app under uvicorn on ``database_url``,
-    without Redis; ``options`` go to uvicorn, ``settings`` (``LIVEBLOG_...``) to the app."""
-    env = dict(os.environ)
+    """The command and environment that start the server exactly as the deployment guide
+    tells an operator to, `liveblog serve`, on ``database_url`` and without Redis;
+    ``options`` go to `serve` (such as ``--workers 2``), ``settings`` (``LIVEBLOG_...``) to
+    the app. The per-address stream cap is off: every bench reader comes from 127.0.0.1."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LIVEBLOG_")}
     env.update(
         LIVEBLOG_DATABASE_URL=database_url,
         LIVEBLOG_MEDIA_DIR=str(media_dir),
         LIVEBLOG_REDIS_URL="",
         LIVEBLOG_SITE_NAME="liveblog bench",
+        LIVEBLOG_STREAMS_PER_ADDRESS="0",
         **settings,
     )
-    command = [
-        python_executable(),
-        "-m",
-        "uvicorn",
-        "liveblog.server:app_factory",
-        "--factory",
-        *options,
-        "--host",
-        HOST,
-        "--port",
-        port,
-        "--log-level",
-        "warning",
-        "--no-access-log",
-    ]
+    command = [liveblog_script(), "serve", *options, "--host", HOST, "--port", port]
     return command, env
 
 

@@ -2,8 +2,8 @@
 
 For each N (``--readers 1000,5000,10000``) and for each server, in the same run:
 
-1. Start the server in its own process group: the real app under uvicorn with the hub's
-   protocol (``liveblog.server.LIVE_PROTOCOL``) on a throwaway database, or the baseline
+1. Start the server in its own process group: ``liveblog serve``, exactly as the deployment
+   guide starts it, on a throwaway database, or the baseline
    (``bench/_fanout_baseline.py``: bare asyncio + uvloop writing the same event bytes to
    every socket in one loop).
 2. Read its RSS, then open N readers (``GET /live/{slug}/events`` on raw sockets) from a
@@ -466,11 +466,7 @@ def run_target(
 
 
 def liveblog_target(database_url: str, media_dir: Path, token: str) -> Target:
-    from liveblog.server import LIVE_PROTOCOL
-
-    command, env = liveblog_server(
-        database_url, media_dir, "{port}", "--http", LIVE_PROTOCOL, "--loop", "uvloop"
-    )
+    command, env = liveblog_server(database_url, media_dir, "{port}")
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     path = f"/api/v1/blogs/{SLUG}/posts"
 
