@@ -1,0 +1,295 @@
+"""deploy/nginx.conf, rendered and run by Debian's nginx in front of a scripted origin: what
+each location sends to the nodes, what it caches and for how long, and how it fails over.
+
+The origin stands in for a node so that every header nginx adds and every request that
+gets through its cache can be seen; test_cluster.py runs the same file in front of real
+`liveblog serve` nodes.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.deploy.cluster import HOST, Nginx, free_port, parse_log, request
+from tests.deploy.origin import Answer, Origin, Seen, origin
+
+pytestmark = pytest.mark.nginx
+
+
+@dataclass
+class Proxy:
+    nginx: Nginx
+    origin: Origin
+    dead: int
+
+    def get(
+        self, path: str, headers: dict[str, str] | None = None, source: str | None = None
+    ) -> tuple[int, dict[str, str], bytes]:
+        return request(self.nginx.port, "GET", path, headers=headers, source=source)
+
+
+@pytest.fixture
+def proxy(tmp_path: Path) -> Iterator[Proxy]:
+    """nginx with two nodes listed: one that is down (nothing listens on its port) and the
+    scripted origin."""
+    dead = free_port()
+    with origin() as server:
+        nginx = Nginx(tmp_path / "nginx", [f"{HOST}:{dead}", f"{HOST}:{server.port}"])
+        try:
+            yield Proxy(nginx, server, dead)
+        finally:
+            nginx.stop()
+
+
+def test_every_request_reaches_a_node_over_http11_saying_who_asked(proxy: Proxy) -> None:
+    paths = [
+        "/",
+        "/live/a",
+        "/live/a/updates.json?after=3",
+        "/live/a/events",
+        "/live/a/posts/k7xq2m9a",
+        "/static/live.js",
+        "/media/photo-1.jpg",
+        "/editor/login",
+        "/api/v1/blogs",
+        "/healthz",
+    ]
+    for path in paths:
+        proxy.origin.route(path.split("?")[0], Answer(headers={"Cache-Control": "no-store"}))
+    for path in paths:
+        status, _, _ = proxy.get(path, {"X-Forwarded-For": "203.0.113.9"}, source="127.0.0.7")
+        assert status == 200, path
+        [seen] = proxy.origin.requests(path.split("?")[0])
+        assert seen.version == "HTTP/1.1", path
+        assert seen.headers["x-forwarded-for"] == "203.0.113.9, 127.0.0.7", path
+        assert seen.headers["x-forwarded-proto"] == "http", path
+        assert seen.headers["host"] == HOST, path
+        assert seen.headers.get("connection", "keep-alive").lower() != "close", path
+
+
+ACCEPT_ENCODINGS = [
+    ("gzip, deflate, br, zstd", "br"),  # Chrome, Firefox
+    ("gzip, deflate, br", "br"),  # Safari
+    ("br", "br"),
+    ("gzip;q=1.0, br;q=0.5", "br"),
+    ("gzip, deflate", "gzip"),
+    ("br;q=0, gzip", "gzip"),
+    ("gzip;q=0.001", "gzip"),
+    ("", "identity"),
+    ("identity", "identity"),
+    ("deflate", "identity"),
+    ("gzip;q=0", "identity"),
+    ("br;q=0.0, gzip;q=0", "identity"),
+    ("*", "identity"),
+]
+
+
+def test_accept_encoding_reaches_the_node_as_the_one_coding_it_will_send(proxy: Proxy) -> None:
+    proxy.origin.route("/api/v1/blogs", Answer())
+    for accept_encoding, _ in ACCEPT_ENCODINGS:
+        proxy.get("/api/v1/blogs", {"Accept-Encoding": accept_encoding})
+    seen = [s.headers["accept-encoding"] for s in proxy.origin.requests("/api/v1/blogs")]
+    assert list(zip([ae for ae, _ in ACCEPT_ENCODINGS], seen, strict=True)) == ACCEPT_ENCODINGS
+
+
+def coded(seen: Seen) -> Answer:
+    """What a node does: the coding asked for, Vary, and an ETag per coding."""
+    coding = seen.headers.get("accept-encoding", "identity")
+    headers = {
+        "Content-Type": "application/json",
+        "Cache-Control": "public, max-age=30",
+        "Vary": "Accept-Encoding",
+        "ETag": f'W/"7-12-{coding}"',
+    }
+    if coding != "identity":
+        headers["Content-Encoding"] = coding
+    return Answer(headers=headers, body=coding.encode())
+
+
+def test_the_cache_keeps_one_entry_per_coding_and_never_serves_a_coding_not_asked_for(
+    proxy: Proxy,
+) -> None:
+    proxy.origin.route("/live/v/updates.json", coded)
+    path = "/live/v/updates.json?after=12"
+    # Each browser's own string; the first of each coding fills the cache, the rest hit it.
+    asked = [
+        ("gzip, deflate", "gzip", "MISS"),
+        ("identity", "identity", "MISS"),
+        ("gzip, deflate, br, zstd", "br", "MISS"),
+        ("gzip, deflate, br", "br", "HIT"),
+        ("br", "br", "HIT"),
+        ("", "identity", "HIT"),
+        ("gzip;q=0", "identity", "HIT"),
+        ("gzip", "gzip", "HIT"),
+    ]
+    for accept_encoding, coding, cache in asked:
+        status, headers, body = proxy.get(path, {"Accept-Encoding": accept_encoding})
+        assert status == 200
+        assert body == coding.encode(), accept_encoding
+        assert headers.get("content-encoding", "identity") == coding, accept_encoding
+        assert headers["vary"] == "Accept-Encoding"  # passed on for browsers' caches
+        assert headers["x-cache-status"] == cache, accept_encoding
+    assert sorted(s.headers["accept-encoding"] for s in proxy.origin.requests(path[:-9])) == [
+        "br",
+        "gzip",
+        "identity",
+    ]
+
+
+def test_one_request_per_url_goes_to_the_nodes_however_many_readers_ask_at_once(
+    proxy: Proxy,
+) -> None:
+    slow = Answer(
+        headers={"Content-Type": "application/json", "Cache-Control": "public, max-age=2"},
+        body=b'{"last_seq":4,"events":[]}',
+        delay=0.6,
+    )
+    proxy.origin.route("/live/lock/updates.json", slow)
+    with ThreadPoolExecutor(40) as pool:
+        answers = list(pool.map(lambda _: proxy.get("/live/lock/updates.json?after=4"), range(40)))
+    assert [status for status, _, _ in answers] == [200] * 40
+    assert {body for _, _, body in answers} == {slow.body}
+    assert len(proxy.origin.requests("/live/lock/updates.json")) == 1
+    statuses = sorted(headers["x-cache-status"] for _, headers, _ in answers)
+    assert statuses.count("MISS") == 1 and statuses.count("HIT") == 39
+
+
+def test_s_maxage_is_honoured_and_an_old_entry_is_served_while_its_etag_is_checked(
+    proxy: Proxy,
+) -> None:
+    shared = "public, max-age=600, s-maxage=1, stale-while-revalidate=30"
+
+    def answer(seen: Seen) -> Answer:
+        headers = {"Cache-Control": shared, "ETag": 'W/"9-20-None"'}
+        if seen.headers.get("if-none-match") == 'W/"9-20-None"':
+            return Answer(304, headers)
+        return Answer(headers=headers | {"Content-Type": "text/html"}, body=b"<p>page</p>")
+
+    proxy.origin.route("/live/s", answer)
+    assert proxy.get("/live/s")[1]["x-cache-status"] == "MISS"
+    assert proxy.get("/live/s")[1]["x-cache-status"] == "HIT"
+    time.sleep(1.3)  # past s-maxage (max-age, for browsers, is 10 minutes)
+    status, headers, body = proxy.get("/live/s")
+    assert (status, body) == (200, b"<p>page</p>")
+    assert headers["x-cache-status"] in ("STALE", "UPDATING")  # no wait for the node
+    deadline = time.monotonic() + 5
+    while len(proxy.origin.requests("/live/s")) < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.1)
+    assert proxy.get("/live/s")[1]["x-cache-status"] == "HIT"
+    first, second = proxy.origin.requests("/live/s")
+    assert "if-none-match" not in first.headers
+    assert second.headers["if-none-match"] == 'W/"9-20-None"'  # answered 304: cheap
+    logged = [line for line in parse_log(proxy.nginx.log_lines()) if line.uri == "/live/s"]
+    assert "REVALIDATED" in [line.cache for line in logged]  # the background refresh, logged
+
+
+def test_readers_get_the_last_page_when_the_nodes_fail(proxy: Proxy) -> None:
+    calls: list[int] = []
+
+    def answer(_seen: Seen) -> Answer:
+        calls.append(1)
+        if len(calls) == 1:
+            return Answer(headers={"Cache-Control": "public, max-age=1"}, body=b"kept")
+        return Answer(503, body=b"shutting down")
+
+    proxy.origin.route("/live/down", answer)
+    assert proxy.get("/live/down")[2] == b"kept"
+    time.sleep(1.3)
+    for _ in range(3):
+        status, _, body = proxy.get("/live/down")
+        assert (status, body) == (200, b"kept")
+        time.sleep(0.2)
+    assert len(calls) >= 2  # the nodes were asked again, and failed
+
+
+def test_the_desk_the_api_and_the_front_page_are_never_cached(proxy: Proxy) -> None:
+    cacheable = Answer(headers={"Cache-Control": "public, max-age=600"})
+    for path in ("/editor/login", "/editor", "/api/v1/blogs", "/api/v1/blogs/a/posts", "/"):
+        proxy.origin.route(path, cacheable)
+        for _ in range(2):
+            status, headers, _ = proxy.get(path)
+            assert status == 200 and "x-cache-status" not in headers, path
+        assert len(proxy.origin.requests(path)) == 2, path
+    logged = parse_log(proxy.nginx.log_lines())
+    assert logged and all(line.cache == "-" and line.reached_a_node for line in logged)
+
+
+def test_static_files_keep_the_nodes_word_and_photos_are_kept_for_a_year(
+    proxy: Proxy,
+) -> None:
+    immutable = "public, max-age=31536000, immutable"
+    proxy.origin.route("/static/live.js", Answer(headers={"Cache-Control": immutable}))
+    proxy.origin.route("/static/reader.css", Answer(headers={"Cache-Control": "no-cache"}))
+    proxy.origin.route("/media/photo-1.jpg", Answer(headers={"ETag": '"p1"'}, body=b"jpeg"))
+    for _ in range(3):
+        _, headers, _ = proxy.get("/static/live.js?v=0123abcd")
+        assert headers["cache-control"] == immutable
+        _, headers, _ = proxy.get("/static/reader.css")
+        assert headers["cache-control"] == "no-cache"
+        status, headers, body = proxy.get("/media/photo-1.jpg")
+        assert (status, body) == (200, b"jpeg")
+        assert headers["cache-control"] == immutable  # one header, ours
+    assert len(proxy.origin.requests("/static/live.js")) == 1
+    assert len(proxy.origin.requests("/static/reader.css")) == 3
+    assert len(proxy.origin.requests("/media/photo-1.jpg")) == 1
+    status, headers, _ = proxy.get("/media/photo-gone.jpg")
+    assert status == 404 and "cache-control" not in headers
+
+
+def read_until(sock: socket.socket, marker: bytes, timeout: float) -> tuple[bytes, float]:
+    """Bytes up to and including ``marker``, and when they were complete."""
+    data = b""
+    deadline = time.monotonic() + timeout
+    while marker not in data:
+        sock.settimeout(max(0.01, deadline - time.monotonic()))
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    return data, time.monotonic()
+
+
+def test_event_streams_pass_each_event_at_once_and_skip_a_node_that_is_down(
+    proxy: Proxy,
+) -> None:
+    def stream(_seen: Seen) -> Answer:
+        return Answer(
+            headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store"},
+            stream=[
+                (0, b"retry: 2000\n\n"),
+                (0, b'id: 1\nevent: post.published\ndata: {"seq":1}\n\n'),
+                (1.0, b'id: 2\nevent: post.published\ndata: {"seq":2}\n\n'),
+            ],
+        )
+
+    proxy.origin.route("/live/e/events", stream)
+    for _ in range(3):
+        with socket.create_connection((HOST, proxy.nginx.port)) as sock:
+            started = time.monotonic()
+            sock.sendall(
+                b"GET /live/e/events HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n"
+            )
+            first, at_first = read_until(sock, b"id: 1", 5)
+            assert first.startswith(b"HTTP/1.1 200"), first[:100]
+            assert at_first - started < 0.5  # not held back in a buffer
+            rest, at_second = read_until(sock, b"id: 2", 5)
+            assert b"id: 2" in rest and at_second - started >= 0.9
+    assert len(proxy.origin.requests("/live/e/events")) == 3  # never from a cache
+    tried = [line.upstream for line in parse_log(proxy.nginx.log_lines())]
+    assert any(f":{proxy.dead}" in upstream for upstream in tried) or "refused" in (
+        proxy.nginx.errors()
+    )
+
+
+def test_metrics_stay_inside(proxy: Proxy) -> None:
+    proxy.origin.route("/metrics", Answer(body=b"liveblog_readers 3"))
+    assert proxy.get("/metrics")[0] == 404
+    assert proxy.origin.requests("/metrics") == []
