@@ -313,6 +313,8 @@ class TargetResult:
     server_cpu_open_s: float
     server_cpu_publish_s: float
     publish_ms: list[float] = field(default_factory=list)  # the POST's own response time
+    # The same POSTs with no reader connected, in the same run: what the readers cost them.
+    publish_idle_ms: list[float] = field(default_factory=list)
     update_p99_ms: list[float | None] = field(default_factory=list)
     update_max_ms: list[float | None] = field(default_factory=list)
     update_gc_ms: list[float] = field(default_factory=list)  # with --gc-log
@@ -352,6 +354,10 @@ def run_target(
             # Before any reader: warms the publish path (first request, templates, ...), so
             # that one-off costs count neither as fan-out latency nor as per-reader memory.
             target.publish(port, 1000 + index)
+        publish_idle_ms: list[float] = []
+        for index in range(args.updates):
+            publish_idle_ms.append(target.publish(port, 2000 + index)[2] * 1000)
+            time.sleep(0.2)
         time.sleep(0.5)
         rss_before = rss_kb(server.pid)
         cpu_before = cpu_seconds(server.pid)
@@ -453,6 +459,7 @@ def run_target(
             server_cpu_open_s=cpu_open - cpu_before,
             server_cpu_publish_s=cpu_after - cpu_open,
             publish_ms=publish_ms,
+            publish_idle_ms=publish_idle_ms,
             update_p99_ms=update_p99,
             update_max_ms=update_max,
             update_gc_ms=update_gc,
@@ -605,7 +612,8 @@ def print_table(n: int, results: dict[str, TargetResult]) -> None:
     print(f"N = {n:,} readers")
     head = (
         f"{'server':<10} {'open s':>7} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} "
-        f"{'missed':>6} {'KB/reader':>9} {'(after pub)':>11} {'failed':>6}"
+        f"{'missed':>6} {'KB/reader':>9} {'(after pub)':>11} {'failed':>6} "
+        f"{'POST p99 idle':>13} {'with readers':>12}"
     )
     print(head)
     print("-" * len(head))
@@ -613,7 +621,9 @@ def print_table(n: int, results: dict[str, TargetResult]) -> None:
         print(
             f"{name:<10} {r.open_seconds:7.2f} {format_ms(r.p50_ms):>8} {format_ms(r.p99_ms):>8} "
             f"{format_ms(r.max_ms):>8} {r.missed_readers:6d} {r.kb_per_reader:9.2f} "
-            f"{r.kb_per_reader_after_publish:11.2f} {r.open_failed:6d}"
+            f"{r.kb_per_reader_after_publish:11.2f} {r.open_failed:6d} "
+            f"{format_ms(percentile(sorted(r.publish_idle_ms), 99)):>13} "
+            f"{format_ms(percentile(sorted(r.publish_ms), 99)):>12}"
         )
     live, base = results.get("liveblog"), results.get("baseline")
     if live and base:
@@ -631,19 +641,19 @@ def goals(n: int, results: dict[str, TargetResult]) -> list[str]:
     missed: list[str] = []
     if live is None:
         return missed
-    if live.open_seconds > 10:
-        missed.append(f"N={n}: opening took {live.open_seconds:.1f} s (goal < 10 s)")
+    if n >= 10_000 and live.open_seconds > 5:
+        missed.append(f"N={n}: opening took {live.open_seconds:.1f} s (goal < 5 s)")
     if live.missed_readers or live.open_failed:
         missed.append(
             f"N={n}: {live.missed_readers} readers missed an update, "
             f"{live.open_failed} failed to open (goal 0)"
         )
-    if live.kb_per_reader > 16:
-        missed.append(f"N={n}: {live.kb_per_reader:.1f} KB per reader (goal <= 16 KB)")
-    if n >= 10_000 and base and live.p99_ms and base.p99_ms and live.p99_ms > 1.5 * base.p99_ms:
+    if live.kb_per_reader > 8:
+        missed.append(f"N={n}: {live.kb_per_reader:.1f} KB per reader (goal <= 8 KB)")
+    if n >= 10_000 and base and live.p99_ms and base.p99_ms and live.p99_ms > 1.2 * base.p99_ms:
         missed.append(
             f"N={n}: p99 {live.p99_ms:.0f} ms is {live.p99_ms / base.p99_ms:.2f}x the "
-            f"baseline's {base.p99_ms:.0f} ms (goal <= 1.5x)"
+            f"baseline's {base.p99_ms:.0f} ms (goal <= 1.2x)"
         )
     return missed
 
