@@ -51,6 +51,45 @@ def serve(host: str, port: int, workers: int) -> None:
 
 
 @cli.command()
+@click.option(
+    "--to",
+    "publish_url",
+    required=True,
+    help="nchan's publisher location; each event goes to URL/<slug>.",
+)
+@click.option(
+    "--poll",
+    default=2.0,
+    show_default=True,
+    type=click.FloatRange(0.1, 60),
+    help="Seconds between looks at the log when no wake-up comes.",
+)
+def relay(publish_url: str, poll: float) -> None:
+    """Feed an edge fan-out engine (nginx + nchan) from the event log (docs/scaling.md)."""
+    import asyncio
+    import signal
+
+    from liveblog.realtime.relay import Relay
+
+    if not publish_url.startswith(("http://", "https://")):
+        raise LiveblogError(f"--to must be an http:// or https:// URL, not {publish_url!r}")
+    site = _site()
+    site.db.migrate()
+    relayer = Relay(site, publish_url, poll_seconds=poll)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        click.echo(f"relaying events to {relayer.publish_url}/<slug>")
+        await relayer.run(stop)
+
+    asyncio.run(main())
+    click.echo(f"relay stopped after {relayer.published} events")
+
+
+@cli.command()
 def init() -> None:
     """Create or upgrade the database schema."""
     site = _site()

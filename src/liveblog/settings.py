@@ -7,6 +7,8 @@ import secrets
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from liveblog.errors import LiveblogError
+
 
 class Secret:
     """A string that never shows itself in logs or reprs."""
@@ -44,6 +46,36 @@ SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec("MEDIA_DIR", "var/media", "Folder for uploaded and generated images."),
     SettingSpec("BASE_URL", "http://127.0.0.1:8000", "Public address, used in links and feeds."),
     SettingSpec("SITE_NAME", "liveblog", "Name shown in page titles and Open Graph tags."),
+    SettingSpec(
+        "STREAMS_PER_ADDRESS",
+        "200",
+        "Open event streams allowed per client address (429 beyond); 0 for no limit.",
+    ),
+    SettingSpec(
+        "MAX_BODY_MB",
+        "1",
+        "Largest JSON or plain form request, in MB (413 beyond, counted as it arrives).",
+    ),
+    SettingSpec(
+        "MAX_UPLOAD_MB",
+        "50",
+        "Largest send with files (photos, a page to import) from a logged-in person, in MB.",
+    ),
+    SettingSpec(
+        "PASSWORD_CHECKS",
+        "0",
+        "Passwords one process checks at once (64 MB each); 0 means one per CPU, at most 4.",
+    ),
+    SettingSpec(
+        "EDGE_STREAMS",
+        "",
+        "Set to nchan when nginx + nchan holds the event streams, fed by `liveblog relay`.",
+    ),
+    SettingSpec(
+        "METRICS_ALLOW",
+        "127.0.0.1,::1",
+        "Client addresses that may read /metrics (comma-separated); empty for nobody.",
+    ),
 )
 
 
@@ -55,6 +87,12 @@ class Settings:
     media_dir: Path = Path("var/media")
     base_url: str = "http://127.0.0.1:8000"
     site_name: str = "liveblog"
+    streams_per_address: int = 200
+    metrics_allow: tuple[str, ...] = ("127.0.0.1", "::1")
+    edge_streams: str = ""
+    max_body_bytes: int = 1 << 20
+    max_upload_bytes: int = 50 << 20
+    password_checks: int = 0
 
     @classmethod
     def from_env(
@@ -72,10 +110,40 @@ class Settings:
             media_dir=Path(got["MEDIA_DIR"]),
             base_url=got["BASE_URL"].rstrip("/"),
             site_name=got["SITE_NAME"],
+            streams_per_address=_count("STREAMS_PER_ADDRESS", got["STREAMS_PER_ADDRESS"]),
+            edge_streams=_edge(got["EDGE_STREAMS"]),
+            metrics_allow=tuple(
+                host.strip() for host in got["METRICS_ALLOW"].split(",") if host.strip()
+            ),
+            max_body_bytes=_megabytes("MAX_BODY_MB", got["MAX_BODY_MB"]),
+            max_upload_bytes=_megabytes("MAX_UPLOAD_MB", got["MAX_UPLOAD_MB"]),
+            password_checks=_count("PASSWORD_CHECKS", got["PASSWORD_CHECKS"]),
         )
 
     def with_changes(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def _edge(value: str) -> str:
+    if value.strip() not in ("", "nchan"):
+        raise LiveblogError(f"LIVEBLOG_EDGE_STREAMS must be empty or nchan, not {value!r}")
+    return value.strip()
+
+
+def _count(name: str, value: str) -> int:
+    """A whole number of 0 or more, or a one-line error naming the setting."""
+    text = value.strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 9:
+        raise LiveblogError(f"LIVEBLOG_{name} must be a whole number of 0 or more, not {value!r}")
+    return int(text)
+
+
+def _megabytes(name: str, value: str) -> int:
+    """A size of at least 1 MB, in bytes."""
+    megabytes = _count(name, value)
+    if megabytes < 1:
+        raise LiveblogError(f"LIVEBLOG_{name} must be at least 1 (megabyte), not {value!r}")
+    return megabytes << 20
 
 
 def _read_dotenv(path: Path) -> dict[str, str]:

@@ -7,6 +7,7 @@
   if (!root || !window.fetch) return;
   var slug = root.getAttribute("data-blog");
   var seq = parseInt(root.getAttribute("data-seq"), 10) || 0;
+  var edge = root.hasAttribute("data-edge");
   var zone = root.getAttribute("data-timezone") || "UTC";
   var pageNo = parseInt(root.getAttribute("data-page"), 10) || 1;
   var head = root.querySelector(".blog-head");
@@ -403,6 +404,9 @@
       opened = true;
       errors = 0;
       stopPolling();
+      /* At an edge (nginx + nchan) a stream replays nothing: what was missed comes from
+         updates.json, cached there, and seq order drops anything that arrives twice. */
+      if (edge) updates().catch(function () {});
     });
     src.addEventListener("error", function () {
       /* The browser reconnects by itself (with Last-Event-ID). A stream that never opened,

@@ -22,7 +22,9 @@ def render_page(request: Request, template: str, status: int = 200, **context: A
     """A page from its template, with what every page shows (the site's name)."""
     state = request.app.state
     html = state.templates.get_template(template).render(
-        site_name=state.site.settings.site_name, **context
+        site_name=state.site.settings.site_name,
+        edge_streams=state.site.settings.edge_streams,
+        **context,
     )
     return HTMLResponse(html, status_code=status)
 

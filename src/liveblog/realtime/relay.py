@@ -1,0 +1,127 @@
+"""``liveblog relay``: feeds an edge fan-out engine (nginx with the nchan module) from the
+event log, so that readers' streams are held by nginx instead of by Python.
+
+The relay follows every public blog's log, woken by the bus (PostgreSQL or Redis; on SQLite
+it only polls) and polling as a safety net, and publishes each event once, in seq order, to
+``<publish URL>/<slug>`` with its kind as the EventSource event name and its JSON as the
+data: the same ``event:`` and ``data:`` lines our own hub sends. nchan numbers messages its
+own way, so the ``id:`` lines differ, and nchan is set to keep no messages (deploy/
+nginx-nchan.conf): nothing that is later removed lingers at the edge. Readers stay whole
+because the reader script orders events by the ``seq`` inside each event: when it sees a
+gap, or (re)opens a stream at the edge, it asks ``updates.json`` (which nginx caches) for
+what it missed.
+
+A relay that restarts begins at each blog's current end of the log; readers fill what it
+skipped from ``updates.json`` at the next event. Two relays publish every event twice, and
+readers drop the second copy by its seq, so a standby relay is harmless.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from dataclasses import dataclass
+from urllib.parse import quote
+
+import httpx
+from sqlalchemy import select
+
+from liveblog.realtime.log import LiveEvent, events_after
+from liveblog.site import Site
+from liveblog.storage import Blog
+
+log = logging.getLogger("liveblog.relay")
+
+
+@dataclass
+class Followed:
+    slug: str
+    relayed: int  # the last seq published to the edge
+
+
+class Relay:
+    def __init__(self, site: Site, publish_url: str, *, poll_seconds: float = 2.0) -> None:
+        self.site = site
+        self.publish_url = publish_url.rstrip("/")
+        self.poll_seconds = poll_seconds
+        self.blogs: dict[int, Followed] = {}
+        self.published = 0
+        self._wake = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def _on_wakeup(self, _blog_id: int, _seq: int) -> None:
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self._wake.set)
+
+    def _public_heads(self) -> dict[int, tuple[str, int]]:
+        with self.site.db.reading() as session:
+            rows = session.execute(
+                select(Blog.id, Blog.slug, Blog.last_seq).where(Blog.status != "draft")
+            )
+            return {row.id: (row.slug, row.last_seq) for row in rows}
+
+    def _events(self, blog_id: int, after: int) -> list[LiveEvent]:
+        with self.site.db.reading() as session:
+            return events_after(session, blog_id, after)
+
+    async def run(self, stop: asyncio.Event | None = None) -> None:
+        self._loop = asyncio.get_running_loop()
+        unsubscribe = self.site.bus.subscribe(self._on_wakeup)
+        await self.site.bus.start()
+        stop = stop or asyncio.Event()
+        try:
+            # Begin at the end of each log: what came before is in the page and updates.json.
+            heads = await asyncio.to_thread(self._public_heads)
+            self.blogs = {blog_id: Followed(slug, seq) for blog_id, (slug, seq) in heads.items()}
+            async with httpx.AsyncClient(timeout=10) as client:
+                while not stop.is_set():
+                    self._wake.clear()
+                    try:
+                        await self.catch_up(client)
+                    except Exception:  # the database or the edge is down: try again soon
+                        log.exception("relay: could not relay; trying again")
+                    waits = [
+                        asyncio.create_task(self._wake.wait()),
+                        asyncio.create_task(stop.wait()),
+                    ]
+                    await asyncio.wait(
+                        waits, timeout=self.poll_seconds, return_when="FIRST_COMPLETED"
+                    )
+                    for task in waits:
+                        task.cancel()
+        finally:
+            unsubscribe()
+            await self.site.bus.stop()
+
+    async def catch_up(self, client: httpx.AsyncClient) -> None:
+        """Publishes every event past what was relayed, blog by blog, in seq order."""
+        heads = await asyncio.to_thread(self._public_heads)
+        for blog_id in [b for b in self.blogs if b not in heads]:
+            # Back to draft: its channel at the edge goes, and its open streams with it.
+            gone = self.blogs.pop(blog_id)
+            await client.delete(self._channel_url(gone.slug))
+        for blog_id, (slug, last_seq) in heads.items():
+            followed = self.blogs.setdefault(blog_id, Followed(slug, last_seq))
+            while followed.relayed < last_seq:
+                events = await asyncio.to_thread(self._events, blog_id, followed.relayed)
+                if not events:
+                    break
+                for event in events:
+                    await self._publish(client, followed.slug, event)
+                    followed.relayed = event.seq
+
+    async def _publish(self, client: httpx.AsyncClient, slug: str, event: LiveEvent) -> None:
+        body = json.dumps(event.data, ensure_ascii=False, separators=(",", ":"))
+        response = await client.post(
+            self._channel_url(slug),
+            content=body.encode(),
+            headers={"Content-Type": "application/json", "X-EventSource-Event": event.kind},
+        )
+        if response.status_code >= 400:
+            raise RuntimeError(f"the edge answered {response.status_code} for {slug}")
+        self.published += 1
+
+    def _channel_url(self, slug: str) -> str:
+        return f"{self.publish_url}/{quote(slug)}"
