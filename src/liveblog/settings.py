@@ -67,6 +67,14 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "Passwords one process checks at once (64 MB each); 0 means one per CPU, at most 4.",
     ),
     SettingSpec(
+        "S3_BUCKET",
+        "",
+        "Keep media in this S3-compatible bucket (shared by every node) instead of MEDIA_DIR.",
+    ),
+    SettingSpec("S3_ENDPOINT_URL", "", "The S3-compatible service's URL; empty means AWS."),
+    SettingSpec("S3_REGION", "", "The bucket's region, where the service needs one."),
+    SettingSpec("S3_PREFIX", "media/", "Prefix of media keys in the bucket."),
+    SettingSpec(
         "EDGE_STREAMS",
         "",
         "Set to nchan when nginx + nchan holds the event streams, fed by `liveblog relay`.",
@@ -90,6 +98,10 @@ class Settings:
     streams_per_address: int = 200
     metrics_allow: tuple[str, ...] = ("127.0.0.1", "::1")
     edge_streams: str = ""
+    s3_bucket: str = ""
+    s3_endpoint_url: str = ""
+    s3_region: str = ""
+    s3_prefix: str = "media/"
     max_body_bytes: int = 1 << 20
     max_upload_bytes: int = 50 << 20
     password_checks: int = 0
@@ -112,6 +124,10 @@ class Settings:
             site_name=got["SITE_NAME"],
             streams_per_address=_count("STREAMS_PER_ADDRESS", got["STREAMS_PER_ADDRESS"]),
             edge_streams=_edge(got["EDGE_STREAMS"]),
+            s3_bucket=got["S3_BUCKET"].strip(),
+            s3_endpoint_url=got["S3_ENDPOINT_URL"].strip(),
+            s3_region=got["S3_REGION"].strip(),
+            s3_prefix=got["S3_PREFIX"].strip(),
             metrics_allow=tuple(
                 host.strip() for host in got["METRICS_ALLOW"].split(",") if host.strip()
             ),
