@@ -88,13 +88,18 @@ class Reader(asyncio.Protocol):
         lines = buf.split(b"\n")
         self.buf = lines.pop()
         for line in lines:
-            if line.startswith(b"id: "):
+            seq = -1
+            if line.startswith(b"id: ") and line[4:].isdigit():
                 seq = int(line[4:])
-                if seq not in self.seen:
-                    self.seen[seq] = at
-                    self.shared.saw(seq)
-            elif line.startswith(b"retry:"):
-                self.retry_ok = True
+            elif line.startswith(b'data: {"seq":'):
+                # At an edge (nchan) the id: line is the edge's own: the seq is in the data.
+                digits = line[13:].split(b",", 1)[0]
+                seq = int(digits) if digits.isdigit() else -1
+            elif line.startswith(b"retry:") or line.startswith(b": hi"):
+                self.retry_ok = True  # our hub's first line, or nchan's
+            if seq >= 0 and seq not in self.seen:
+                self.seen[seq] = at
+                self.shared.saw(seq)
         if self.head_ok and self.retry_ok and not self.opened.done():
             self.opened.set_result(None)
 
@@ -116,7 +121,9 @@ async def open_all(
 ) -> tuple[list[Reader], Readers, dict[str, Any]]:
     loop = asyncio.get_running_loop()
     shared = Readers()
-    request = f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n".encode()
+    request = (
+        f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nAccept: text/event-stream\r\n\r\n"
+    ).encode()
     readers: list[Reader] = []
     gate = asyncio.Semaphore(concurrency)
     errors: list[str] = []

@@ -489,6 +489,15 @@ def liveblog_target(database_url: str, media_dir: Path, token: str) -> Target:
     return Target("liveblog", command, f"/api/v1/blogs/{SLUG}", env, publish)
 
 
+def edge_target(database_url: str, media_dir: Path, token: str) -> Target:
+    """nginx + nchan holding the streams, fed by `liveblog relay` (bench/_edge.py); posts
+    are published through nginx to the node behind it, as the desk would."""
+    node = liveblog_target(database_url, media_dir, token)
+    _, env = liveblog_server(database_url, media_dir, "{port}")
+    command = [python_executable(), str(BENCH / "_edge.py"), "--port", "{port}"]
+    return Target("nchan", command, node.ready_path, env, node.publish)
+
+
 def baseline_target(event_file: Path) -> Target:
     command = [
         python_executable(),
@@ -558,7 +567,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--servers",
         default="liveblog,baseline",
-        help="which servers to measure, in this order (liveblog,baseline)",
+        help="which servers to measure, in this order (liveblog,baseline); nchan is nginx "
+        "+ nchan fed by `liveblog relay` (bench/_edge.py)",
     )
     add_database_url(parser)
     parser.add_argument(
@@ -572,8 +582,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args.server_names = [s.strip() for s in args.servers.split(",") if s.strip()]
     if not args.reader_counts or min(args.reader_counts) < 1:
         parser.error("--readers needs positive counts")
-    if set(args.server_names) - {"liveblog", "baseline"} or not args.server_names:
-        parser.error("--servers takes liveblog and/or baseline")
+    if set(args.server_names) - {"liveblog", "baseline", "nchan"} or not args.server_names:
+        parser.error("--servers takes liveblog, baseline and/or nchan")
     if args.warmup < 0:
         parser.error("--warmup cannot be negative")
     if args.updates < 1 or args.clients < 1 or args.concurrency < 1 or args.interval < 0:
@@ -625,10 +635,12 @@ def print_table(n: int, results: dict[str, TargetResult]) -> None:
             f"{format_ms(percentile(sorted(r.publish_idle_ms), 99)):>13} "
             f"{format_ms(percentile(sorted(r.publish_ms), 99)):>12}"
         )
-    live, base = results.get("liveblog"), results.get("baseline")
-    if live and base:
+    base = results.get("baseline")
+    for name, live in results.items():
+        if base is None or name == "baseline":
+            continue
         print(
-            f"{'ratio':<10} {_ratio(live.open_seconds, base.open_seconds):>7} "
+            f"{name + '/base':<10} {_ratio(live.open_seconds, base.open_seconds):>7} "
             f"{_ratio(live.p50_ms, base.p50_ms):>8} {_ratio(live.p99_ms, base.p99_ms):>8} "
             f"{_ratio(live.max_ms, base.max_ms):>8} {'':6} "
             f"{_ratio(live.kb_per_reader, base.kb_per_reader):>9} "
@@ -687,6 +699,7 @@ def main(argv: list[str] | None = None) -> int:
                 targets = {
                     "liveblog": liveblog_target(database_url, media_dir, setup.token),
                     "baseline": baseline_target(event_file),
+                    "nchan": edge_target(database_url, media_dir, setup.token),
                 }
                 for n in counts:
                     print(f"\n{n:,} readers, {args.updates} updates {args.interval:g} s apart")
