@@ -58,7 +58,21 @@ class Channel:
     refreshing: bool = False
     dirty: bool = False
     joining: int = 0  # readers between arriving and joining: keeps the channel alive
+    closed: bool = False  # the blog left public view: its streams were ended
     idle: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+def _restate_recent(recent: deque[LiveEvent], latest: LiveEvent) -> None:
+    """Keeps the recent events as the log now holds them: when an event passes through,
+    earlier ones about the same post (or the blog) are restated as the writing transaction
+    restated their rows (a tombstone after a deletion, the new state after an edit), so a
+    reconnecting reader is never handed the old text from memory."""
+    about = latest.subject
+    if about is None:
+        return
+    for i, event in enumerate(recent):
+        if event.subject == about:
+            recent[i] = event.restated(latest)
 
 
 def retry_field() -> bytes:
@@ -136,9 +150,15 @@ class Hub:
                 events = await asyncio.to_thread(
                     self._read_after, channel.blog_id, channel.last_seq
                 )
+                if any(event.hides_blog for event in events):
+                    # Back to draft: nothing of it leaves the server any more, not even
+                    # what came before in this batch.
+                    self._close_channel(channel)
+                    return
                 for event in events:
                     if event.seq == channel.last_seq + 1:
                         channel.last_seq = event.seq
+                        _restate_recent(channel.recent, event)
                         channel.recent.append(event)
                         self._broadcast(channel, event.sse)
                 if not channel.dirty and len(events) < REPLAY_LIMIT:
@@ -151,9 +171,23 @@ class Hub:
             channel.refreshing = False
             channel.idle.set()
 
+    def _close_channel(self, channel: Channel) -> None:
+        """The blog is no longer public (back to draft): its streams end now, and it is
+        forgotten, so that the next reader asks the database and gets a 404. Readers'
+        pages then find the stream and ``updates.json`` gone, and stop."""
+        channel.closed = True
+        channel.recent.clear()
+        for stream in list(channel.streams):
+            self.leave(stream)
+            stream.close()
+        if self.channels.get(channel.blog_id) is channel:
+            del self.channels[channel.blog_id]
+        for slug in [s for s, blog_id in self.slugs.items() if blog_id == channel.blog_id]:
+            del self.slugs[slug]
+
     async def _settle(self, channel: Channel, seq: int) -> None:
         """Waits until the channel has sent everything up to ``seq``."""
-        while channel.last_seq < seq:
+        while channel.last_seq < seq and not channel.closed:
             if channel.refreshing:
                 await channel.idle.wait()
             else:
@@ -238,31 +272,46 @@ class Hub:
         try:
             if db_seq > channel.last_seq:
                 await self._settle(channel, db_seq)
-            await self._send_missed(channel, after, stream)
+            elif channel.refreshing:
+                # A wake-up came before this reader: the refresh may be learning that the
+                # blog went back to draft. Decide after it.
+                await channel.idle.wait()
+            if channel.closed:
+                return False  # the blog went back to draft meanwhile
+            if not await self._send_missed(channel, after, stream):
+                return True  # opened, then ended: the blog went back to draft meanwhile
             channel.streams.add(stream)
         finally:
             channel.joining -= 1
         return True
 
-    async def _send_missed(self, channel: Channel, after: int | None, stream: Stream) -> None:
+    async def _send_missed(self, channel: Channel, after: int | None, stream: Stream) -> bool:
+        """Opens the stream and writes what the reader missed; False if the channel was
+        closed meanwhile (the stream is then ended too).
+
+        ``recent`` and the log say only what is public now (see ``_restate_recent``), so a
+        replay never brings back a deleted post or the words an edit replaced."""
         stream.open()
         stream.write(retry_field())
         start = channel.last_seq if after is None else after
         if start > channel.last_seq:
             stream.write(resync_event(channel.last_seq, "unknown seq: ahead of the log"))
-            return
+            return True
         recent = channel.recent
         if start == channel.last_seq or (recent and recent[0].seq <= start + 1):
             for event in recent:
                 if event.seq > start:
                     stream.write(event.sse)
-            return
+            return True
         missed: Backlog = await asyncio.to_thread(
             self._backlog, channel.blog_id, channel.last_seq, start
         )
+        if channel.closed:
+            stream.close()
+            return False
         if missed.resync:
             stream.write(resync_event(channel.last_seq, missed.resync))
-            return
+            return True
         sent = start
         for event in missed.events:
             stream.write(event.sse)
@@ -270,6 +319,7 @@ class Hub:
         for event in recent:  # what the channel sent while the backlog was being read
             if event.seq > sent:
                 stream.write(event.sse)
+        return True
 
     def _head(self, slug: str) -> tuple[int, int] | None:
         with self.db.reading() as session:
