@@ -26,6 +26,7 @@ from liveblog.settings import Settings
 from liveblog.site import Site
 from liveblog.web import api, editor, live, pages
 from liveblog.web.assets import static_assets
+from liveblog.web.limits import BodyLimit
 from liveblog.web.pagecache import PageCache
 from liveblog.web.security import CSP, SecurityHeaders
 
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None, site: Site | None = None) -> Fa
     _add_docs(app)
     _add_error_handlers(app)
     editor.add_login_redirect(app)
+    app.add_middleware(BodyLimit, site=site, render=_error)
     return app
 
 
@@ -103,9 +105,13 @@ def _error(
     headers: Mapping[str, str] | None = None,
 ) -> Response:
     if _wants_html(request):
-        heading = {404: "Not found", 422: "That address is not right"}.get(
-            status, "Something is wrong"
-        )
+        heading = {
+            404: "Not found",
+            413: "That is too large",
+            422: "That address is not right",
+            429: "Please wait",
+            503: "Busy",
+        }.get(status, "Something is wrong")
         html = request.app.state.templates.get_template("error.html").render(
             site_name=request.app.state.site.settings.site_name,
             status=status,

@@ -195,6 +195,26 @@ def actor_for_session(site: Site, cookie: str) -> tuple[Actor, bool] | None:
     return Actor(user_id=row.id, role=row.role, name=row.name), renew
 
 
+def signed_in(site: Site, *, cookie: str = "", token: str = "") -> bool:
+    """Whether a login cookie or an API token is valid, without renewing anything: for
+    deciding, from a request's headers alone, how large a body it may send."""
+    with site.db.reading() as session:
+        if cookie:
+            expires = session.scalar(
+                select(UserSession.expires_at).where(UserSession.id == hash_token(cookie))
+            )
+            if expires is not None and expires > utcnow():
+                return True
+        if token:
+            found = session.scalar(
+                select(ApiToken.id).where(
+                    ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None)
+                )
+            )
+            return found is not None
+    return False
+
+
 def end_session(site: Site, cookie: str) -> None:
     with transaction(site) as tx:
         tx.session.execute(delete(UserSession).where(UserSession.id == hash_token(cookie)))
