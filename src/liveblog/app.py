@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import gc
 import hashlib
 import re
 from collections.abc import AsyncIterator, Mapping
@@ -24,7 +23,7 @@ from liveblog.realtime.hub import Hub
 from liveblog.render.templating import environment
 from liveblog.settings import Settings
 from liveblog.site import Site
-from liveblog.web import api, editor, live, pages
+from liveblog.web import api, editor, live, ops, pages
 from liveblog.web.assets import static_assets
 from liveblog.web.limits import BodyLimit
 from liveblog.web.pagecache import PageCache
@@ -33,19 +32,13 @@ from liveblog.web.security import CSP, SecurityHeaders
 
 def create_app(settings: Settings | None = None, site: Site | None = None) -> FastAPI:
     site = site or Site.from_settings(settings or Settings.from_env())
-    hub = Hub(site.db)
+    hub = Hub(site.db, streams_per_address=site.settings.streams_per_address)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         hub.start()
         unsubscribe = site.bus.subscribe(hub.wake)
         await site.bus.start()
-        # Everything built so far lives as long as the process: keep the collector off
-        # it, and collect less often, so that full collections do not pause the fan-out
-        # to thousands of readers (see docs/real-time.md).
-        gc.collect()
-        gc.freeze()
-        gc.set_threshold(50_000, 50, 100)
         try:
             yield
         finally:
@@ -74,6 +67,7 @@ def create_app(settings: Settings | None = None, site: Site | None = None) -> Fa
     app.include_router(pages.router)
     app.include_router(live.router)
     app.include_router(editor.router)
+    app.include_router(ops.router)
     app.router.routes.append(
         Route("/static/{name:path}", assets, methods=["GET", "HEAD"], name="static")
     )

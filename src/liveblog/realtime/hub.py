@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from typing import Protocol
 
 from sqlalchemy import select
 
+from liveblog import metrics
 from liveblog.realtime.log import (
     REPLAY_LIMIT,
     Backlog,
@@ -59,6 +61,7 @@ class Channel:
     dirty: bool = False
     joining: int = 0  # readers between arriving and joining: keeps the channel alive
     closed: bool = False  # the blog left public view: its streams were ended
+    slug: str = ""  # the blog's address, as its readers asked for it (metrics' label)
     idle: asyncio.Event = field(default_factory=asyncio.Event)
 
 
@@ -81,8 +84,11 @@ def retry_field() -> bytes:
 
 
 class Hub:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, streams_per_address: int = 0) -> None:
         self.db = db
+        # At most this many open streams per client address (0: no limit).
+        self.streams_per_address = streams_per_address
+        self.addresses: dict[str, int] = {}
         self.channels: dict[int, Channel] = {}
         self.slugs: dict[str, int] = {}
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -101,11 +107,36 @@ class Hub:
     async def stop(self) -> None:
         for task in self._tasks:
             task.cancel()
+        self.close_all()
+
+    def close_all(self) -> None:
+        """Tells every reader to come back (to this node's successor, through the proxy):
+        each stream gets a fresh jittered ``retry:`` and what it had buffered, then closes,
+        and its reader reconnects with Last-Event-ID, missing nothing."""
         for channel in self.channels.values():
             for stream in list(channel.streams):
-                stream.close()  # flushes what is buffered, then closes: readers reconnect
+                stream.write(retry_field())
+                stream.close()  # flushes what is buffered, then closes
+                self._counted_out(channel)
             channel.streams.clear()
         self.channels.clear()
+
+    # -- how many streams each client holds -------------------------------------------
+    def admit(self, address: str) -> bool:
+        """Counts one more stream for ``address``; False (and nothing counted) at the cap."""
+        held = self.addresses.get(address, 0)
+        if self.streams_per_address and held >= self.streams_per_address:
+            metrics.STREAMS_REFUSED.labels("per-address cap").inc()
+            return False
+        self.addresses[address] = held + 1
+        return True
+
+    def release(self, address: str) -> None:
+        held = self.addresses.get(address, 0) - 1
+        if held > 0:
+            self.addresses[address] = held
+        else:
+            self.addresses.pop(address, None)
 
     async def _every(self, seconds: float, job: Callable[[], object]) -> None:
         while True:
@@ -216,6 +247,7 @@ class Hub:
 
     # -- the hot path -----------------------------------------------------------------
     def _broadcast(self, channel: Channel, data: bytes) -> None:
+        started = time.perf_counter()
         dead: list[Stream] | None = None
         for stream in channel.streams:
             if stream.buffered() > MAX_BUFFER:
@@ -226,6 +258,9 @@ class Hub:
         if dead:
             for stream in dead:
                 self._drop(channel, stream)
+        metrics.BROADCAST_SECONDS.observe(time.perf_counter() - started)
+        metrics.EVENTS_BROADCAST.inc()
+        metrics.DELIVERIES.inc(len(channel.streams))
 
     def _heartbeat(self) -> None:
         stuck_before = self._stuck
@@ -244,9 +279,15 @@ class Hub:
                 self._drop(channel, stream)
 
     def _drop(self, channel: Channel, stream: Stream) -> None:
-        channel.streams.discard(stream)
+        if stream in channel.streams:
+            channel.streams.discard(stream)
+            self._counted_out(channel)
         self._stuck.pop(stream, None)
+        metrics.SLOW_READERS_DROPPED.inc()
         stream.abort()
+
+    def _counted_out(self, channel: Channel) -> None:
+        metrics.READERS.labels(channel.slug).dec()
 
     # -- readers arriving and leaving -------------------------------------------------
     async def follow(self, slug: str, after: int | None, stream: Stream) -> bool:
@@ -281,6 +322,8 @@ class Hub:
             if not await self._send_missed(channel, after, stream):
                 return True  # opened, then ended: the blog went back to draft meanwhile
             channel.streams.add(stream)
+            channel.slug = slug
+            metrics.READERS.labels(slug).inc()
         finally:
             channel.joining -= 1
         return True
@@ -334,6 +377,7 @@ class Hub:
         for blog_id, channel in list(self.channels.items()):
             if stream in channel.streams:
                 channel.streams.discard(stream)
+                self._counted_out(channel)
                 if not channel.streams and not channel.refreshing and not channel.joining:
                     del self.channels[blog_id]
                 return

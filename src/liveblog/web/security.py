@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
-    "object-src 'none'; base-uri 'none'; frame-ancestors 'self'; form-action 'self'"
-)
+from liveblog.headers import CSP
+
+__all__ = ["CSP", "SecurityHeaders"]
 
 
 class SecurityHeaders:
