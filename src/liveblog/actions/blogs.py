@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from liveblog.actions.access import BLOG_ROLES, Actor, require_blog_role, require_site_role
+from liveblog.actions.purge import purge_urls
 from liveblog.actions.transaction import transaction
 from liveblog.errors import Conflict, Invalid, NotFound
 from liveblog.present import blog_record
@@ -102,7 +103,10 @@ def update_blog(site: Site, actor: Actor, slug: str, changes: BlogChanges) -> di
                     else ("blog.reopened" if before_status == "ended" else "blog.edited")
                 )
             tx.emit(blog, kind, blog_record(blog))
-        return blog_record(blog, site.settings.base_url)
+        # What caches in front should forget: every page of it (a blog back in draft is
+        # 404 everywhere, at once).
+        urls = purge_urls(tx.session, site.settings.base_url, blog) if changed else []
+        return blog_record(blog, site.settings.base_url) | {"purge": urls}
 
 
 def set_membership(site: Site, actor: Actor, slug: str, email: str, role: str | None) -> None:

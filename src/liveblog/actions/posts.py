@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from liveblog.actions.access import Actor, blog_role, require_blog_role
 from liveblog.actions.blogs import load_blog
+from liveblog.actions.purge import purge_urls
 from liveblog.actions.transaction import Transaction, transaction
 from liveblog.errors import Forbidden, Invalid, NotFound, PreconditionFailed
 from liveblog.present import post_record
@@ -81,6 +82,14 @@ def save_version(tx: Transaction, post: Post, editor_id: int | None, note: str |
 
 def record(site: Site, blog: Blog, post: Post) -> dict[str, Any]:
     return post_record(post, blog.pinned_post_id == post.id, site.settings.base_url, blog.slug)
+
+
+def result(tx: Transaction, site: Site, blog: Blog, post: Post) -> dict[str, Any]:
+    """The post's record, with ``purge``: the addresses caches in front should forget
+    because readers can see this change (none when they cannot, as for a draft)."""
+    base_url = site.settings.base_url
+    urls = purge_urls(tx.session, base_url, blog, [post.public_id]) if tx.wakeups else []
+    return record(site, blog, post) | {"purge": urls}
 
 
 LIVE_FIELDS = (
@@ -168,7 +177,7 @@ def create_post(
             tx.emit(blog, "post.published", live_payload(site, blog, post), post)
         if pinned:
             _pin(tx, site, actor, blog, post, True)
-        return record(site, blog, post)
+        return result(tx, site, blog, post)
 
 
 def edit_post(
@@ -211,7 +220,7 @@ def edit_post(
             _save_edit(tx, site, actor, blog, post, changed, new_status, changes.note)
         if pinned is not None and (pinned or blog.pinned_post_id == post.id):
             _pin(tx, site, actor, blog, post, pinned)
-        return record(site, blog, post)
+        return result(tx, site, blog, post)
 
 
 def _save_edit(
@@ -252,7 +261,7 @@ def delete_post(site: Site, actor: Actor, slug: str, public_id: str) -> dict[str
         require_blog_role(tx.session, actor, blog, "editor", "Deleting a post")
         post = load_post(tx.session, blog, public_id, lock=True)
         if post.status == "deleted":
-            return record(site, blog, post)
+            return result(tx, site, blog, post)
         was_public = post.status == "published"
         post.status_before_delete, post.status = post.status, "deleted"
         if blog.pinned_post_id == post.id:
@@ -260,7 +269,7 @@ def delete_post(site: Site, actor: Actor, slug: str, public_id: str) -> dict[str
         save_version(tx, post, actor.user_id, "deleted")
         if was_public:
             tx.emit(blog, "post.deleted", {"id": post.public_id}, post)
-        return record(site, blog, post)
+        return result(tx, site, blog, post)
 
 
 def restore_post(site: Site, actor: Actor, slug: str, public_id: str) -> dict[str, Any]:
@@ -274,7 +283,7 @@ def restore_post(site: Site, actor: Actor, slug: str, public_id: str) -> dict[st
         save_version(tx, post, actor.user_id, "restored")
         if post.status == "published":
             tx.emit(blog, "post.restored", live_payload(site, blog, post), post)
-        return record(site, blog, post)
+        return result(tx, site, blog, post)
 
 
 def set_pinned(site: Site, actor: Actor, slug: str, public_id: str, pinned: bool) -> dict[str, Any]:
@@ -283,7 +292,7 @@ def set_pinned(site: Site, actor: Actor, slug: str, public_id: str, pinned: bool
         blog = load_blog(tx.session, slug)
         post = load_post(tx.session, blog, public_id)
         _pin(tx, site, actor, blog, post, pinned)
-        return record(site, blog, post)
+        return result(tx, site, blog, post)
 
 
 def _pin(tx: Transaction, site: Site, actor: Actor, blog: Blog, post: Post, pinned: bool) -> None:
@@ -314,7 +323,7 @@ def set_key_event(
             raise Invalid("the post is deleted; restore it first", "status")
         if post.key_event != key_event:
             _save_edit(tx, site, actor, blog, post, {"key_event": key_event}, post.status, None)
-        return record(site, blog, post)
+        return result(tx, site, blog, post)
 
 
 def _require_something(title: str | None, elements: list[Any]) -> None:
