@@ -14,7 +14,7 @@ import logging
 import random
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -35,6 +35,8 @@ from liveblog.storage import Blog, Database
 log = logging.getLogger("liveblog.realtime")
 
 MAX_BUFFER = 128 * 1024
+# Streams written between two turns of the event loop during a broadcast (about 30 ms here).
+BROADCAST_SLICE = 2_000
 HEARTBEAT_SECONDS = 15.0
 # Safety net: even with no wake-up at all (Redis down, a lost message), every followed blog
 # is checked against the log this often.
@@ -191,7 +193,7 @@ class Hub:
                         channel.last_seq = event.seq
                         _restate_recent(channel.recent, event)
                         channel.recent.append(event)
-                        self._broadcast(channel, event.sse)
+                        await self._broadcast(channel, event.sse)
                 if not channel.dirty and len(events) < REPLAY_LIMIT:
                     break
         except Exception:
@@ -246,10 +248,31 @@ class Hub:
             return {row.id: row.last_seq for row in rows}
 
     # -- the hot path -----------------------------------------------------------------
-    def _broadcast(self, channel: Channel, data: bytes) -> None:
+    async def _broadcast(self, channel: Channel, data: bytes) -> None:
+        """Writes ``data`` to every stream of the channel, ``BROADCAST_SLICE`` streams at a
+        time: between slices the loop answers other requests (the editor's POST among them),
+        which would otherwise wait for the whole broadcast. A reader who joins during a
+        broadcast already got this event from ``recent``; one who leaves is skipped."""
         started = time.perf_counter()
+        streams = channel.streams
+        if len(streams) <= BROADCAST_SLICE:
+            self._write_slice(channel, streams, data)
+        else:
+            everyone = list(streams)
+            for first in range(0, len(everyone), BROADCAST_SLICE):
+                if first:
+                    await asyncio.sleep(0)
+                    todo = [s for s in everyone[first : first + BROADCAST_SLICE] if s in streams]
+                else:
+                    todo = everyone[:BROADCAST_SLICE]
+                self._write_slice(channel, todo, data)
+        metrics.BROADCAST_SECONDS.observe(time.perf_counter() - started)
+        metrics.EVENTS_BROADCAST.inc()
+        metrics.DELIVERIES.inc(len(streams))
+
+    def _write_slice(self, channel: Channel, streams: Iterable[Stream], data: bytes) -> None:
         dead: list[Stream] | None = None
-        for stream in channel.streams:
+        for stream in streams:
             if stream.buffered() > MAX_BUFFER:
                 dead = dead or []
                 dead.append(stream)
@@ -258,9 +281,6 @@ class Hub:
         if dead:
             for stream in dead:
                 self._drop(channel, stream)
-        metrics.BROADCAST_SECONDS.observe(time.perf_counter() - started)
-        metrics.EVENTS_BROADCAST.inc()
-        metrics.DELIVERIES.inc(len(channel.streams))
 
     def _heartbeat(self) -> None:
         stuck_before = self._stuck
