@@ -18,7 +18,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from liveblog import __version__
-from liveblog.errors import LiveblogError, PreconditionFailed
+from liveblog.errors import LiveblogError, PreconditionFailed, TryLater
 from liveblog.realtime.hub import Hub
 from liveblog.render.templating import environment
 from liveblog.settings import Settings
@@ -131,6 +131,8 @@ def _add_error_handlers(app: FastAPI) -> None:
             headers["ETag"] = f'"{exc.current_version}"'
         if exc.status == 401:
             headers["WWW-Authenticate"] = "Bearer"
+        if isinstance(exc, TryLater):
+            headers["Retry-After"] = str(exc.retry_after)
         field = getattr(exc, "field", "")
         if field:
             extra["errors"] = [{"field": field, "message": getattr(exc, "detail", exc.message)}]

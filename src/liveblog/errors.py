@@ -48,3 +48,19 @@ class Invalid(LiveblogError):
         super().__init__(f"{field}: {message}" if field else message)
         self.field = field
         self.detail = message
+
+
+class TryLater(LiveblogError):
+    """Refused for now: the answer says when to try again (the Retry-After header)."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class TooManyRequests(TryLater):
+    status = 429
+
+
+class Busy(TryLater):
+    status = 503

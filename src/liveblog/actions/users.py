@@ -7,19 +7,23 @@ import re
 import secrets
 from datetime import timedelta
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
+from liveblog.actions import throttle
 from liveblog.actions.access import SITE_ROLES, SYSTEM, Actor, require_site_role
+from liveblog.actions.passwords import (
+    hash_password,
+    hashing_slot,
+    password_matches,
+    spend_a_hash,
+)
 from liveblog.actions.transaction import Transaction, transaction
 from liveblog.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from liveblog.site import Site
 from liveblog.storage import ApiToken, User, UserSession
 from liveblog.storage.tables import utcnow
 
-_hasher = PasswordHasher()
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 TOKEN_PREFIX = "lb_"
 # A login lasts this long; each use within the last half of it renews it.
@@ -45,7 +49,7 @@ def create_user(
         raise Invalid(f"role must be one of {', '.join(SITE_ROLES)}", "role")
     if len(password) < 8:
         raise Invalid("a password needs at least 8 characters", "password")
-    password_hash = _hasher.hash(password)
+    password_hash = hash_password(site.settings, password)
     taken = Conflict(f"a user with the email {email} exists already")
     try:
         with transaction(site) as tx:
@@ -83,16 +87,29 @@ def set_site_role(site: Site, actor: Actor, user_id: int, role: str) -> None:
         user.role = role
 
 
-def check_password(site: Site, email: str, password: str) -> Actor:
+def check_password(site: Site, email: str, password: str, address: str | None = None) -> Actor:
+    """The person with this email and password; ``address`` is the client's, for throttling.
+
+    Raises Unauthorized for a wrong email or password, TooManyRequests (429) while the
+    account or the address must wait after repeated failures (see throttle.py), and Busy
+    (503) when the process is already checking as many passwords as it may.
+    """
+    counters = throttle.counters(email, address)
+    throttle.check(site, counters)  # a blocked try waits for no hashing slot
     with site.db.reading() as session:
         user = session.scalar(select(User).where(User.email == email.strip().lower()))
-    if user is None:
-        _hasher.hash(password)  # spend the same time, so that timing does not reveal users
-        raise Unauthorized("wrong email or password")
-    try:
-        _hasher.verify(user.password_hash, password)
-    except (VerificationError, InvalidHashError):
-        raise Unauthorized("wrong email or password") from None
+    with hashing_slot(site.settings):
+        # Again inside the slot, so that tries queued behind one another see its failure.
+        throttle.check(site, counters)
+        if user is None:
+            spend_a_hash(password)  # the same time as a wrong password for a real person
+            right = False
+        else:
+            right = password_matches(user.password_hash, password)
+        if user is None or not right:
+            throttle.failed(site, counters)
+            raise Unauthorized("wrong email or password")
+    throttle.succeeded(site, counters)
     return Actor(user_id=user.id, role=user.role, name=user.name)
 
 

@@ -195,3 +195,16 @@ class Media(Base):
     width: Mapped[int] = mapped_column(Integer)
     height: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LoginFailure(Base):
+    """Recent failed logins, per account and per client address (see actions/throttle.py).
+    Kept in the database so that every worker and node sees the same count."""
+
+    __tablename__ = "login_failures"
+
+    # sha256 of "account:<email>" or "address:<ip>": no typed email is stored as typed.
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    last_failed_at: Mapped[datetime] = mapped_column(index=True)
+    blocked_until: Mapped[datetime | None] = mapped_column()

@@ -39,7 +39,14 @@ from liveblog.actions.users import (
     set_site_role,
     start_session,
 )
-from liveblog.errors import Forbidden, Invalid, LiveblogError, NotFound, PreconditionFailed
+from liveblog.errors import (
+    Forbidden,
+    Invalid,
+    LiveblogError,
+    NotFound,
+    PreconditionFailed,
+    TryLater,
+)
 from liveblog.schema import BlogChanges, BlogFields, NewPost
 from liveblog.site import Site
 from liveblog.storage import Post
@@ -204,12 +211,26 @@ def login_page(request: Request, next: str = "/editor") -> Response:
 def login(request: Request, form: Annotated[FormData, Depends(login_form)]) -> Response:
     email, target = _text(form, "email"), _safe_next(_text(form, "next") or "/editor")
     password = form.get("password")
+    # The client's address as uvicorn gives it: X-Forwarded-For counts only from the
+    # proxies it trusts (see docs/deployment.md).
+    address = request.client.host if request.client else None
     try:
-        actor = check_password(_site(request), email, password if isinstance(password, str) else "")
-    except LiveblogError as exc:
-        return _render(
-            request, "editor/login.html", None, 401, next=target, email=email, error=exc.message
+        actor = check_password(
+            _site(request), email, password if isinstance(password, str) else "", address
         )
+    except LiveblogError as exc:
+        page = _render(
+            request,
+            "editor/login.html",
+            None,
+            exc.status,
+            next=target,
+            email=email,
+            error=exc.message,
+        )
+        if isinstance(exc, TryLater):
+            page.headers["Retry-After"] = str(exc.retry_after)
+        return page
     response = _see_other(target)
     _set_session_cookie(request, response, start_session(_site(request), actor))
     return response
