@@ -382,20 +382,20 @@ http {{
 
 def render(template: str, port: int, upstreams: list[str], cache: Path, access_log: Path) -> str:
     """deploy/nginx.conf with this test's addresses and paths, nothing else changed."""
-    lines = template.splitlines(keepends=True)
     example = re.compile(r"^(\s*)server 10\.0\.0\.\d+:8000( .*)?;\n$")
     out: list[str] = []
-    replaced = 0
-    for line in lines:
+    blocks = 0
+    in_block = False
+    for line in template.splitlines(keepends=True):
         found = example.match(line)
-        if found:
-            if replaced == 0:
-                indent, options = found.group(1), found.group(2) or ""
-                out += [f"{indent}server {address}{options};\n" for address in upstreams]
-            replaced += 1
-            continue
-        out.append(line)
-    assert replaced >= 1, "deploy/nginx.conf lists no example nodes (server 10.0.0.x:8000)"
+        if found and not in_block:  # each upstream's example nodes become ours
+            indent, options = found.group(1), found.group(2) or ""
+            out += [f"{indent}server {address}{options};\n" for address in upstreams]
+            blocks += 1
+        elif not found:
+            out.append(line)
+        in_block = bool(found)
+    assert blocks == 2, "deploy/nginx.conf: expected two upstreams of example nodes"
     rendered = "".join(out)
     substitutions = [
         (r"(?m)^(\s*)listen 80( .*)?;$", rf"\1listen {HOST}:{port}\2;"),
@@ -534,7 +534,10 @@ class Cluster:
         headers = self.auth | {"Content-Type": "application/json"}
         status, _, data = request(port or self.nginx.port, method, "/api/v1" + path, payload,
                                   headers)  # fmt: skip
-        return status, (json.loads(data) if data else None)
+        try:
+            return status, (json.loads(data) if data else None)
+        except ValueError:  # nginx's own error page (a 502 while a node goes away)
+            return status, data.decode(errors="replace")
 
     def create_blog(self, slug: str = "cluster-night") -> str:
         status, blog = self.api(

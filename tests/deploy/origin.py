@@ -37,7 +37,7 @@ Route = Callable[[Seen], Answer]
 
 
 class Origin:
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0) -> None:
         self.routes: dict[str, Route] = {}
         self.seen: list[Seen] = []
         self.lock = threading.Lock()
@@ -57,7 +57,7 @@ class Origin:
                 self.rfile.read(length)
                 origin.handle(self)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.server.daemon_threads = True
         self.port = int(self.server.server_address[1])
         self.thread = threading.Thread(
@@ -110,8 +110,8 @@ class Origin:
 
 
 @contextmanager
-def origin() -> Iterator[Origin]:
-    server = Origin()
+def origin(port: int = 0) -> Iterator[Origin]:
+    server = Origin(port)
     try:
         yield server
     finally:

@@ -289,6 +289,37 @@ def test_event_streams_pass_each_event_at_once_and_skip_a_node_that_is_down(
     )
 
 
+def short_stream(_seen: Seen) -> Answer:
+    return Answer(
+        headers={"Content-Type": "text/event-stream"},
+        stream=[(0, b"retry: 2000\n\n"), (0, b"id: 5\nevent: post.published\ndata: {}\n\n")],
+    )
+
+
+def test_streams_go_to_a_node_that_came_back_while_the_others_go_away(tmp_path: Path) -> None:
+    """A rolling restart: node A is down, then back; then node B goes down. Readers must
+    find A at once. (With max_fails on the streams' upstream, A would stay marked down: the
+    request nginx waits for to clear the mark is a stream, which does not end; and every
+    reader would get a 502, "no live upstreams".)"""
+    a_port = free_port()
+    with origin() as b:
+        b.route("/live/r/events", short_stream)
+        nginx = Nginx(tmp_path / "nginx", [f"{HOST}:{a_port}", f"{HOST}:{b.port}"])
+        try:
+            for _ in range(2):  # A is down: every stream goes to B
+                status, _, body = request(nginx.port, "GET", "/live/r/events")
+                assert status == 200 and b"id: 5" in body
+            with origin(a_port) as a:
+                a.route("/live/r/events", short_stream)
+                b.close()  # B goes away
+                for _ in range(4):
+                    status, _, body = request(nginx.port, "GET", "/live/r/events")
+                    assert (status, b"id: 5" in body) == (200, True), nginx.errors()
+                assert len(a.requests("/live/r/events")) == 4
+        finally:
+            nginx.stop()
+
+
 def test_metrics_stay_inside(proxy: Proxy) -> None:
     proxy.origin.route("/metrics", Answer(body=b"liveblog_readers 3"))
     assert proxy.get("/metrics")[0] == 404
