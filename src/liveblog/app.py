@@ -26,7 +26,8 @@ from liveblog.site import Site
 from liveblog.web import api, editor, live, ops, pages
 from liveblog.web.assets import static_assets
 from liveblog.web.limits import BodyLimit
-from liveblog.web.pagecache import PageCache
+from liveblog.web.pagecache import BlogHeads, PageCache
+from liveblog.web.pages import CachedPageRoute
 from liveblog.web.security import CSP, SecurityHeaders
 
 
@@ -58,12 +59,15 @@ def create_app(settings: Settings | None = None, site: Site | None = None) -> Fa
     app.state.hub = hub
     app.state.templates = environment()
     app.state.page_cache = PageCache()
+    app.state.blog_heads = BlogHeads()
+    site.bus.subscribe(app.state.blog_heads.wake)
     app.state.updates_cache = PageCache(
         size=1024, max_bytes=16 << 20, min_size=live.UPDATES_MIN_COMPRESS
     )
     assets = static_assets()
     app.state.templates.globals["static"] = assets.url
     app.include_router(api.router)
+    app.router.routes.append(CachedPageRoute(app.state.blog_heads, app.state.page_cache))
     app.include_router(pages.router)
     app.include_router(live.router)
     app.include_router(editor.router)

@@ -9,6 +9,7 @@ import json
 import re
 import zlib
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -18,16 +19,19 @@ import httpx
 import pytest
 from anyio.from_thread import start_blocking_portal
 from fastapi import FastAPI
+from sqlalchemy import event
 
 from liveblog.actions import SYSTEM
+from liveblog.actions.blogs import update_blog
 from liveblog.actions.exchange import import_blog
 from liveblog.actions.posts import create_post
 from liveblog.app import create_app
-from liveblog.schema import NewPost
+from liveblog.schema import BlogChanges, NewPost
+from liveblog.settings import Settings
 from liveblog.site import Site
 from liveblog.web.assets import STATIC, StaticAssets, static_assets
 from liveblog.web.encoding import negotiate
-from liveblog.web.pagecache import PageCache
+from liveblog.web.pagecache import HEAD_TTL, BlogHeads, PageCache
 from tests.servers import running_server
 
 ALL = "gzip, deflate, br"
@@ -54,7 +58,10 @@ class Raw:
     """The app in-process, answers read as they are sent: nothing is decompressed, and no
     Accept-Encoding is sent unless the test gives one."""
 
-    def __init__(self, app: FastAPI, client: httpx.AsyncClient, call: Callable[..., Any]):
+    def __init__(
+        self, site: Site, app: FastAPI, client: httpx.AsyncClient, call: Callable[..., Any]
+    ) -> None:
+        self.site = site
         self.app = app
         self._client = client
         self._call = call
@@ -91,7 +98,7 @@ def raw(site: Site) -> Iterator[Raw]:
         client = httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://testserver"
         )
-        yield Raw(app, client, portal.call)
+        yield Raw(site, app, client, portal.call)
         portal.call(client.aclose)
 
 
@@ -314,6 +321,100 @@ def test_an_unknown_blog_or_bad_page_is_still_a_4xx(raw: Raw, blog: None) -> Non
     assert raw("/live/harbour?page=99", accept_encoding="br").status_code == 404
     weird = raw("/live/harbour", accept_encoding="br;q=1;q=2, ;;, q=")
     assert weird.status_code == 200
+
+
+# --- a cached page without the database -----------------------------------------------------
+
+
+@contextmanager
+def statements(site: Site) -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def record(*args: Any) -> None:
+        if not str(args[2]).startswith("BEGIN"):
+            seen.append(str(args[2]))
+
+    event.listen(site.db.read_engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(site.db.read_engine, "before_cursor_execute", record)
+
+
+def test_a_cached_page_is_answered_without_a_query(raw: Raw, blog: None) -> None:
+    identity = raw("/live/harbour").content
+    br = raw("/live/harbour", accept_encoding="br")
+    with statements(raw.site) as seen:
+        for url in ("/live/harbour", "/live/harbour?page=1", "/live/harbour?utm_source=x&page=1"):
+            again = raw(url, accept_encoding="br")
+            assert again.content == br.content and again.headers == br.headers
+        assert raw("/live/harbour", accept_encoding="gzip").headers["content-encoding"] == "gzip"
+        assert raw("/live/harbour", "HEAD").headers["content-length"] == str(len(identity))
+        etag = br.headers["etag"]
+        assert raw("/live/harbour", accept_encoding="br", if_none_match=etag).status_code == 304
+    assert seen == []
+    heads: BlogHeads = raw.app.state.blog_heads
+    for accept in ("br", "identity", "gzip"):  # the full route, then the cached one: the same
+        heads.ttl = 0.0  # the seq is read from the database
+        with statements(raw.site) as seen:
+            full = raw("/live/harbour?page=2", accept_encoding=accept)
+        assert full.status_code == 200 and b"Update 9." in decoded(full) and seen
+        heads.ttl = HEAD_TTL
+        with statements(raw.site) as seen:
+            cached = raw("/live/harbour?page=2", accept_encoding=accept)
+        assert seen == []
+        assert cached.content == full.content and cached.headers == full.headers
+    # Whatever is not plainly a cached page goes to the full route, which judges it.
+    for url, status in (
+        ("/live/harbour?page=x", 422),
+        ("/live/harbour?page=0", 422),
+        ("/live/harbour?page=99", 404),
+        ("/live/harbour?page=1&page=2", 200),
+        ("/live/nowhere", 404),
+    ):
+        assert raw(url).status_code == status, url
+
+
+def test_a_blog_back_in_draft_is_gone_at_once(raw: Raw, blog: None, site: Site) -> None:
+    assert raw("/live/harbour").status_code == 200
+    update_blog(site, SYSTEM, "harbour", BlogChanges(status="draft"))
+    assert raw("/live/harbour").status_code == 404
+    assert raw("/live/harbour", accept_encoding="br").status_code == 404
+
+
+def test_a_change_from_another_process_shows_within_the_ttl(
+    raw: Raw, blog: None, settings: Settings
+) -> None:
+    """Another process's bus does not reach this app (no Redis here): its change shows when
+    the remembered seq expires, after HEAD_TTL seconds at most."""
+    heads: BlogHeads = raw.app.state.blog_heads
+    assert heads.ttl == HEAD_TTL == 1.0
+    heads.ttl = 60.0  # long enough for this test to see the stale page for sure
+    raw("/live/harbour")
+    elsewhere = Site.from_settings(settings)
+    try:
+        create_post(elsewhere, SYSTEM, "harbour", NewPost.model_validate(_text("Far away.")))
+    finally:
+        elsewhere.db.dispose()
+    assert b"Far away." not in raw("/live/harbour").content
+    heads.ttl = 0.0
+    assert b"Far away." in raw("/live/harbour").content
+
+
+def test_a_read_from_before_a_wake_up_does_not_bring_back_the_old_seq() -> None:
+    heads = BlogHeads()
+    heads.remember("harbour", 1, 5)
+    heads.remember("river", 2, 3)
+    assert heads.get("harbour") == (1, 5, heads.get("harbour").checked)  # type: ignore[union-attr]
+    heads.wake(1, 6)
+    assert heads.get("harbour") is None and heads.get("river") is not None
+    heads.remember("harbour", 1, 5)  # a read that began before seq 6 was committed
+    assert heads.get("harbour") is None
+    heads.remember("harbour", 1, 6)
+    heads.wake(1, 6)  # the same wake-up again, from another bus
+    head = heads.get("harbour")
+    assert head is not None and head.last_seq == 6
+    assert BlogHeads(ttl=0.0).get("harbour") is None
 
 
 # --- updates.json -----------------------------------------------------------------------------

@@ -24,7 +24,15 @@ from pathlib import Path
 from starlette.exceptions import HTTPException
 from starlette.types import Receive, Scope, Send
 
-from liveblog.web.encoding import Encoded, coded_headers, encode, etag_matches, negotiate
+from liveblog.web.encoding import (
+    Encoded,
+    coded_headers,
+    conditions,
+    encode,
+    etag_matches,
+    negotiate,
+    send_answer,
+)
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -78,6 +86,7 @@ class StaticAssets:
     start-up, in the negotiated coding, with ``Vary: Accept-Encoding``, ETag and 304."""
 
     def __init__(self, directory: Path = STATIC) -> None:
+        self.directory = directory
         self.files = _load(directory)
 
     def url(self, name: str) -> str:
@@ -85,46 +94,25 @@ class StaticAssets:
         try:
             return self.files[name].url
         except KeyError:
-            raise LookupError(f"no static file {name!r} in {STATIC}") from None
+            raise LookupError(f"no static file {name!r} in {self.directory}") from None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         asset = self.files.get(scope["path_params"].get("name", ""))
         if asset is None:
             raise HTTPException(404)
-        request_headers = {
-            name: value.decode("latin-1")
-            for name, value in scope["headers"]
-            if name in (b"accept-encoding", b"if-none-match")
-        }
-        coding = negotiate(request_headers.get(b"accept-encoding"), asset.encoded.codings)
+        accept, none_match = conditions(scope)
+        coding = negotiate(accept, asset.encoded.codings)
         etag = asset.etags[coding]
         versioned = scope.get("query_string", b"") == f"v={asset.version}".encode()
         headers = coded_headers(coding, etag) | {
             "Cache-Control": IMMUTABLE if versioned else REVALIDATE
         }
-        if etag_matches(request_headers.get(b"if-none-match"), etag):
+        if etag_matches(none_match, etag):
             headers.pop("Content-Encoding", None)
-            status, body = 304, b""
-        else:
-            status, body = 200, asset.encoded.body(coding)
-            headers["Content-Type"] = asset.media_type
-            headers["Content-Length"] = str(len(body))
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [
-                    (name.lower().encode("latin-1"), value.encode("latin-1"))
-                    for name, value in headers.items()
-                ],
-            }
-        )
-        await send(
-            {
-                "type": "http.response.body",
-                "body": b"" if scope["method"] == "HEAD" else body,
-            }
-        )
+            await send_answer(scope, send, 304, headers, b"")
+            return
+        headers["Content-Type"] = asset.media_type
+        await send_answer(scope, send, 200, headers, asset.encoded.body(coding))
 
 
 @cache

@@ -14,6 +14,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 import brotli  # type: ignore[import-untyped]
+from starlette.types import Scope, Send
 
 IDENTITY = "identity"
 CODINGS = ("br", "gzip")
@@ -146,3 +147,31 @@ def coded_headers(coding: str, etag: str | None = None) -> dict[str, str]:
     if etag is not None:
         headers["ETag"] = etag
     return headers
+
+
+def conditions(scope: Scope) -> tuple[str | None, str | None]:
+    """A raw ASGI request's Accept-Encoding and If-None-Match (each header may be sent on
+    several lines, which mean the same as one line joined with commas)."""
+    accept: list[str] = []
+    none_match: list[str] = []
+    for name, value in scope["headers"]:
+        if name == b"accept-encoding":
+            accept.append(value.decode("latin-1"))
+        elif name == b"if-none-match":
+            none_match.append(value.decode("latin-1"))
+    return (", ".join(accept) or None), (", ".join(none_match) or None)
+
+
+async def send_answer(
+    scope: Scope, send: Send, status: int, headers: Mapping[str, str], body: bytes
+) -> None:
+    """Sends a whole answer from a raw ASGI endpoint: no body for HEAD or a 304, but the
+    Content-Length of the body a GET would get (HEAD)."""
+    raw = [
+        (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()
+    ]
+    if status != 304:
+        raw.append((b"content-length", str(len(body)).encode()))
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+    empty = status == 304 or scope["method"] == "HEAD"
+    await send({"type": "http.response.body", "body": b"" if empty else body})

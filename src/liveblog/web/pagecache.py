@@ -6,13 +6,21 @@ is the page for every reader until seq N+1: one render serves them all.
 Each page is compressed when it is stored (brotli and gzip, see ``web/encoding.py``), so a
 change costs one render and one compression, and a request only picks the bytes it asked
 for. ``updates.json`` answers are kept the same way, in a cache of their own.
+
+To find a page, a request needs the blog's ``last_seq``. :class:`BlogHeads` remembers it per
+slug, so that a reader whose page is cached costs no query and no thread: an entry is
+forgotten as soon as the bus says the blog has a new event (in this process at once, in
+others as soon as the bus crosses to them), and in any case after ``HEAD_TTL`` seconds,
+which bounds how late a process without a cross-process bus (or with Redis down) can be.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Hashable
+from typing import NamedTuple
 
 from liveblog.web.encoding import Encoded, encode
 
@@ -53,3 +61,47 @@ class PageCache:
                 _, evicted = self._pages.popitem(last=False)
                 self._bytes -= evicted.size
         return encoded
+
+
+HEAD_TTL = 1.0
+"""Seconds a remembered ``last_seq`` is trusted without a wake-up from the bus."""
+
+
+class Head(NamedTuple):
+    blog_id: int
+    last_seq: int
+    checked: float
+
+
+class BlogHeads:
+    """slug -> (blog id, last_seq) as last read from the database, for ``ttl`` seconds or
+    until the bus announces a newer seq of that blog, whichever comes first. Only blogs a
+    reader may see are remembered (the caller read them), so the map is as big as the
+    number of public blogs."""
+
+    def __init__(self, ttl: float = HEAD_TTL) -> None:
+        self.ttl = ttl
+        self._heads: dict[str, Head] = {}
+        self._woken: dict[int, int] = {}
+        self._lock = threading.Lock()
+
+    def get(self, slug: str) -> Head | None:
+        head = self._heads.get(slug)
+        if head is None or time.monotonic() - head.checked > self.ttl:
+            return None
+        return head
+
+    def remember(self, slug: str, blog_id: int, last_seq: int) -> None:
+        """After a read: kept unless a wake-up already announced a newer seq (a read that
+        began before a commit and ends after its wake-up must not bring the old seq back)."""
+        with self._lock:
+            if last_seq >= self._woken.get(blog_id, 0):
+                self._heads[slug] = Head(blog_id, last_seq, time.monotonic())
+
+    def wake(self, blog_id: int, seq: int) -> None:
+        """The bus's listener: blog ``blog_id`` has events up to ``seq``."""
+        with self._lock:
+            self._woken[blog_id] = max(seq, self._woken.get(blog_id, 0))
+            for slug in [s for s, head in self._heads.items() if head.blog_id == blog_id]:
+                if self._heads[slug].last_seq < seq:
+                    del self._heads[slug]

@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
+from starlette.routing import Match, Route
+from starlette.types import Receive, Scope, Send
 
 from liveblog.errors import NotFound
 from liveblog.render.templating import iso_utc
 from liveblog.storage import Blog, Post
 from liveblog.storage import queries as q
-from liveblog.web.encoding import coded_headers, etag_matches, negotiate, tagged
-from liveblog.web.pagecache import PageCache
+from liveblog.web.encoding import (
+    coded_headers,
+    conditions,
+    etag_matches,
+    negotiate,
+    send_answer,
+    tagged,
+)
+from liveblog.web.pagecache import BlogHeads, PageCache
 
 router = APIRouter(include_in_schema=False)
 
@@ -36,9 +46,14 @@ def index(request: Request) -> HTMLResponse:
     return render_page(request, "index.html", blogs=blogs)
 
 
-@router.api_route("/live/{slug}", methods=["GET", "HEAD"], response_class=HTMLResponse)
-def blog_page(request: Request, slug: str, page: int = Query(1, ge=1, le=100_000)) -> Response:
-    """The page, from the cache, in the coding the reader accepts (br, gzip or identity).
+PAGE_TYPE = "text/html; charset=utf-8"
+PAGE_CACHE_CONTROL = "public, max-age=5"
+
+
+def _page_answer(
+    scope: Scope, blog_id: int, last_seq: int, page: int
+) -> tuple[str, dict[str, str], bool]:
+    """The coding, the headers and whether the reader's copy is current (a 304).
 
     The ETag is weak and names the coding: ``W/"<blog>-<seq>-<page>"`` for identity and the
     same with ``-br`` or ``-gzip``. Weak, because the tag comes from the blog's seq, not
@@ -47,21 +62,89 @@ def blog_page(request: Request, slug: str, page: int = Query(1, ge=1, le=100_000
     because a cache that revalidates its gzip copy must not be told that a brotli copy is
     current (Vary: Accept-Encoding keeps their copies apart; the tags keep the 304s apart).
     """
-    site = request.app.state.site
-    cache: PageCache = request.app.state.page_cache
-    coding = negotiate(request.headers.get("accept-encoding"))
-    with site.db.reading() as session:
+    accept, none_match = conditions(scope)
+    coding = negotiate(accept)
+    etag = tagged(f'W/"{blog_id}-{last_seq}-{page}"', coding)
+    headers = coded_headers(coding, etag) | {"Cache-Control": PAGE_CACHE_CONTROL}
+    current = etag_matches(none_match, etag)
+    if current:
+        headers.pop("Content-Encoding", None)
+    return coding, headers, current
+
+
+@router.api_route("/live/{slug}", methods=["GET", "HEAD"], response_class=HTMLResponse)
+def blog_page(request: Request, slug: str, page: int = Query(1, ge=1, le=100_000)) -> Response:
+    """The page, rendered and compressed once per change (see ``PageCache``), in the coding
+    the reader accepts. A page already in the cache is usually answered by
+    :class:`CachedPageRoute` before this route is reached."""
+    state = request.app.state
+    cache: PageCache = state.page_cache
+    with state.site.db.reading() as session:
         blog = q.blog_by_slug(session, slug)
-        etag = tagged(f'W/"{blog.id}-{blog.last_seq}-{page}"', coding)
-        headers = coded_headers(coding, etag) | {"Cache-Control": "public, max-age=5"}
-        if etag_matches(request.headers.get("if-none-match"), etag):
-            headers.pop("Content-Encoding", None)
+        state.blog_heads.remember(slug, blog.id, blog.last_seq)
+        coding, headers, current = _page_answer(request.scope, blog.id, blog.last_seq, page)
+        if current:
             return Response(status_code=304, headers=headers)
         key = (blog.id, blog.last_seq, page)
         html = cache.get(key)
         if html is None:
             html = cache.put(key, _render_blog_page(request, session, blog, page))
-    return Response(html.body(coding), media_type="text/html; charset=utf-8", headers=headers)
+    return Response(html.body(coding), media_type=PAGE_TYPE, headers=headers)
+
+
+def _page_number(query: bytes) -> int | None:
+    """The page a plain query asks for (none, or a valid ``page=N`` among other parameters
+    such as ``utm_source``); None for anything :func:`blog_page` should judge (and refuse)."""
+    if not query:
+        return 1
+    values = [
+        v for k, v in parse_qsl(query.decode("latin-1"), keep_blank_values=True) if k == "page"
+    ]
+    if not values:
+        return 1
+    if len(values) > 1 or not values[0].isascii() or not values[0].isdigit() or len(values[0]) > 6:
+        return None
+    page = int(values[0])
+    return page if 1 <= page <= 100_000 else None
+
+
+class CachedPageRoute(Route):
+    """``GET``/``HEAD /live/{slug}`` when its answer is already in memory: the blog's
+    ``last_seq`` in :class:`BlogHeads` and the page in the :class:`PageCache`. It claims
+    the request (``matches``) only then, and answers it on the event loop, with no query
+    and no thread; otherwise it does not match, and :func:`blog_page` reads the database
+    (and fills both). Headers and bytes are the same either way."""
+
+    def __init__(self, heads: BlogHeads, cache: PageCache) -> None:
+        super().__init__("/live/{slug}", self._answer, methods=["GET", "HEAD"])
+        self.app = self._answer  # a raw ASGI endpoint, not a Request -> Response function
+        self.heads = heads
+        self.cache = cache
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
+            return Match.NONE, {}
+        match, child_scope = super().matches(scope)
+        if match is not Match.FULL:
+            return Match.NONE, {}
+        page = _page_number(scope.get("query_string", b""))
+        head = self.heads.get(child_scope["path_params"]["slug"]) if page else None
+        if page is None or head is None:
+            return Match.NONE, {}
+        html = self.cache.get((head.blog_id, head.last_seq, page))
+        if html is None:
+            return Match.NONE, {}
+        child_scope["liveblog.page"] = (head, page, html)
+        return Match.FULL, child_scope
+
+    async def _answer(self, scope: Scope, receive: Receive, send: Send) -> None:
+        head, page, html = scope["liveblog.page"]
+        coding, headers, current = _page_answer(scope, head.blog_id, head.last_seq, page)
+        if current:
+            await send_answer(scope, send, 304, headers, b"")
+            return
+        headers["Content-Type"] = PAGE_TYPE
+        await send_answer(scope, send, 200, headers, html.body(coding))
 
 
 def _render_blog_page(request: Request, session: Session, blog: Blog, page: int) -> bytes:
