@@ -46,7 +46,7 @@ HEARTBEAT = b": heartbeat\n\n"
 
 
 class Stream(Protocol):
-    def open(self) -> None: ...
+    def open(self, first: bytes = b"") -> None: ...
     def write(self, data: bytes) -> None: ...
     def buffered(self) -> int: ...
     def close(self) -> None: ...
@@ -354,18 +354,18 @@ class Hub:
 
         ``recent`` and the log say only what is public now (see ``_restate_recent``), so a
         replay never brings back a deleted post or the words an edit replaced."""
-        stream.open()
-        stream.write(retry_field())
+        retry = retry_field()
         start = channel.last_seq if after is None else after
         if start > channel.last_seq:
-            stream.write(resync_event(channel.last_seq, "unknown seq: ahead of the log"))
+            stream.open(retry + resync_event(channel.last_seq, "unknown seq: ahead of the log"))
             return True
         recent = channel.recent
         if start == channel.last_seq or (recent and recent[0].seq <= start + 1):
-            for event in recent:
-                if event.seq > start:
-                    stream.write(event.sse)
+            # The usual case, served from memory: the head, the retry and what was missed
+            # go out in one write (one system call per arriving reader).
+            stream.open(b"".join([retry, *(e.sse for e in recent if e.seq > start)]))
             return True
+        stream.open(retry)
         missed: Backlog = await asyncio.to_thread(
             self._backlog, channel.blog_id, channel.last_seq, start
         )

@@ -49,14 +49,16 @@ class TransportStream:
     def __init__(self, transport: asyncio.WriteTransport) -> None:
         self.transport = transport
 
-    def open(self) -> None:
+    def open(self, first: bytes = b"") -> None:
+        """Sends the response head, with ``first`` (the stream's opening bytes) in the
+        same write."""
         sock = self.transport.get_extra_info("socket")
         if sock is not None:
             # A small kernel buffer per reader: less memory at 10,000 readers, and a reader
             # that stops reading shows up in our own buffer soon, where it is dropped.
             with contextlib.suppress(OSError):
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, KERNEL_BUFFER)
-        self.transport.write(SSE_HEAD)
+        self.transport.write(SSE_HEAD + first if first else SSE_HEAD)
 
     def write(self, data: bytes) -> None:
         self.transport.write(data)
@@ -84,8 +86,10 @@ class BufferStream:
         self.aborted = False
         self.opened = False
 
-    def open(self) -> None:
+    def open(self, first: bytes = b"") -> None:
         self.opened = True
+        if first:
+            self.write(first)
 
     def write(self, data: bytes) -> None:
         self._chunks.append(data)
