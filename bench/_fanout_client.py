@@ -111,6 +111,9 @@ class Reader(asyncio.Protocol):
             self.opened.set_result(None)
 
 
+SOURCES = 4
+
+
 def send(message: dict[str, Any]) -> None:
     sys.stdout.write(json.dumps(message, separators=(",", ":")) + "\n")
     sys.stdout.flush()
@@ -128,13 +131,16 @@ async def open_all(
     gate = asyncio.Semaphore(concurrency)
     errors: list[str] = []
 
-    async def one() -> None:
+    async def one(index: int) -> None:
         opened: asyncio.Future[None] = loop.create_future()
         reader = Reader(request, shared, opened)
         readers.append(reader)
+        # Readers come from 127.0.0.1, .2, .3, ... in turn: one source address has fewer
+        # ephemeral ports (about 28,000 here) than the largest runs have readers.
+        source = (f"127.0.0.{1 + index % SOURCES}", 0) if host.startswith("127.") else None
         async with gate:
             try:
-                await loop.create_connection(lambda: reader, host, port)
+                await loop.create_connection(lambda: reader, host, port, local_addr=source)
                 await asyncio.wait_for(opened, timeout)
             except (OSError, TimeoutError) as exc:
                 reader.error = reader.error or repr(exc)
@@ -142,7 +148,7 @@ async def open_all(
             errors.append(reader.error)
 
     start = now()
-    await asyncio.gather(*(one() for _ in range(count)))
+    await asyncio.gather(*(one(index) for index in range(count)))
     end = now()
     answer = {
         "event": "opened",

@@ -612,8 +612,8 @@ def check_limits(counts: list[int], clients: int) -> list[int]:
     ports = Path("/proc/sys/net/ipv4/ip_local_port_range")
     with suppress(OSError, ValueError):
         low, high = (int(x) for x in ports.read_text().split())
-        if max(counts) > high - low:
-            print(f"  WARNING: only {high - low} ephemeral ports ({ports}) for the readers.")
+        if max(counts) > (high - low) * 4:
+            print(f"  WARNING: only {high - low} ephemeral ports ({ports}) per source address.")
     return kept
 
 
