@@ -7,11 +7,13 @@ import hashlib
 import re
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from pathlib import Path
 
+import swagger_ui_bundle
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Route
@@ -163,21 +165,44 @@ def _add_error_handlers(app: FastAPI) -> None:
         return _error(request, exc.status_code, message, headers=exc.headers)
 
 
+# Swagger UI's files, from the swagger-ui-bundle package: the docs page loads nothing from
+# another origin.
+DOCS_ASSETS = Path(swagger_ui_bundle.swagger_ui_path)
+DOCS_FILES = {
+    "swagger-ui-bundle.js": "text/javascript; charset=utf-8",
+    "swagger-ui.css": "text/css; charset=utf-8",
+    "favicon-32x32.png": "image/png",
+}
+
+
 def _add_docs(app: FastAPI) -> None:
-    page = get_swagger_ui_html(openapi_url="/api/openapi.json", title="liveblog API")
+    page = get_swagger_ui_html(
+        openapi_url="/api/openapi.json",
+        title="liveblog API",
+        swagger_js_url="/api/docs/assets/swagger-ui-bundle.js",
+        swagger_css_url="/api/docs/assets/swagger-ui.css",
+        swagger_favicon_url="/api/docs/assets/favicon-32x32.png",
+    )
     body = bytes(page.body).decode()
     # Swagger UI starts from one inline script: allow exactly that script by its hash.
     hashes = " ".join(
         "'sha256-" + base64.b64encode(hashlib.sha256(script.encode()).digest()).decode() + "'"
         for script in re.findall(r"<script>(.*?)</script>", body, flags=re.S)
     )
-    cdn = "https://cdn.jsdelivr.net"
-    policy = (
-        CSP.replace("script-src 'self'", f"script-src 'self' {cdn} {hashes}")
-        .replace("style-src 'self'", f"style-src 'self' {cdn}")
-        .replace("img-src 'self'", "img-src 'self' https://fastapi.tiangolo.com data:")
+    policy = CSP.replace("script-src 'self'", f"script-src 'self' {hashes}").replace(
+        "img-src 'self'", "img-src 'self' data:"
     )
 
     @app.get("/api/docs", include_in_schema=False)
     async def _docs() -> HTMLResponse:
         return HTMLResponse(body, headers={"Content-Security-Policy": policy})
+
+    @app.get("/api/docs/assets/{name}", include_in_schema=False)
+    async def _docs_asset(name: str) -> Response:
+        if name not in DOCS_FILES:
+            raise StarletteHTTPException(404)
+        return FileResponse(
+            DOCS_ASSETS / name,
+            media_type=DOCS_FILES[name],
+            headers={"Cache-Control": "public, max-age=86400"},
+        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -183,7 +184,14 @@ def test_openapi_and_docs(client: Client) -> None:
     assert "/api/v1/blogs/{slug}/posts/{post_id}" in spec["paths"]
     docs = client.get("/api/docs")
     assert docs.status_code == 200
-    assert "unsafe-inline" not in docs.headers["content-security-policy"].split("script-src")[1]
+    policy = docs.headers["content-security-policy"]
+    assert "unsafe-inline" not in policy.split("script-src")[1]
+    assert "https:" not in policy and "http:" not in policy, "nothing from another origin"
+    for asset in re.findall(r'(?:src|href)="(/api/docs/assets/[^"]+)"', docs.text):
+        answer = client.get(asset)
+        assert answer.status_code == 200 and answer.content, asset
+    assert client.get("/api/docs/assets/index.html").status_code == 404
+    assert "cdn." not in docs.text
 
 
 json_values = st.recursive(
