@@ -55,8 +55,8 @@ def save_upload(site: Site, actor: Actor, data: bytes, name: str = "") -> str:
     """Stores an uploaded photo and returns its media file name.
 
     The picture is decoded and written afresh, so what is served is always a plain image:
-    no metadata travels with it (camera serial numbers, GPS positions), and a file that
-    only pretends to be an image is refused.
+    no EXIF (camera serial numbers, GPS positions), no XMP or IPTC, no comments, no PNG
+    text chunks; and a file that only pretends to be an image is refused.
     """
     require_site_role(actor, ("admin", "editor", "contributor"), "Uploading a photo")
     label = name or "the upload"
@@ -79,6 +79,7 @@ def save_upload(site: Site, actor: Actor, data: bytes, name: str = "") -> str:
                 probe.draft("RGB", (MAX_WIDTH, MAX_WIDTH * probe.height // probe.width))
             probe.load()
             profile = probe.info.get("icc_profile")
+            transparency = probe.info.get("transparency")
             image = ImageOps.exif_transpose(probe)
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
         raise Invalid(f"{label} is not a picture that can be read", "file") from None
@@ -86,6 +87,11 @@ def save_upload(site: Site, actor: Actor, data: bytes, name: str = "") -> str:
         image = image.resize((MAX_WIDTH, round(image.height * MAX_WIDTH / image.width)))
     if kind == "JPEG" and image.mode not in ("RGB", "L"):
         image = image.convert("RGB")
+    # Pillow carries what it read (comment, XMP, EXIF, text chunks) into what it writes:
+    # start from nothing, and keep only what says how to draw the pixels.
+    image.info = {}
+    if transparency is not None and kind != "JPEG" and image.mode in ("P", "L", "RGB"):
+        image.info["transparency"] = transparency
     if profile:
         # The colour profile is kept (a wide-gamut phone photo looks wrong without it);
         # it says how to show colours, nothing about who took the photo or where.
