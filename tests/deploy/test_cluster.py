@@ -36,7 +36,7 @@ from tests.deploy.cluster import (
     parse_log,
     request,
 )
-from tests.deploy.readers import PollerPool, ReaderPool
+from tests.deploy.readers import PollerPool, ReaderPool, decode
 
 pytestmark = [pytest.mark.nginx, pytest.mark.postgres, pytest.mark.redis]
 
@@ -273,6 +273,50 @@ def test_pollers_of_updates_json_cost_the_nodes_about_one_request_a_second(
     assert per_second <= 1.0, f"{len(origin)} origin requests in {seconds} s"
 
 
+BROWSERS = [
+    ("gzip, deflate, br, zstd", {"br", "gzip", "deflate"}),
+    ("gzip, deflate", {"gzip", "deflate"}),
+    ("", set()),
+]
+
+
+def test_the_reader_page_through_nginx_is_cached_per_coding_and_follows_the_blog(
+    three: Cluster,
+) -> None:
+    three.publish("The first update.")
+    path = f"/live/{three.slug}"
+    pages = set()
+    for accept_encoding, accepted in BROWSERS:
+        for cache in ("MISS", "HIT"):
+            status, headers, body = request(
+                three.nginx.port, "GET", path, headers={"Accept-Encoding": accept_encoding}
+            )
+            assert status == 200 and headers["x-cache-status"] == cache, (accept_encoding, cache)
+            coding = headers.get("content-encoding", "identity")
+            assert coding in accepted | {"identity"}, (accept_encoding, coding)
+            pages.add(decode(body, coding))
+    assert len(pages) == 1 and b"The first update." in pages.pop()
+    origin = [line for line in parse_log(three.nginx.log_lines()) if line.uri == path]
+    assert sum(line.reached_a_node for line in origin) == 3  # one per coding
+    # A browser that has the page revalidates it with nginx alone.
+    _, headers, _ = request(three.nginx.port, "GET", path, headers={"Accept-Encoding": "br"})
+    status, _, _ = request(
+        three.nginx.port, "GET", path,
+        headers={"Accept-Encoding": "br", "If-None-Match": headers["etag"]},
+    )  # fmt: skip
+    assert status == 304
+    # A new post is on the page once the cached copy's max-age (5 s) is up.
+    published = time.monotonic()
+    three.publish("The second update.")
+    while True:
+        _, headers, body = request(three.nginx.port, "GET", path, headers={"Accept-Encoding": "br"})
+        if b"The second update." in decode(body, headers.get("content-encoding", "identity")):
+            break
+        assert time.monotonic() - published < 10, "the page kept the old copy"
+        time.sleep(0.1)
+    figures("reader-page", new_post_visible_after_seconds=round(time.monotonic() - published, 2))
+
+
 def jpeg() -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (640, 360), (30, 120, 200)).save(out, format="JPEG")
@@ -318,11 +362,12 @@ def test_a_photo_uploaded_through_one_node_is_served_by_the_others(three: Cluste
         assert status == 200, node.name
         served[node.name] = body
     assert len(set(served.values())) == 1
+    _, direct, _ = request(first.port, "GET", f"/media/{name}")
     for cache in ("MISS", "HIT"):
         status, headers, body = request(three.nginx.port, "GET", f"/media/{name}")
         assert status == 200 and body == served["node1"]
         assert headers["x-cache-status"] == cache
-        assert headers["cache-control"] == "public, max-age=31536000, immutable"
+        assert headers["cache-control"] == direct["cache-control"]  # the node's word
     page_status, _, html = request(three.nginx.port, "GET", f"/live/{three.slug}")
     assert page_status == 200 and f"/media/{name}".encode() in html
 

@@ -223,26 +223,36 @@ def test_the_desk_the_api_and_the_front_page_are_never_cached(proxy: Proxy) -> N
     assert logged and all(line.cache == "-" and line.reached_a_node for line in logged)
 
 
-def test_static_files_keep_the_nodes_word_and_photos_are_kept_for_a_year(
-    proxy: Proxy,
-) -> None:
+def test_static_files_and_photos_are_kept_as_long_as_the_node_says(proxy: Proxy) -> None:
     immutable = "public, max-age=31536000, immutable"
+    public = "public, max-age=300"
+    private = "private, no-store"
     proxy.origin.route("/static/live.js", Answer(headers={"Cache-Control": immutable}))
     proxy.origin.route("/static/reader.css", Answer(headers={"Cache-Control": "no-cache"}))
-    proxy.origin.route("/media/photo-1.jpg", Answer(headers={"ETag": '"p1"'}, body=b"jpeg"))
+    proxy.origin.route("/media/photo-1.jpg", Answer(headers={"Cache-Control": public}))
+    proxy.origin.route("/media/draft-2.jpg", Answer(headers={"Cache-Control": private}))
     for _ in range(3):
-        _, headers, _ = proxy.get("/static/live.js?v=0123abcd")
-        assert headers["cache-control"] == immutable
-        _, headers, _ = proxy.get("/static/reader.css")
-        assert headers["cache-control"] == "no-cache"
-        status, headers, body = proxy.get("/media/photo-1.jpg")
-        assert (status, body) == (200, b"jpeg")
-        assert headers["cache-control"] == immutable  # one header, ours
+        for path, cache_control in [
+            ("/static/live.js?v=0123abcd", immutable),
+            ("/static/reader.css", "no-cache"),
+            ("/media/photo-1.jpg", public),
+            ("/media/draft-2.jpg", private),
+        ]:
+            status, headers, _ = proxy.get(path)
+            assert (status, headers["cache-control"]) == (200, cache_control), path
     assert len(proxy.origin.requests("/static/live.js")) == 1
     assert len(proxy.origin.requests("/static/reader.css")) == 3
     assert len(proxy.origin.requests("/media/photo-1.jpg")) == 1
-    status, headers, _ = proxy.get("/media/photo-gone.jpg")
-    assert status == 404 and "cache-control" not in headers
+    assert len(proxy.origin.requests("/media/draft-2.jpg")) == 3  # never kept for others
+
+
+def test_the_desk_s_people_neither_use_nor_fill_the_photo_cache(proxy: Proxy) -> None:
+    answers = iter([Answer(404, body=b"not public yet"), Answer(body=b"jpeg")])
+    proxy.origin.route("/media/photo-3.jpg", lambda _seen: next(answers))
+    assert proxy.get("/media/photo-3.jpg")[0] == 404  # a reader, before the post is out
+    status, _, body = proxy.get("/media/photo-3.jpg", {"Cookie": "lb_session=abc"})
+    assert (status, body) == (200, b"jpeg")  # the editor is not given the reader's 404
+    assert len(proxy.origin.requests("/media/photo-3.jpg")) == 2
 
 
 def read_until(sock: socket.socket, marker: bytes, timeout: float) -> tuple[bytes, float]:
