@@ -68,15 +68,17 @@ def create_app(settings: Settings | None = None, site: Site | None = None) -> Fa
     )
     assets = static_assets()
     app.state.templates.globals["static"] = assets.url
-    app.include_router(api.router)
+    # First what is answered from memory, without matching every other route: static
+    # files, and reader pages already rendered (which step aside when they are not).
+    app.router.routes.append(
+        Route("/static/{name:path}", assets, methods=["GET", "HEAD"], name="static")
+    )
     app.router.routes.append(CachedPageRoute(app.state.blog_heads, app.state.page_cache))
+    app.include_router(api.router)
     app.include_router(pages.router)
     app.include_router(live.router)
     app.include_router(editor.router)
     app.include_router(ops.router)
-    app.router.routes.append(
-        Route("/static/{name:path}", assets, methods=["GET", "HEAD"], name="static")
-    )
     site.settings.media_dir.mkdir(parents=True, exist_ok=True)
     app.mount("/media", StaticFiles(directory=site.settings.media_dir), name="media")
     _add_docs(app)
