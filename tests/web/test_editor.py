@@ -453,6 +453,8 @@ def test_contributors_write_for_review_only(
 
 # --- photos -----------------------------------------------------------------------------
 
+PHOTO_NAME = r"photo-[0-9a-f]{8}-[0-9a-f]{16}"
+
 
 def _jpeg_with_location() -> bytes:
     image = Image.new("RGB", (3000, 1500), (30, 90, 160))
@@ -485,7 +487,7 @@ def test_an_uploaded_photo_is_stored_clean_and_shown(
     [post] = stored_posts(site)
     image = post.elements[1]
     assert image["caption"] == "The sea wall at noon" and image["credit"] == "Jo Blake"
-    assert image["alt"] is None and re.fullmatch(r"photo-[0-9a-f]{16}\.jpg", image["file"])
+    assert image["alt"] is None and re.fullmatch(PHOTO_NAME + r"\.jpg", image["file"])
     served = client.get(f"/media/{image['file']}")
     assert served.status_code == 200
     with Image.open(io.BytesIO(served.content)) as stored:
@@ -803,17 +805,27 @@ def test_one_bad_photo_does_not_cost_the_others(
     response = client.post(f"/editor/blogs/{slug}/posts", data=form, files=files)
     assert response.status_code == 422
     assert "broken.jpg is not a picture that can be read" in response.text
-    # The good photo is stored and named in the form, so sending again keeps it.
-    stored = re.search(r'name="el-2-file" value="(photo-[0-9a-f]{16}\.png)"', response.text)
-    assert stored is not None
-    assert client.get(f"/media/{stored.group(1)}").status_code == 200
+    # The good photo is named in the form and travels with it, stored nowhere yet.
+    name = re.search(rf'name="el-2-file" value="({PHOTO_NAME}\.png)"', response.text)
+    carried = re.search(r'name="el-2-photo" value="([^"]+)"', response.text)
+    assert name is not None and carried is not None
+    assert client.get(f"/media/{name.group(1)}").status_code == 404
+    assert not (site.settings.media_dir / name.group(1)).exists()
+    # Sending the form again, without the broken one, publishes the good photo with it.
+    again = form | {"el-1-remove": "1", "el-2-file": name.group(1)}
+    again["el-2-photo"] = carried.group(1)
+    response = client.post(f"/editor/blogs/{slug}/posts", data=again)
+    assert response.status_code == 303, response.text
+    [post] = stored_posts(site)
+    assert [el.get("file") for el in post.elements] == [None, name.group(1)]
+    assert client.get(f"/media/{name.group(1)}").status_code == 200
 
 
 def test_a_phone_photo_with_a_second_picture_and_a_colour_profile(
     client: Client, site: Site, desk: Callable[..., str]
 ) -> None:
     from liveblog.actions import SYSTEM
-    from liveblog.actions.media import save_upload
+    from liveblog.actions.media import clean_photo
 
     first = Image.new("RGB", (300, 200), (200, 30, 30))
     second = Image.new("RGB", (60, 40), (30, 30, 200))
@@ -822,9 +834,9 @@ def test_a_phone_photo_with_a_second_picture_and_a_colour_profile(
     first.save(out, format="MPO", save_all=True, append_images=[second], icc_profile=profile)
     with Image.open(io.BytesIO(out.getvalue())) as check:
         assert check.format == "MPO"
-    name = save_upload(site, SYSTEM, out.getvalue(), "phone.jpg")
-    assert name.endswith(".jpg")
-    with Image.open(site.settings.media_dir / name) as stored:
+    photo = clean_photo(SYSTEM, out.getvalue(), "phone.jpg")
+    assert photo.filename.endswith(".jpg") and photo.content_type == "image/jpeg"
+    with Image.open(io.BytesIO(photo.data)) as stored:
         assert stored.format == "JPEG" and stored.info.get("icc_profile") == profile
 
 

@@ -1,44 +1,35 @@
-"""Media files: photos editors upload, and the neutral placeholder pictures of the demo."""
+"""Media files: photos editors upload, and the neutral placeholder pictures of the demo.
+
+A photo is cleaned in memory first (``clean_photo``): decoded and written afresh, with
+every metadata block dropped and only its colour profile kept. It is stored only with the
+post that shows it, in the same transaction (``stored_with`` around the transaction, and
+``record_photos`` inside it), so a preview, or a form sent back with an error, stores
+nothing.
+"""
 
 from __future__ import annotations
 
+import functools
 import io
 import secrets
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 from PIL import Image, ImageDraw, ImageOps, UnidentifiedImageError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from liveblog.actions.access import Actor, require_site_role
 from liveblog.actions.transaction import transaction
 from liveblog.errors import Invalid
+from liveblog.settings import Settings
 from liveblog.site import Site
 from liveblog.storage import Media
-
-
-def create_placeholder(site: Site, width: int = 1200, height: int = 675) -> str:
-    """Writes a calm grey picture with a simple landscape mark, and records it as media."""
-    image = Image.new("RGB", (width, height), (222, 226, 230))
-    draw = ImageDraw.Draw(image)
-    cx, cy, unit = width // 2, height // 2, min(width, height) // 10
-    draw.rectangle(
-        (cx - 2 * unit, cy - unit * 3 // 2, cx + 2 * unit, cy + unit * 3 // 2),
-        outline=(160, 168, 176),
-        width=max(2, unit // 12),
-    )
-    draw.polygon(
-        [
-            (cx - 2 * unit, cy + unit * 3 // 2),
-            (cx - unit // 2, cy),
-            (cx + unit // 2, cy + unit),
-            (cx + unit, cy + unit // 2),
-            (cx + 2 * unit, cy + unit * 3 // 2),
-        ],
-        fill=(176, 184, 192),
-    )
-    draw.ellipse(
-        (cx + unit // 2, cy - unit, cx + unit + unit // 3, cy - unit // 6), fill=(176, 184, 192)
-    )
-    return _store(site, image, f"placeholder-{secrets.token_hex(6)}.png", "PNG")
-
+from liveblog.storage.db import insert_unless_present
+from liveblog.storage.mediastore import MediaStore, media_store
+from liveblog.storage.tables import utcnow
 
 MAX_UPLOAD_BYTES = 15 * 1024 * 1024
 MAX_PIXELS = 40_000_000
@@ -51,12 +42,36 @@ _FORMATS = {
 }
 
 
-def save_upload(site: Site, actor: Actor, data: bytes, name: str = "") -> str:
-    """Stores an uploaded photo and returns its media file name.
+@dataclass(frozen=True)
+class Photo:
+    """A cleaned photo, not stored yet: exactly the bytes that will be served."""
 
-    The picture is decoded and written afresh, so what is served is always a plain image:
-    no EXIF (camera serial numbers, GPS positions), no XMP or IPTC, no comments, no PNG
-    text chunks; and a file that only pretends to be an image is refused.
+    filename: str
+    content_type: str
+    width: int
+    height: int
+    data: bytes
+
+
+@functools.lru_cache(maxsize=8)
+def store_for(settings: Settings) -> MediaStore:
+    """The site's media store, made once (an S3 client is costly to set up)."""
+    return media_store(settings)
+
+
+def _new_name(kind: str, extension: str) -> str:
+    # The time in the name lets `media prune` leave alone a file stored a moment ago by a
+    # transaction that has not committed yet, in any store.
+    return f"{kind}-{int(time.time()):08x}-{secrets.token_hex(8)}.{extension}"
+
+
+def clean_photo(actor: Actor, data: bytes, name: str = "") -> Photo:
+    """Checks an uploaded photo and writes it afresh, in memory.
+
+    What is served is always a plain image: no EXIF (camera serial numbers, GPS
+    positions), no XMP or IPTC, no comments, no PNG text chunks; only the colour profile
+    stays, since it says how to show the colours, nothing about who took the photo or
+    where. A file that only pretends to be an image is refused.
     """
     require_site_role(actor, ("admin", "editor", "contributor"), "Uploading a photo")
     label = name or "the upload"
@@ -92,26 +107,112 @@ def save_upload(site: Site, actor: Actor, data: bytes, name: str = "") -> str:
     image.info = {}
     if transparency is not None and kind != "JPEG" and image.mode in ("P", "L", "RGB"):
         image.info["transparency"] = transparency
-    if profile:
-        # The colour profile is kept (a wide-gamut phone photo looks wrong without it);
-        # it says how to show colours, nothing about who took the photo or where.
-        image.info["icc_profile"] = profile
-    return _store(site, image, f"photo-{secrets.token_hex(8)}.{_FORMATS[kind][0]}", kind)
+    extension, content_type = _FORMATS[kind]
+    return Photo(
+        filename=_new_name("photo", extension),
+        content_type=content_type,
+        width=image.width,
+        height=image.height,
+        data=_encode(image, kind, profile),
+    )
 
 
-def _store(site: Site, image: Image.Image, filename: str, kind: str) -> str:
-    site.settings.media_dir.mkdir(parents=True, exist_ok=True)
+def _encode(image: Image.Image, kind: str, profile: bytes | None = None) -> bytes:
     options: dict[str, object] = {"quality": 85} if kind in ("JPEG", "WEBP") else {"optimize": True}
-    if image.info.get("icc_profile"):
-        options["icc_profile"] = image.info["icc_profile"]
-    image.save(site.settings.media_dir / filename, format=kind, **options)
-    with transaction(site) as tx:
-        tx.session.add(
-            Media(
-                filename=filename,
-                content_type=_FORMATS[kind][1],
-                width=image.width,
-                height=image.height,
+    if profile:
+        options["icc_profile"] = profile
+    out = io.BytesIO()
+    image.save(out, format=kind, **options)
+    return out.getvalue()
+
+
+def small_copy(photo: Photo, width: int = 480) -> tuple[str, bytes]:
+    """A small JPEG or PNG of a photo not stored yet, for the desk to show it: its content
+    type and bytes."""
+    with Image.open(io.BytesIO(photo.data)) as opened:
+        image: Image.Image = opened
+        image.thumbnail((width, width * 4))
+        kind = "JPEG" if image.mode in ("RGB", "L") else "PNG"
+        if kind == "PNG" and image.mode not in ("RGBA", "LA", "P"):
+            image = image.convert("RGBA")
+        image.info = {}
+        return _FORMATS[kind][1], _encode(image, kind)
+
+
+@contextmanager
+def stored_with(site: Site, photos: Sequence[Photo]) -> Iterator[None]:
+    """Puts the photos in the media store for the transaction inside this block, and takes
+    them out again if it does not commit. Around ``transaction()``, with ``record_photos``
+    inside it: a photo is kept exactly when the post that shows it is."""
+    store = store_for(site.settings)
+    with site.db.reading() as session:
+        present = set(
+            session.scalars(
+                select(Media.filename).where(Media.filename.in_([p.filename for p in photos]))
             )
         )
-    return filename
+    put: list[str] = []
+    try:
+        for photo in photos:
+            if photo.filename in present:
+                continue  # the same form sent twice: stored by the first
+            store.put(photo.filename, photo.data, photo.content_type)
+            put.append(photo.filename)
+        yield
+    except BaseException:
+        with site.db.reading() as session:
+            # A twin of this send that did commit keeps its files.
+            kept = set(session.scalars(select(Media.filename).where(Media.filename.in_(put))))
+        for name in put:
+            if name not in kept:
+                store.delete(name)
+        raise
+
+
+def record_photos(session: Session, blog_id: int | None, photos: Sequence[Photo]) -> None:
+    """The media rows of photos stored with ``stored_with``, in the post's transaction."""
+    for photo in photos:
+        insert_unless_present(
+            session,
+            Media,
+            {
+                "blog_id": blog_id,
+                "filename": photo.filename,
+                "content_type": photo.content_type,
+                "width": photo.width,
+                "height": photo.height,
+                "created_at": utcnow(),
+            },
+            ["filename"],
+        )
+
+
+def create_placeholder(site: Site, width: int = 1200, height: int = 675) -> str:
+    """Writes a calm grey picture with a simple landscape mark, and records it as media."""
+    image = Image.new("RGB", (width, height), (222, 226, 230))
+    draw = ImageDraw.Draw(image)
+    cx, cy, unit = width // 2, height // 2, min(width, height) // 10
+    draw.rectangle(
+        (cx - 2 * unit, cy - unit * 3 // 2, cx + 2 * unit, cy + unit * 3 // 2),
+        outline=(160, 168, 176),
+        width=max(2, unit // 12),
+    )
+    draw.polygon(
+        [
+            (cx - 2 * unit, cy + unit * 3 // 2),
+            (cx - unit // 2, cy),
+            (cx + unit // 2, cy + unit),
+            (cx + unit, cy + unit // 2),
+            (cx + 2 * unit, cy + unit * 3 // 2),
+        ],
+        fill=(176, 184, 192),
+    )
+    draw.ellipse(
+        (cx + unit // 2, cy - unit, cx + unit + unit // 3, cy - unit // 6), fill=(176, 184, 192)
+    )
+    photo = Photo(
+        _new_name("placeholder", "png"), "image/png", width, height, _encode(image, "PNG")
+    )
+    with stored_with(site, [photo]), transaction(site) as tx:
+        record_photos(tx.session, None, [photo])
+    return photo.filename

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from liveblog.actions.access import Actor, blog_role, require_blog_role
 from liveblog.actions.blogs import load_blog
+from liveblog.actions.media import Photo, record_photos, stored_with
 from liveblog.actions.purge import purge_urls
 from liveblog.actions.transaction import Transaction, transaction
 from liveblog.errors import Forbidden, Invalid, NotFound, PreconditionFailed
@@ -157,12 +159,19 @@ def insert_post(
 
 
 def create_post(
-    site: Site, actor: Actor, slug: str, new: NewPost, *, pinned: bool = False
+    site: Site,
+    actor: Actor,
+    slug: str,
+    new: NewPost,
+    *,
+    pinned: bool = False,
+    photos: Sequence[Photo] = (),
 ) -> dict[str, Any]:
     """Publishes a post or saves a draft; with pinned, the new post is pinned in the same
-    transaction, so it is never published without the pin that was asked for."""
+    transaction, so it is never published without the pin that was asked for. Uploaded
+    photos it shows are stored with it, in the same transaction."""
     _require_something(new.title, new.elements)
-    with transaction(site) as tx:
+    with stored_with(site, photos), transaction(site) as tx:
         blog = load_blog(tx.session, slug)
         needed = "editor" if new.status == "published" else "contributor"
         require_blog_role(
@@ -173,6 +182,7 @@ def create_post(
             "Publishing" if needed == "editor" else "Writing a draft",
         )
         post = insert_post(tx, blog, new, new.status, editor_id=actor.user_id)
+        record_photos(tx.session, blog.id, photos)
         if post.status == "published":
             tx.emit(blog, "post.published", live_payload(site, blog, post), post)
         if pinned:
@@ -189,10 +199,11 @@ def edit_post(
     expected_version: int,
     *,
     pinned: bool | None = None,
+    photos: Sequence[Photo] = (),
 ) -> dict[str, Any]:
     """Saves a new version of a post; pinned (when given) pins or unpins it in the same
-    transaction."""
-    with transaction(site) as tx:
+    transaction, as are the uploaded photos it now shows stored."""
+    with stored_with(site, photos), transaction(site) as tx:
         blog = load_blog(tx.session, slug)
         post = load_post(tx.session, blog, public_id, lock=True)
         role = blog_role(tx.session, actor, blog)
@@ -218,6 +229,7 @@ def edit_post(
         _require_something(changed.get("title", post.title), changed.get("elements", post.elements))
         if changed or new_status != post.status:
             _save_edit(tx, site, actor, blog, post, changed, new_status, changes.note)
+            record_photos(tx.session, blog.id, photos)
         if pinned is not None and (pinned or blog.pinned_post_id == post.id):
             _pin(tx, site, actor, blog, post, pinned)
         return result(tx, site, blog, post)

@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from liveblog.errors import TooManyRequests
 from liveblog.site import Site
 from liveblog.storage import LoginFailure
+from liveblog.storage.db import insert_unless_present
 from liveblog.storage.tables import utcnow
 
 # Failures allowed before waits begin: an address can be a whole newsroom behind one NAT.
@@ -120,11 +120,8 @@ def succeeded(site: Site, found: list[Counter]) -> None:
 def _locked_row(session: Session, key: str, now: datetime) -> LoginFailure:
     """The counter's row, created if missing (two first failures at once both succeed),
     and locked for this transaction."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    session.execute(
-        dialect.insert(LoginFailure)
-        .values(key=key, failures=0, last_failed_at=now)
-        .on_conflict_do_nothing(index_elements=["key"])
+    insert_unless_present(
+        session, LoginFailure, {"key": key, "failures": 0, "last_failed_at": now}, ["key"]
     )
     row = session.scalar(
         select(LoginFailure)

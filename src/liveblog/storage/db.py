@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -77,3 +78,14 @@ def _sqlite_engine(url: str, begin: str, echo: bool) -> Engine:
         conn.exec_driver_sql(begin)
 
     return engine
+
+
+def insert_unless_present(
+    session: Session, table: type[Any], values: dict[str, Any], key: list[str]
+) -> None:
+    """INSERT … ON CONFLICT DO NOTHING, the same on SQLite and PostgreSQL: for a row two
+    writers may add at the same moment."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    session.execute(
+        dialect.insert(table).values(**values).on_conflict_do_nothing(index_elements=key)
+    )

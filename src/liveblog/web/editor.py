@@ -28,7 +28,7 @@ from liveblog.actions.access import (
     require_blog_role,
 )
 from liveblog.actions.exchange import import_blog, parse_exchange
-from liveblog.actions.media import MAX_UPLOAD_BYTES, save_upload
+from liveblog.actions.media import MAX_UPLOAD_BYTES, Photo, clean_photo
 from liveblog.actions.users import (
     SESSION_LIFETIME,
     check_password,
@@ -62,11 +62,15 @@ from liveblog.web.auth import (
     token_matches,
 )
 from liveblog.web.pages import render_page
+from liveblog.web.photos import seal, thumbnail_url, unseal
 from liveblog.web.postform import VERIFICATIONS, PostForm, validated
+from liveblog.web.security import CSP
 
 router = APIRouter(prefix="/editor", include_in_schema=False)
 
 POSTS_PER_PAGE = 30
+# A photo chosen but not stored yet is shown from the form itself, as a data: address.
+DESK_CSP = CSP.replace("img-src 'self'", "img-src 'self' data:")
 # A pasted page can be long: an archive of a day's coverage runs to megabytes.
 MAX_FORM_PART = 8 * 1024 * 1024
 MAX_FORM_FIELDS = 3_000
@@ -168,6 +172,7 @@ def _render(
     csrf = csrf_token(request) if actor else ""
     response = render_page(request, template, status, actor=actor, csrf=csrf, **context)
     response.headers["Cache-Control"] = "no-store"
+    response.headers["Content-Security-Policy"] = DESK_CSP
     renewed = getattr(request.state, "renewed_session", None)
     if renewed:
         _set_session_cookie(request, response, renewed)  # a login in use does not lapse
@@ -348,29 +353,51 @@ def blog_desk(
 
 
 def _take_uploads(site: Site, actor: Actor, form: FormData, post_form: PostForm) -> None:
-    """Stores the photos chosen in the form's photo fieldsets and names them there.
+    """Cleans the photos chosen in the form's photo fieldsets, takes back the ones an
+    earlier send carried, and names them in the form. Nothing is stored here: a photo is
+    stored with the post that shows it.
 
     Every photo is tried, so that one bad file does not cost the others; the problems
     are reported together.
     """
     problems: list[str] = []
-    chosen = [
-        (element, upload)
-        for number, element in zip(post_form.numbers, post_form.elements, strict=True)
-        if element["type"] == "image"
-        and isinstance(upload := form.get(f"el-{number}-upload"), UploadFile)
-        and upload.filename
-    ]
+    secret = site.settings.secret_key.reveal()
+    chosen: list[tuple[dict[str, str], UploadFile]] = []
+    for number, element in zip(post_form.numbers, post_form.elements, strict=True):
+        if element["type"] != "image":
+            continue
+        upload = form.get(f"el-{number}-upload")
+        carried = form.get(f"el-{number}-photo")
+        if isinstance(upload, UploadFile) and upload.filename:
+            chosen.append((element, upload))
+        elif isinstance(carried, str) and carried:
+            photo = unseal(carried, secret)
+            if photo is None:
+                element["file"] = ""
+                problems.append(
+                    "a photo chosen before could not be kept (the server was restarted); "
+                    "choose it again"
+                )
+            else:
+                _carry(secret, post_form, element, photo)
     if len(chosen) > MAX_UPLOADS:
         raise Invalid(f"send at most {MAX_UPLOADS} photos at a time", "Photo")
     for element, upload in chosen:
         try:
             data = upload.file.read(MAX_UPLOAD_BYTES + 1)
-            element["file"] = save_upload(site, actor, data, upload.filename or "")
+            _carry(secret, post_form, element, clean_photo(actor, data, upload.filename or ""))
         except Invalid as exc:
             problems.append(exc.detail)
     if problems:
         raise Invalid("; ".join(problems), "Photo")
+
+
+def _carry(secret: str, post_form: PostForm, element: dict[str, str], photo: Photo) -> None:
+    """Names a photo not stored yet in its element, and keeps it in the form."""
+    element["file"] = photo.filename
+    element["photo"] = seal(photo, secret)
+    element["thumb"] = thumbnail_url(photo)
+    post_form.photos[photo.filename] = photo
 
 
 def _form_action(form: SentForm) -> str:
@@ -389,7 +416,12 @@ def _take_form(
         post_form.add(action.removeprefix("add-"))
         return True
     if action == "preview":
-        post_form.preview = _preview_post(post_form, stored)
+        post_form.preview = preview = _preview_post(post_form, stored)
+        for element in post_form.elements:
+            if element.get("thumb"):  # not stored yet: shown from the form itself
+                preview.body_html = preview.body_html.replace(
+                    f'src="/media/{element["file"]}"', f'src="{element["thumb"]}"'
+                )
         return True
     return False
 
@@ -434,6 +466,7 @@ def create_post(request: Request, slug: str, actor: Editor, form: Sent) -> Respo
             slug,
             post_form.new_post(status),
             pinned=post_form.pinned and status == "published",
+            photos=post_form.new_photos(),
         )
     except LiveblogError as exc:
         post_form.keep_one()
@@ -522,6 +555,7 @@ def save_post(request: Request, slug: str, public_id: str, actor: Editor, form: 
             post_form.changes(status),
             post_form.version,
             pinned=post_form.pinned if will_publish else None,
+            photos=post_form.new_photos(),
         )
     except PreconditionFailed:
         return _edit_page(request, actor, slug, public_id, post_form, STALE, 409, stale=True)

@@ -14,6 +14,7 @@ from typing import Any, TypeVar, get_args
 
 from pydantic import BaseModel, ValidationError
 
+from liveblog.actions.media import Photo
 from liveblog.errors import Invalid
 from liveblog.schema import MAX_ELEMENTS, NewPost, PostChanges, Verification
 from liveblog.storage import Post
@@ -68,6 +69,10 @@ class PostForm:
     kept_authors: list[str] | None = None
     # A rendered preview of the post, when the editor asked for one.
     preview: Post | None = None
+    # Photos chosen in this form and cleaned, not stored yet (they are stored with the
+    # post): by file name. Each image element showing one also holds it sealed, in
+    # "photo", and a small copy to show, in "thumb" (see web/photos.py).
+    photos: dict[str, Photo] = field(default_factory=dict)
 
     @classmethod
     def from_post(cls, post: Post, pinned: bool) -> PostForm:
@@ -176,6 +181,11 @@ class PostForm:
             "authors": self.kept_authors if self.kept_authors is not None else _names(self.authors),
             "verification": self.verification or None,
         }
+
+    def new_photos(self) -> list[Photo]:
+        """The photos chosen in this form that the post, as sent, shows."""
+        shown = {el.get("file") for el in self.elements if el["type"] == "image"}
+        return [photo for name, photo in self.photos.items() if name in shown]
 
     def new_post(self, status: str) -> NewPost:
         return validated(NewPost, self.content() | {"status": status})
