@@ -14,7 +14,6 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
-from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Route
 from starlette.types import ASGIApp
@@ -25,7 +24,7 @@ from liveblog.realtime.hub import Hub
 from liveblog.render.templating import environment
 from liveblog.settings import Settings
 from liveblog.site import Site
-from liveblog.web import api, editor, live, ops, pages
+from liveblog.web import api, editor, live, media, ops, pages
 from liveblog.web.assets import static_assets
 from liveblog.web.limits import BodyLimit
 from liveblog.web.pagecache import BlogHeads, PageCache
@@ -79,8 +78,7 @@ def create_app(settings: Settings | None = None, site: Site | None = None) -> Fa
     app.include_router(live.router)
     app.include_router(editor.router)
     app.include_router(ops.router)
-    site.settings.media_dir.mkdir(parents=True, exist_ok=True)
-    app.mount("/media", StaticFiles(directory=site.settings.media_dir), name="media")
+    app.include_router(media.router)
     _add_docs(app)
     _add_error_handlers(app)
     editor.add_login_redirect(app)

@@ -1,22 +1,29 @@
-"""Photos at the desk: a preview stores nothing, and a photo is stored in the same
-transaction as the post that shows it."""
+"""Photos at the desk and for readers: a preview stores nothing; a photo is stored in the
+same transaction as the post that shows it; readers see a photo only while a published
+post shows it."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Any
 
 import pytest
-from sqlalchemy import select
+from alembic import command
+from sqlalchemy import select, text
 
 from liveblog.actions import Actor
-from liveblog.actions.blogs import create_blog
-from liveblog.actions.media import clean_photo, store_for
-from liveblog.actions.posts import create_post
+from liveblog.actions.blogs import create_blog, update_blog
+from liveblog.actions.media import Photo, clean_photo, store_for
+from liveblog.actions.posts import create_post, delete_post, edit_post, load_post, restore_post
 from liveblog.actions.users import create_user
 from liveblog.errors import Forbidden
-from liveblog.schema import BlogFields, NewPost
+from liveblog.schema import BlogChanges, BlogFields, NewPost, PostChanges
 from liveblog.site import Site
-from liveblog.storage import Media
+from liveblog.storage import Media, PostMedia, User
+from liveblog.storage import queries as q
+from liveblog.storage.migrate import alembic_config
+from liveblog.storage.tables import utcnow
 from tests.actions.test_photo_metadata import SECRET, exif, jpeg, png
 from tests.conftest import Client
 from tests.web.test_editor import PASSWORD, csrf_of, post_form, start_blog, stored_posts
@@ -122,3 +129,134 @@ def test_a_photo_is_stored_only_if_its_post_is(site: Site) -> None:
     create_post(site, editor, slug, post, photos=[photo])
     create_post(site, editor, slug, post, photos=[photo])  # the form sent twice
     assert stored_files(site) == [photo.filename] and media_rows(site) == [photo.filename]
+
+
+# --- readers see a photo while a published post shows it ---------------------------------
+
+
+@pytest.fixture
+def published_photo(site: Site) -> tuple[str, str, Photo]:
+    """A live blog with a published post showing a stored photo: (slug, post id, photo)."""
+
+    editor = Actor(user_id=create_user(site, "ed@media.example", PASSWORD, "admin"), role="admin")
+    slug = create_blog(site, editor, BlogFields(title="Ferry strike"))["slug"]
+    photo = clean_photo(editor, png(), "pier.png")
+    new = NewPost.model_validate(
+        {"elements": [{"type": "image", "caption": "Pier", "file": photo.filename}]}
+    )
+    record = create_post(site, editor, slug, new, photos=[photo])
+    return slug, record["id"], photo
+
+
+def _admin(site: Site) -> Actor:
+
+    with site.db.reading() as session:
+        user = session.scalar(select(User).where(User.email == "ed@media.example"))
+        assert user is not None
+        return Actor(user_id=user.id, role=user.role, name=user.name)
+
+
+def _version(site: Site, slug: str, post_id: str) -> int:
+
+    with site.db.reading() as session:
+        return load_post(
+            session, q.blog_by_slug(session, slug, include_drafts=True), post_id
+        ).version
+
+
+STEPS: dict[str, Callable[[Site, str, str], Any]] = {
+    "delete the post": lambda site, slug, pid: delete_post(site, _admin(site), slug, pid),
+    "restore it": lambda site, slug, pid: restore_post(site, _admin(site), slug, pid),
+    "put the blog back in draft": lambda site, slug, pid: _blog_status(site, slug, "draft"),
+    "end the blog": lambda site, slug, pid: _blog_status(site, slug, "ended"),
+    "edit the photo out": lambda site, slug, pid: edit_post(
+        site,
+        _admin(site),
+        slug,
+        pid,
+        PostChanges(elements=[{"type": "text", "markdown": "No photo now."}]),
+        _version(site, slug, pid),
+    ),
+}
+
+
+def _blog_status(site: Site, slug: str, status: str) -> None:
+
+    update_blog(site, _admin(site), slug, BlogChanges.model_validate({"status": status}))
+
+
+@pytest.mark.parametrize(
+    "steps",
+    [
+        [("delete the post", 404), ("restore it", 200)],
+        [("put the blog back in draft", 404), ("end the blog", 200)],
+        [("edit the photo out", 404)],
+    ],
+    ids=["deleted then restored", "draft blog then ended", "edited out"],
+)
+def test_a_photo_is_public_while_a_published_post_shows_it(
+    client: Client, site: Site, published_photo: tuple[str, str, Photo], steps: list[Any]
+) -> None:
+    slug, post_id, photo = published_photo
+    address = f"/media/{photo.filename}"
+    first = client.get(address)
+    assert first.status_code == 200 and first.content == photo.data
+    assert first.headers["cache-control"] == "public, max-age=300"
+    assert client.get(address, headers={"if-none-match": first.headers["etag"]}).status_code == 304
+    for step, status in steps:
+        STEPS[step](site, slug, post_id)
+        answer = client.get(address)
+        assert answer.status_code == status, step
+        if status == 404:
+            assert photo.data not in answer.content
+            assert client.request("HEAD", address).status_code == 404
+
+
+def test_the_desk_sees_photos_readers_cannot(
+    client: Client, site: Site, published_photo: tuple[str, str, Photo]
+) -> None:
+    slug, post_id, photo = published_photo
+    delete_post(site, _admin(site), slug, post_id)
+    assert client.get(f"/media/{photo.filename}").status_code == 404
+    assert client.post(
+        "/editor/login", data={"email": "ed@media.example", "password": PASSWORD}
+    ).is_redirect
+    answer = client.get(f"/media/{photo.filename}")
+    assert answer.status_code == 200 and answer.headers["cache-control"] == "private, no-store"
+
+
+@pytest.mark.parametrize("name", ["../liveblog.db", ".hidden", "nothing-here.jpg", "a%2Fb.jpg"])
+def test_odd_media_names_are_404(client: Client, name: str) -> None:
+    assert client.get(f"/media/{name}").status_code == 404
+
+
+def test_the_migration_links_photos_posts_already_show(site: Site) -> None:
+    """Upgrading keeps existing photos public: 0004 fills post_media from the posts."""
+
+    # (the fixture's database is at head; go back to 0003 and forward again)
+    command.downgrade(alembic_config(site.db.write_engine), "0003")
+    with site.db.writing() as session:
+        blog = session.execute(
+            text(
+                "INSERT INTO blogs (slug, title, language, timezone, status, last_seq, "
+                "created_at, updated_at) VALUES ('old', 'Old', 'en', 'UTC', 'live', 0, "
+                ":now, :now) RETURNING id"
+            ),
+            {"now": utcnow()},
+        ).scalar_one()
+        session.execute(
+            text(
+                "INSERT INTO posts (public_id, blog_id, elements, key_event, summary, sources, "
+                "status, authors, created_at, version, body_html, body_text, label) VALUES "
+                "('oldpost1', :blog, :elements, false, false, '[]', 'published', '[]', :now, "
+                "1, '', '', '')"
+            ),
+            {
+                "blog": blog,
+                "now": utcnow(),
+                "elements": '[{"type": "image", "caption": "c", "file": "photo-old.jpg"}]',
+            },
+        )
+    command.upgrade(alembic_config(site.db.write_engine), "head")
+    with site.db.reading() as session:
+        assert session.scalars(select(PostMedia.filename)).all() == ["photo-old.jpg"]

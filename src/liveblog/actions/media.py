@@ -4,7 +4,8 @@ A photo is cleaned in memory first (``clean_photo``): decoded and written afresh
 every metadata block dropped and only its colour profile kept. It is stored only with the
 post that shows it, in the same transaction (``stored_with`` around the transaction, and
 ``record_photos`` inside it), so a preview, or a form sent back with an error, stores
-nothing.
+nothing. Which files each post shows is kept in ``post_media`` (``link_media``); whether a
+file may be shown to readers is the database's decision (``queries.media_is_public``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from PIL import Image, ImageDraw, ImageOps, UnidentifiedImageError
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from liveblog.actions.access import Actor, require_site_role
@@ -26,7 +27,7 @@ from liveblog.actions.transaction import transaction
 from liveblog.errors import Invalid
 from liveblog.settings import Settings
 from liveblog.site import Site
-from liveblog.storage import Media
+from liveblog.storage import Media, Post, PostMedia
 from liveblog.storage.db import insert_unless_present
 from liveblog.storage.mediastore import MediaStore, media_store
 from liveblog.storage.tables import utcnow
@@ -185,6 +186,23 @@ def record_photos(session: Session, blog_id: int | None, photos: Sequence[Photo]
             },
             ["filename"],
         )
+
+
+def link_media(session: Session, post: Post) -> None:
+    """Records which files the post's elements show; called wherever elements are saved."""
+    wanted = {
+        element["file"]
+        for element in post.elements
+        if element.get("type") == "image" and element.get("file")
+    }
+    have = set(session.scalars(select(PostMedia.filename).where(PostMedia.post_id == post.id)))
+    if have - wanted:
+        session.execute(
+            delete(PostMedia).where(
+                PostMedia.post_id == post.id, PostMedia.filename.in_(have - wanted)
+            )
+        )
+    session.add_all(PostMedia(post_id=post.id, filename=name) for name in sorted(wanted - have))
 
 
 def create_placeholder(site: Site, width: int = 1200, height: int = 675) -> str:

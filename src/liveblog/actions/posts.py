@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from liveblog.actions.access import Actor, blog_role, require_blog_role
 from liveblog.actions.blogs import load_blog
-from liveblog.actions.media import Photo, record_photos, stored_with
+from liveblog.actions.media import Photo, link_media, record_photos, stored_with
 from liveblog.actions.purge import purge_urls
 from liveblog.actions.transaction import Transaction, transaction
 from liveblog.errors import Forbidden, Invalid, NotFound, PreconditionFailed
@@ -145,6 +145,7 @@ def insert_post(
     render_post(post)
     tx.session.add(post)
     tx.session.flush()
+    link_media(tx.session, post)
     tx.session.add(
         Revision(
             post_id=post.id,
@@ -249,6 +250,7 @@ def _save_edit(
     for key, value in changed.items():
         setattr(post, key, value)
     render_post(post)
+    link_media(tx.session, post)
     publishing = new_status == "published" and post.status != "published"
     post.status = new_status
     if publishing:

@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, UnaryExpression, and_, case, func, or_, se
 from sqlalchemy.orm import Session
 
 from liveblog.errors import NotFound
-from liveblog.storage.tables import ApiToken, Blog, Membership, Post, Revision, User
+from liveblog.storage.tables import ApiToken, Blog, Membership, Post, PostMedia, Revision, User
 
 PAGE_SIZE = 20
 
@@ -207,3 +207,24 @@ def tokens_of(session: Session, user_id: int) -> Sequence[ApiToken]:
         .where(ApiToken.user_id == user_id)
         .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
     ).all()
+
+
+# --- media ----------------------------------------------------------------------------------
+
+
+def media_is_public(session: Session, filename: str) -> bool:
+    """Whether readers may see a media file: a published post of a live or ended blog
+    shows it. A deleted post's photos stop being public, and come back with it; the file
+    store, wherever it is, never decides this."""
+    shown = session.scalar(
+        select(PostMedia.post_id)
+        .join(Post, Post.id == PostMedia.post_id)
+        .join(Blog, Blog.id == Post.blog_id)
+        .where(
+            PostMedia.filename == filename,
+            Post.status == "published",
+            Blog.status.in_(("live", "ended")),
+        )
+        .limit(1)
+    )
+    return shown is not None

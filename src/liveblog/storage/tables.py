@@ -208,3 +208,15 @@ class LoginFailure(Base):
     failures: Mapped[int] = mapped_column(Integer)
     last_failed_at: Mapped[datetime] = mapped_column(index=True)
     blocked_until: Mapped[datetime | None] = mapped_column()
+
+
+class PostMedia(Base):
+    """Which media files each post shows, kept with the post's elements (actions/media.py).
+    A file is public while a published post of a public blog shows it."""
+
+    __tablename__ = "post_media"
+
+    post_id: Mapped[int] = mapped_column(
+        ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
+    )
+    filename: Mapped[str] = mapped_column(String(200), primary_key=True, index=True)
