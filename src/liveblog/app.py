@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-import swagger_ui_bundle
+import fastapi_offline
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
@@ -165,13 +165,13 @@ def _add_error_handlers(app: FastAPI) -> None:
         return _error(request, exc.status_code, message, headers=exc.headers)
 
 
-# Swagger UI's files, from the swagger-ui-bundle package: the docs page loads nothing from
-# another origin.
-DOCS_ASSETS = Path(swagger_ui_bundle.swagger_ui_path)
+# Swagger UI's files, as the fastapi-offline package ships them (a current Swagger UI, which
+# reads OpenAPI 3.1): the docs page loads nothing from another origin.
+DOCS_ASSETS = Path(fastapi_offline.__file__).parent / "static"
 DOCS_FILES = {
     "swagger-ui-bundle.js": "text/javascript; charset=utf-8",
     "swagger-ui.css": "text/css; charset=utf-8",
-    "favicon-32x32.png": "image/png",
+    "favicon.png": "image/png",
 }
 
 
@@ -181,7 +181,7 @@ def _add_docs(app: FastAPI) -> None:
         title="liveblog API",
         swagger_js_url="/api/docs/assets/swagger-ui-bundle.js",
         swagger_css_url="/api/docs/assets/swagger-ui.css",
-        swagger_favicon_url="/api/docs/assets/favicon-32x32.png",
+        swagger_favicon_url="/api/docs/assets/favicon.png",
     )
     body = bytes(page.body).decode()
     # Swagger UI starts from one inline script: allow exactly that script by its hash.
