@@ -169,6 +169,30 @@ def prune_events_command(keep: int) -> None:
     click.echo(f"removed {prune_events(_site(), keep)} events")
 
 
+@cli.group()
+def media() -> None:
+    """Manage media files (uploaded photos)."""
+
+
+@media.command("prune")
+@click.option(
+    "--older-than",
+    "hours",
+    default=1.0,
+    show_default=True,
+    type=click.FloatRange(0, None),
+    help="Leave alone what was stored less than this many hours ago.",
+)
+def media_prune(hours: float) -> None:
+    """Remove media rows and files that no post shows (a deleted post keeps its photos)."""
+    from datetime import timedelta
+
+    from liveblog.actions.media import prune_media
+
+    pruned = prune_media(_site(), timedelta(hours=hours))
+    click.echo(f"removed {pruned.rows} media rows and {pruned.files} files")
+
+
 @cli.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--slug", default=None, help="Use this slug instead of the file's.")

@@ -1,20 +1,23 @@
 """Photos at the desk and for readers: a preview stores nothing; a photo is stored in the
 same transaction as the post that shows it; readers see a photo only while a published
-post shows it."""
+post shows it; `liveblog media prune` removes what no post shows."""
 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from alembic import command
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 
 from liveblog.actions import Actor
 from liveblog.actions.blogs import create_blog, update_blog
-from liveblog.actions.media import Photo, clean_photo, store_for
+from liveblog.actions.media import Photo, clean_photo, prune_media, store_for
 from liveblog.actions.posts import create_post, delete_post, edit_post, load_post, restore_post
 from liveblog.actions.users import create_user
 from liveblog.errors import Forbidden
@@ -26,6 +29,7 @@ from liveblog.storage.migrate import alembic_config
 from liveblog.storage.tables import utcnow
 from tests.actions.test_photo_metadata import SECRET, exif, jpeg, png
 from tests.conftest import Client
+from tests.test_cli import run
 from tests.web.test_editor import PASSWORD, csrf_of, post_form, start_blog, stored_posts
 
 # --- the desk: preview stores nothing; a photo is stored with its post ----------------------
@@ -260,3 +264,64 @@ def test_the_migration_links_photos_posts_already_show(site: Site) -> None:
     command.upgrade(alembic_config(site.db.write_engine), "head")
     with site.db.reading() as session:
         assert session.scalars(select(PostMedia.filename)).all() == ["photo-old.jpg"]
+
+
+# --- liveblog media prune ------------------------------------------------------------------
+
+
+def _aged(site: Site, hours: float) -> None:
+    with site.db.writing() as session:
+        session.execute(update(Media).values(created_at=utcnow() - timedelta(hours=hours)))
+
+
+def test_prune_removes_what_no_post_shows(
+    site: Site, published_photo: tuple[str, str, Photo]
+) -> None:
+    slug, _post_id, shown = published_photo
+    store = store_for(site.settings)
+    admin = _admin(site)
+    # A photo on a post that was deleted (it may be restored): kept.
+    kept = clean_photo(admin, png(), "kept.png")
+    new = NewPost.model_validate(
+        {"elements": [{"type": "image", "caption": "K", "file": kept.filename}]}
+    )
+    deleted_id = create_post(site, admin, slug, new, photos=[kept])["id"]
+    delete_post(site, admin, slug, deleted_id)
+    # A photo edited out of its post: its row and file go.
+    gone = clean_photo(admin, png(), "gone.png")
+    new = NewPost.model_validate(
+        {"elements": [{"type": "image", "caption": "G", "file": gone.filename}]}
+    )
+    gone_id = create_post(site, admin, slug, new, photos=[gone])["id"]
+    STEPS["edit the photo out"](site, slug, gone_id)
+    # Files without rows: an old one of ours goes; one stored a moment ago stays (its
+    # transaction may not have committed), and so does anything not named by us.
+    store.put("photo-0123456789abcdef.jpg", b"old", "image/jpeg")  # the old naming
+    just_now = f"photo-{int(time.time()):08x}-0123456789abcdef.jpg"
+    store.put(just_now, b"new", "image/jpeg")
+    store.put("notes.txt", b"not ours", "text/plain")
+    _aged(site, 2)
+    assert prune_media(site).__dict__ == {"rows": 1, "files": 2}
+    assert sorted(store.names()) == sorted([shown.filename, kept.filename, just_now, "notes.txt"])
+    assert sorted(media_rows(site)) == sorted([shown.filename, kept.filename])
+    assert prune_media(site).__dict__ == {"rows": 0, "files": 0}
+
+
+def test_prune_leaves_young_rows(site: Site, published_photo: tuple[str, str, Photo]) -> None:
+    slug, post_id, _shown = published_photo
+    STEPS["edit the photo out"](site, slug, post_id)
+    assert prune_media(site).__dict__ == {"rows": 0, "files": 0}
+    assert prune_media(site, timedelta(0)).__dict__ == {"rows": 1, "files": 1}
+
+
+def test_media_prune_on_the_command_line(database_url: str, tmp_path: Path, site: Site) -> None:
+    media = tmp_path / "media"
+    media.mkdir(exist_ok=True)
+    (media / "photo-0123456789abcdef.jpg").write_bytes(b"orphan")
+    done = run(database_url, tmp_path, "media", "prune")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "removed 0 media rows and 1 files\n"
+    assert not (media / "photo-0123456789abcdef.jpg").exists()
+    wrong = run(database_url, tmp_path, "media", "prune", "--older-than", "soon")
+    assert wrong.returncode == 2 and len(wrong.stderr.strip().splitlines()) == 1
+    assert "'soon' is not a valid float" in wrong.stderr

@@ -5,18 +5,21 @@ every metadata block dropped and only its colour profile kept. It is stored only
 post that shows it, in the same transaction (``stored_with`` around the transaction, and
 ``record_photos`` inside it), so a preview, or a form sent back with an error, stores
 nothing. Which files each post shows is kept in ``post_media`` (``link_media``); whether a
-file may be shown to readers is the database's decision (``queries.media_is_public``).
+file may be shown to readers is the database's decision (``queries.media_is_public``), and
+``prune_media`` removes what no post shows.
 """
 
 from __future__ import annotations
 
 import functools
 import io
+import re
 import secrets
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 
 from PIL import Image, ImageDraw, ImageOps, UnidentifiedImageError
 from sqlalchemy import delete, select
@@ -41,6 +44,8 @@ _FORMATS = {
     "PNG": ("png", "image/png"),
     "WEBP": ("webp", "image/webp"),
 }
+# Names this code gives files: the kind, the time it was made (hex seconds), random hex.
+_OURS = re.compile(r"^(?:photo|placeholder)-(?:([0-9a-f]{8})-)?[0-9a-f]{12,16}\.(?:jpg|png|webp)$")
 
 
 @dataclass(frozen=True)
@@ -234,3 +239,44 @@ def create_placeholder(site: Site, width: int = 1200, height: int = 675) -> str:
     with stored_with(site, [photo]), transaction(site) as tx:
         record_photos(tx.session, None, [photo])
     return photo.filename
+
+
+# --- removing what no post shows --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Pruned:
+    rows: int
+    files: int
+
+
+def prune_media(site: Site, older_than: timedelta = timedelta(hours=1)) -> Pruned:
+    """Removes media rows and files that no post shows (a deleted post still shows its
+    photos: it can be restored). Anything younger than ``older_than`` is left alone, so
+    that a photo being stored with its post right now is not taken from under it."""
+    cutoff = utcnow() - older_than
+    store = store_for(site.settings)
+    shown = select(PostMedia.filename)
+    with transaction(site) as tx:
+        orphans = list(
+            tx.session.scalars(
+                select(Media.filename).where(
+                    Media.filename.not_in(shown), Media.created_at < cutoff
+                )
+            )
+        )
+        if orphans:
+            tx.session.execute(delete(Media).where(Media.filename.in_(orphans)))
+    with site.db.reading() as session:
+        known = set(session.scalars(select(Media.filename))) | set(session.scalars(shown))
+    files = 0
+    for name in store.names():
+        match = _OURS.match(name)
+        if not match or name in known:
+            continue  # not ours to remove, or still wanted
+        made = match.group(1)
+        if name not in orphans and made and int(made, 16) > cutoff.timestamp():
+            continue  # just stored: its transaction may not have committed yet
+        store.delete(name)
+        files += 1
+    return Pruned(rows=len(orphans), files=files)
