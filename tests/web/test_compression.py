@@ -7,8 +7,11 @@ import gzip
 import http.client
 import json
 import re
+import threading
+import time
 import zlib
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -34,7 +37,6 @@ from liveblog.web.encoding import negotiate
 from liveblog.web.pagecache import HEAD_TTL, BlogHeads, PageCache
 from tests.servers import running_server
 
-ALL = "gzip, deflate, br"
 PARAGRAPH = (
     "The coastguard said the **flood barrier** at the old harbour would stay in place until "
     "at least 9pm, and that about 4,000 households in Kesterby were still without power. "
@@ -415,6 +417,46 @@ def test_a_read_from_before_a_wake_up_does_not_bring_back_the_old_seq() -> None:
     head = heads.get("harbour")
     assert head is not None and head.last_seq == 6
     assert BlogHeads(ttl=0.0).get("harbour") is None
+
+
+def test_an_expired_head_sends_one_request_to_the_database() -> None:
+    heads = BlogHeads(ttl=0.05)
+    heads.remember("harbour", 1, 5)
+    time.sleep(0.06)
+    assert heads.get("harbour") is None  # this one reads the database ...
+    kept = heads.get("harbour")  # ... while the others keep the page they have
+    assert kept is not None and kept.last_seq == 5
+    heads.remember("harbour", 1, 7)
+    assert heads.get("harbour").last_seq == 7  # type: ignore[union-attr]
+
+
+def test_readers_who_miss_together_wait_for_one_render() -> None:
+    cache = PageCache()
+    renders: list[int] = []
+    started = threading.Barrier(8)
+
+    def render() -> bytes:
+        renders.append(1)
+        time.sleep(0.2)
+        return b"<p>the page</p>" * 100
+
+    def reader() -> bytes:
+        started.wait()
+        return cache.get_or_make(("harbour", 3, 1), render).body("br")
+
+    with ThreadPoolExecutor(8) as pool:
+        bodies = list(pool.map(lambda _: reader(), range(8)))
+    assert renders == [1] and cache.encodings == 1
+    assert all(body is bodies[0] for body in bodies)
+    assert cache._making == {}  # nothing left behind
+
+    def broken() -> bytes:
+        raise RuntimeError("no page")
+
+    for _ in range(2):
+        with pytest.raises(RuntimeError):
+            cache.get_or_make(("harbour", 4, 1), broken)
+    assert cache.get(("harbour", 4, 1)) is None and cache._making == {}
 
 
 # --- updates.json -----------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from liveblog.realtime.hub import HEARTBEAT_SECONDS, Hub
 from liveblog.realtime.log import backlog, blog_head
 from liveblog.realtime.protocol import parse_last_event_id
 from liveblog.realtime.streams import BufferStream
-from liveblog.web.encoding import coded_headers, etag_matches, negotiate, tagged
+from liveblog.web.encoding import coded_headers, conditions, etag_matches, negotiate, tagged
 from liveblog.web.pagecache import PageCache
 
 UPDATES_MIN_COMPRESS = 1024
@@ -39,19 +39,21 @@ def updates(
         if head is None:
             raise NotFound(f"no blog with the slug {slug!r}")
         blog_id, last_seq = head
-        key = (blog_id, last_seq, after)
-        encoded = cache.get(key)
-        if encoded is None:
+
+        def make() -> bytes:
             body: dict[str, Any] = {"last_seq": last_seq, "events": [], "resync": None}
             if after is not None:
                 missed = backlog(session, blog_id, last_seq, after)
                 body["events"] = [event.data for event in missed.events]
                 body["resync"] = missed.resync
-            encoded = cache.put(key, bytes(JSONResponse(body).body))
-    coding = negotiate(request.headers.get("accept-encoding"), encoded.codings)
+            return bytes(JSONResponse(body).body)
+
+        encoded = cache.get_or_make((blog_id, last_seq, after), make)
+    accept, none_match = conditions(request.scope)
+    coding = negotiate(accept, encoded.codings)
     etag = tagged(f'W/"{blog_id}-{last_seq}-{after}"', coding)
     headers = coded_headers(coding, etag) | {"Cache-Control": "public, max-age=2"}
-    if etag_matches(request.headers.get("if-none-match"), etag):
+    if etag_matches(none_match, etag):
         headers.pop("Content-Encoding", None)
         return Response(status_code=304, headers=headers)
     return Response(encoded.body(coding), media_type="application/json", headers=headers)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from typing import NamedTuple
 
 from liveblog.web.encoding import Encoded, encode
@@ -35,6 +35,7 @@ class PageCache:
         self._bytes = 0
         self._pages: OrderedDict[Hashable, Encoded] = OrderedDict()
         self._lock = threading.Lock()
+        self._making: dict[Hashable, tuple[threading.Lock, list[int]]] = {}
         self.encodings = 0
         """How many bodies were compressed: one per ``put``, never one per request."""
 
@@ -62,6 +63,26 @@ class PageCache:
                 self._bytes -= evicted.size
         return encoded
 
+    def get_or_make(self, key: Hashable, make: Callable[[], bytes]) -> Encoded:
+        """The kept body, or ``make()``'s, kept; when many requests miss the same key at once
+        (every reader just after a change), one makes it while the others wait for it. If
+        ``make`` raises, the next waiter tries in turn (and usually raises the same)."""
+        page = self.get(key)
+        if page is not None:
+            return page
+        with self._lock:
+            lock, waiting = self._making.setdefault(key, (threading.Lock(), [0]))
+            waiting[0] += 1
+        try:
+            with lock:
+                page = self.get(key)
+                return page if page is not None else self.put(key, make())
+        finally:
+            with self._lock:
+                waiting[0] -= 1
+                if not waiting[0]:
+                    del self._making[key]
+
 
 HEAD_TTL = 1.0
 """Seconds a remembered ``last_seq`` is trusted without a wake-up from the bus."""
@@ -86,10 +107,22 @@ class BlogHeads:
         self._lock = threading.Lock()
 
     def get(self, slug: str) -> Head | None:
+        """The remembered head, or None: then the caller reads the database and calls
+        :meth:`remember`. When an entry expires, only the first caller gets None; the others
+        keep the entry while that one reads (so that a busy page costs one query a second,
+        not one per reader in flight)."""
         head = self._heads.get(slug)
-        if head is None or time.monotonic() - head.checked > self.ttl:
+        if head is None:
             return None
-        return head
+        now = time.monotonic()
+        if now - head.checked <= self.ttl:
+            return head
+        with self._lock:
+            current = self._heads.get(slug)
+            if current is not head:
+                return current
+            self._heads[slug] = head._replace(checked=now)
+        return None
 
     def remember(self, slug: str, blog_id: int, last_seq: int) -> None:
         """After a read: kept unless a wake-up already announced a newer seq (a read that

@@ -85,10 +85,10 @@ def blog_page(request: Request, slug: str, page: int = Query(1, ge=1, le=100_000
         coding, headers, current = _page_answer(request.scope, blog.id, blog.last_seq, page)
         if current:
             return Response(status_code=304, headers=headers)
-        key = (blog.id, blog.last_seq, page)
-        html = cache.get(key)
-        if html is None:
-            html = cache.put(key, _render_blog_page(request, session, blog, page))
+        html = cache.get_or_make(
+            (blog.id, blog.last_seq, page),
+            lambda: _render_blog_page(request, session, blog, page),
+        )
     return Response(html.body(coding), media_type=PAGE_TYPE, headers=headers)
 
 
