@@ -10,8 +10,9 @@ while a request waits.
 from __future__ import annotations
 
 import gzip
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 import brotli  # type: ignore[import-untyped]
 from starlette.types import Scope, Send
@@ -80,7 +81,8 @@ def _qvalue(params: list[str]) -> float | None:
     return 1.0
 
 
-def negotiate(accept_encoding: str | None, available: Collection[str] = CODINGS) -> str:
+@lru_cache(maxsize=1024)  # browsers send a handful of distinct values
+def negotiate(accept_encoding: str | None, available: tuple[str, ...] = CODINGS) -> str:
     """The coding to send: ``br``, ``gzip`` or ``identity`` (RFC 9110, section 12.5.3).
 
     The highest q wins, and on equal q the order of :data:`CODINGS` (br, then gzip). A
