@@ -143,6 +143,14 @@ def test_the_cache_keeps_one_entry_per_coding_and_never_serves_a_coding_not_aske
     ]
 
 
+def test_a_made_up_host_does_not_get_a_cache_entry_of_its_own(proxy: Proxy) -> None:
+    proxy.origin.route("/live/h", Answer(headers={"Cache-Control": "public, max-age=30"}))
+    for n in range(5):
+        status, headers, _ = proxy.get("/live/h", {"Host": f"bust-{n}.example"})
+        assert (status, headers["x-cache-status"]) == (200, "HIT" if n else "MISS")
+    assert len(proxy.origin.requests("/live/h")) == 1
+
+
 def test_one_request_per_url_goes_to_the_nodes_however_many_readers_ask_at_once(
     proxy: Proxy,
 ) -> None:
