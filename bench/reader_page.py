@@ -3,9 +3,14 @@
 Builds a throwaway database (SQLite in a temp dir, or a fresh database on the server named by
 ``--database-url``), imports a generated blog of 500 varied posts through the real
 ``import_blog`` action, starts the real server under uvicorn in its own process, and loads it
-from another process: ``wrk`` if installed, else a Python load generator. The baseline,
-``/static/reader.css`` from the same server, runs in the same session, alternating with the
-page, so that the ratio page/static says how heavy the page is on this machine today.
+from another process: ``wrk`` if installed, else a Python load generator.
+
+It first reports the page's bytes on the wire in each coding (identity, gzip, brotli). The
+page is then loaded as a browser asks for it (``Accept-Encoding: gzip, deflate, br``, so
+brotli) and as it was before compression (identity), next to a baseline: the static file of
+the same server whose bytes on the wire are closest to the compressed page's (chosen from
+the site's files in every coding), asked for by its versioned URL. They alternate in the
+same session, so that the ratio page/static says how heavy the page is on this machine today.
 
     .venv/bin/python bench/reader_page.py --duration 5
     .venv/bin/python bench/reader_page.py --database-url postgresql+psycopg://postgres@127.0.0.1/test
@@ -41,7 +46,6 @@ from _common import (
     free_port,
     interrupt,
     liveblog_server,
-    request,
     start,
     stop,
     tail,
@@ -249,6 +253,9 @@ class Run:
     seconds: float
     p50_ms: float | None
     p99_ms: float | None
+    cpu_us: float | None = None
+    """The server's CPU time per request (all its processes), which other load on the
+    machine disturbs much less than req/s."""
 
 
 class BadResponses(BenchError):
@@ -279,7 +286,13 @@ end
 
 
 def run_wrk(
-    script: Path, port: int, path: str, seconds: float, connections: int, threads: int
+    script: Path,
+    port: int,
+    path: str,
+    seconds: float,
+    connections: int,
+    threads: int,
+    accept: str,
 ) -> dict[str, Any]:
     command = [
         "wrk",
@@ -288,6 +301,8 @@ def run_wrk(
         f"-d{max(1, round(seconds))}s",
         "--timeout",
         "10s",
+        "-H",
+        f"Accept-Encoding: {accept}",
         "-s",
         str(script),
         f"http://{HOST}:{port}{path}",
@@ -310,7 +325,9 @@ def run_wrk(
     return result
 
 
-def _py_worker(port: int, path: str, seconds: float, connections: int, out: Any) -> None:
+def _py_worker(
+    port: int, path: str, accept: str, seconds: float, connections: int, out: Any
+) -> None:
     """One load-generating process: ``connections`` keep-alive connections, one per thread."""
     started = time.perf_counter()
     stop_at = started + seconds
@@ -321,7 +338,7 @@ def _py_worker(port: int, path: str, seconds: float, connections: int, out: Any)
         conn = http.client.HTTPConnection(HOST, port, timeout=10)
         try:
             while (now := time.perf_counter()) < stop_at:
-                conn.request("GET", path)
+                conn.request("GET", path, headers={"Accept-Encoding": accept})
                 response = conn.getresponse()
                 response.read()
                 if response.status != 200:
@@ -343,14 +360,14 @@ def _py_worker(port: int, path: str, seconds: float, connections: int, out: Any)
 
 
 def run_python(
-    port: int, path: str, seconds: float, connections: int, processes: int
+    port: int, path: str, accept: str, seconds: float, connections: int, processes: int
 ) -> dict[str, Any]:
     context = multiprocessing.get_context("fork")
     queue = context.Queue()
     processes = max(1, min(processes, connections))
     shares = [connections // processes + (i < connections % processes) for i in range(processes)]
     procs = [
-        context.Process(target=_py_worker, args=(port, path, seconds, share, queue))
+        context.Process(target=_py_worker, args=(port, path, accept, seconds, share, queue))
         for share in shares
     ]
     for proc in procs:
@@ -441,11 +458,93 @@ def choose_tool(wanted: str) -> str:
 @dataclass
 class Result:
     runs: list[Run]
-    sizes: dict[str, int]
+    targets: list[Target]
+    wire: dict[str, int]
     import_seconds: float
 
 
+@dataclass(frozen=True)
+class Target:
+    """What one run asks for: a path, with an Accept-Encoding, and what it gets back."""
+
+    name: str
+    path: str
+    accept: str
+    coding: str
+    bytes: int
+
+
 PAGE_PATH = f"/live/{SLUG}"
+BROWSER = "gzip, deflate, br"  # what browsers send: the page goes out in brotli
+CODINGS = ("identity", "gzip", "br")
+
+
+def group_cpu_seconds(pgid: int) -> float:
+    """User and system CPU seconds of every live process in the process group ``pgid`` (the
+    server and any workers it started), from /proc; 0 where /proc is not there."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = entry.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[2]) == pgid:  # pgrp; then utime and stime, fields 14 and 15 of stat
+            total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
+def fetch(port: int, path: str, accept: str) -> tuple[bytes, str]:
+    """GET ``path`` as it comes over the wire (nothing decoded): the body and its coding."""
+    conn = http.client.HTTPConnection(HOST, port, timeout=30)
+    try:
+        conn.request("GET", path, headers={"Accept-Encoding": accept})
+        response = conn.getresponse()
+        body = response.read()
+        if response.status != 200:
+            raise BadResponses(f"GET {path} answered {response.status}: {body[:300]!r}")
+        vary = response.getheader("vary") or ""
+        if "accept-encoding" not in vary.lower():
+            raise BadResponses(f"GET {path} has no Vary: Accept-Encoding")
+        return body, response.getheader("content-encoding") or "identity"
+    finally:
+        conn.close()
+
+
+def page_bytes(port: int) -> dict[str, int]:
+    """The page's bytes on the wire in each coding, each checked against the identity page."""
+    import gzip
+
+    import brotli  # type: ignore[import-untyped]
+
+    identity, _ = fetch(port, PAGE_PATH, "identity")
+    if identity.count(b'<article class="post') < 20:
+        raise BadResponses(f"GET {PAGE_PATH} does not look like a page of 20 posts")
+    wire = {"identity": len(identity)}
+    for coding, decompress in (("gzip", gzip.decompress), ("br", brotli.decompress)):
+        body, got = fetch(port, PAGE_PATH, coding)
+        if got != coding or decompress(body) != identity:
+            raise BadResponses(f"GET {PAGE_PATH} in {coding} is not the identity page ({got})")
+        wire[coding] = len(body)
+    return wire
+
+
+def same_size_static(port: int, size: int) -> Target:
+    """The static file and coding whose bytes on the wire are closest to ``size``, by its
+    versioned URL (as the pages link it)."""
+    from liveblog.web.assets import static_assets
+
+    best: Target | None = None
+    for asset in static_assets().files.values():
+        for coding in ("identity", *asset.encoded.codings):
+            body, got = fetch(port, asset.url, coding)
+            if got != coding:
+                raise BadResponses(f"GET {asset.url} asked in {coding} came in {got}")
+            if best is None or abs(len(body) - size) < abs(best.bytes - size):
+                best = Target("static", asset.url, coding, coding, len(body))
+    if best is None:
+        raise BadResponses("the server has no static files")
+    return best
 
 
 def bench(args: argparse.Namespace, tool: str, threads: int, workdir: Path) -> Result:
@@ -465,37 +564,63 @@ def bench(args: argparse.Namespace, tool: str, threads: int, workdir: Path) -> R
         proc = start_server(database_url, media_dir, port, args.workers, log)
         try:
             wait_ready(proc, port, STATIC_PATH, log)
-            sizes: dict[str, int] = {}
-            for name, path in (("static", STATIC_PATH), ("page", PAGE_PATH)):
-                status, body, _ = request(port, "GET", path)
-                if status != 200:
-                    raise BadResponses(f"GET {path} answered {status}: {body[:300]!r}")
-                sizes[name] = len(body)
-                if name == "page" and body.count(b'<article class="post') < 20:
-                    raise BadResponses(f"GET {path} does not look like a page of 20 posts")
+            wire = page_bytes(port)
+            _, browser_coding = fetch(port, PAGE_PATH, BROWSER)
+            targets = [
+                same_size_static(port, wire[browser_coding]),
+                Target("page", PAGE_PATH, BROWSER, browser_coding, wire[browser_coding]),
+                Target("page-identity", PAGE_PATH, "identity", "identity", wire["identity"]),
+            ]
+            print(f"The page on the wire ({PAGE_PATH}):", flush=True)
+            for coding in CODINGS:
+                print(
+                    f"  {coding:<9} {wire[coding]:8,d} bytes  "
+                    f"({wire['identity'] / wire[coding]:4.1f}x smaller than identity)"
+                )
+            baseline = targets[0]
+            print(
+                f"Baseline: {baseline.path} in {baseline.coding}, {baseline.bytes:,d} bytes, "
+                f"the static file closest to the page in {browser_coding}.",
+                flush=True,
+            )
 
-            def measure(name: str, path: str) -> Run:
+            def measure(target: Target) -> Run:
+                cpu_before = 0.0
                 for seconds in (args.warmup, args.duration):
                     if seconds <= 0:
                         continue
+                    cpu_before = group_cpu_seconds(proc.pid)
                     if tool == "wrk":
-                        got = run_wrk(wrk_script, port, path, seconds, args.connections, threads)
+                        got = run_wrk(
+                            wrk_script,
+                            port,
+                            target.path,
+                            seconds,
+                            args.connections,
+                            threads,
+                            target.accept,
+                        )
                     else:
-                        got = run_python(port, path, seconds, args.connections, threads)
+                        got = run_python(
+                            port, target.path, target.accept, seconds, args.connections, threads
+                        )
+                cpu = group_cpu_seconds(proc.pid) - cpu_before
                 if proc.poll() is not None:
                     raise BadResponses(f"the server died during the run:\n{tail(log)}")
                 elapsed = got["duration_us"] / 1e6
                 run = Run(
-                    name,
+                    target.name,
                     got["requests"] / elapsed,
                     got["requests"],
                     elapsed,
                     got["p50_us"] / 1000,
                     got["p99_us"] / 1000,
+                    cpu * 1e6 / got["requests"] if got["requests"] and cpu > 0 else None,
                 )
                 print(
-                    f"  {name:<7} {run.rps:9.1f} req/s  p50 {format_ms(run.p50_ms):>6} ms  "
-                    f"p99 {format_ms(run.p99_ms):>6} ms  ({run.requests} requests)",
+                    f"  {target.name:<13} {run.rps:9.1f} req/s  p50 {format_ms(run.p50_ms):>6} ms"
+                    f"  p99 {format_ms(run.p99_ms):>6} ms  "
+                    f"server CPU {format_ms(run.cpu_us):>6} us/request  ({run.requests} requests)",
                     flush=True,
                 )
                 return run
@@ -508,13 +633,12 @@ def bench(args: argparse.Namespace, tool: str, threads: int, workdir: Path) -> R
             )
             runs: list[Run] = []
             for _ in range(args.rounds):
-                runs.append(measure("static", STATIC_PATH))
-                runs.append(measure("page", PAGE_PATH))
+                runs.extend(measure(target) for target in targets)
         except BadResponses as exc:
             raise BadResponses(f"{exc}\n--- server log ---\n{tail(log)}") from None
         finally:
             stop(proc)
-    return Result(runs, sizes, import_seconds)
+    return Result(runs, targets, wire, import_seconds)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -524,7 +648,6 @@ def main(argv: list[str] | None = None) -> int:
     threads = args.threads or min(4, os.cpu_count() or 1)
     threads = max(1, min(threads, args.connections))
     backend = "postgresql" if args.database_url else "sqlite"
-    page_path = PAGE_PATH
 
     with tempfile.TemporaryDirectory(prefix="liveblog-bench-") as tmp:
         try:
@@ -535,7 +658,7 @@ def main(argv: list[str] | None = None) -> int:
         except KeyboardInterrupt:
             print("Interrupted; the server is stopped.", file=sys.stderr)
             return 130
-    runs, sizes, import_seconds = result.runs, result.sizes, result.import_seconds
+    runs, targets = result.runs, {t.name: t for t in result.targets}
 
     def median(name: str, field: str) -> float | None:
         values = [getattr(r, field) for r in runs if r.target == name]
@@ -544,33 +667,56 @@ def main(argv: list[str] | None = None) -> int:
 
     static_rps = median("static", "rps") or 0.0
     page_rps = median("page", "rps") or 0.0
+    identity_rps = median("page-identity", "rps") or 0.0
     ratio = page_rps / static_rps if static_rps else 0.0
+    ratio_identity = identity_rps / static_rps if static_rps else 0.0
     print()
-    print(f"{'target':<26} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'bytes':>9}")
-    for name, path in (("static", STATIC_PATH), ("page", page_path)):
-        print(
-            f"{path:<26} {median(name, 'rps') or 0:9.1f} {format_ms(median(name, 'p50_ms')):>8} "
-            f"{format_ms(median(name, 'p99_ms')):>8} {sizes[name]:9d}"
-        )
     print(
-        f"page_rps / static_rps = {ratio:.3f}   ({backend}, {args.posts} posts, "
+        f"{'target':<14} {'path':<40} {'coding':<9} {'bytes':>8} {'req/s':>9} "
+        f"{'p50 ms':>7} {'p99 ms':>7} {'CPU us':>7}"
+    )
+    for name, target in targets.items():
+        print(
+            f"{name:<14} {target.path:<40} {target.coding:<9} {target.bytes:8d} "
+            f"{median(name, 'rps') or 0:9.1f} {format_ms(median(name, 'p50_ms')):>7} "
+            f"{format_ms(median(name, 'p99_ms')):>7} {format_ms(median(name, 'cpu_us')):>7}"
+        )
+    static_cpu, page_cpu = median("static", "cpu_us"), median("page", "cpu_us")
+    cpu_ratio = static_cpu / page_cpu if static_cpu and page_cpu else None
+    print(
+        f"page_rps / static_rps = {ratio:.3f} (page in {targets['page'].coding}), "
+        f"{ratio_identity:.3f} (page in identity)   ({backend}, {args.posts} posts, "
         f"{args.workers} worker(s), {tool}, medians of {args.rounds})"
     )
+    if cpu_ratio is not None:
+        print(
+            f"static_cpu / page_cpu = {cpu_ratio:.3f} "
+            f"(server CPU per request, page in {targets['page'].coding})"
+        )
 
     if args.json:
         figures = {
-            "page_path": page_path,
-            "static_path": STATIC_PATH,
+            "page_path": PAGE_PATH,
+            "page_coding": targets["page"].coding,
+            "static_path": targets["static"].path,
+            "static_coding": targets["static"].coding,
             "page_rps": page_rps,
+            "page_identity_rps": identity_rps,
             "static_rps": static_rps,
             "ratio": ratio,
+            "ratio_identity": ratio_identity,
+            "cpu_ratio": cpu_ratio,
+            "page_cpu_us": page_cpu,
+            "page_identity_cpu_us": median("page-identity", "cpu_us"),
+            "static_cpu_us": static_cpu,
             "page_p50_ms": median("page", "p50_ms"),
             "page_p99_ms": median("page", "p99_ms"),
             "static_p50_ms": median("static", "p50_ms"),
             "static_p99_ms": median("static", "p99_ms"),
-            "page_bytes": sizes["page"],
-            "static_bytes": sizes["static"],
-            "import_seconds": import_seconds,
+            "page_wire_bytes": result.wire,
+            "page_bytes": targets["page"].bytes,
+            "static_bytes": targets["static"].bytes,
+            "import_seconds": result.import_seconds,
             "runs": [asdict(r) for r in runs],
             "config": {
                 "database": backend,
