@@ -218,3 +218,19 @@ def test_new_streams_are_404_right_after_the_blog_goes_back_to_draft(
         assert SSEClient(url, "/live/live/events").read_head() == 404
         assert keeper.wait_closed(timeout=3)
         update_blog(site, SYSTEM, "live", BlogChanges(status="live"))
+
+
+def test_under_another_asgi_server_a_draft_ends_streams_too(site: Site) -> None:
+    with running_server(site, protocol="httptools") as (url, _server):
+        reader = SSEClient(url, "/live/live/events")
+        assert reader.read_head() == 200
+        time.sleep(0.1)
+        update_blog(site, SYSTEM, "live", BlogChanges(status="draft"))
+        publish(site, "Embargoed: Skua.")
+        # The response ends (its last chunk; the connection may stay open for the next).
+        deadline = time.monotonic() + 3
+        while not reader.buffer.endswith(b"0\r\n\r\n") and reader._fill(deadline):
+            pass
+        assert reader.buffer.endswith(b"0\r\n\r\n") or reader.closed
+        assert b"Skua" not in reader.buffer
+        assert SSEClient(url, "/live/live/events").read_head() == 404
