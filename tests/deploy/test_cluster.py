@@ -217,14 +217,10 @@ def test_a_storm_of_readers_coming_back_at_once_costs_the_database_little(
         assert_every_reader_has_everything(pool, three)
         # Bounded: a few reads per node and blog (its head, the missed events), plus the
         # nodes' 5-second polls of the log, however many readers come back.
-        if during > STORM_BOUND:
-            # Known, and the hub's to fix (not nginx's): see docs/deployment.md.
-            pytest.xfail(
-                f"{during} database transactions for {STORM_READERS} readers coming back at "
-                f"once (bound {STORM_BOUND}): each reader that reaches a node where nobody "
-                "follows the blog yet reads the blog's head and its missed events itself "
-                "(Hub.follow and Hub._send_missed, realtime/hub.py); nothing shares one read"
-            )
+        assert during <= STORM_BOUND, (
+            f"{during} database transactions for {STORM_READERS} readers coming back at once "
+            f"(bound {STORM_BOUND}): the hub should share one read per node and blog"
+        )
     finally:
         pool.close()
         transactions.close()

@@ -85,6 +85,9 @@ def retry_field() -> bytes:
     return f"retry: {random.randint(2_000, 7_000)}\n\n".encode()
 
 
+Looked = tuple[int, int, list[LiveEvent]]
+
+
 class Hub:
     def __init__(self, db: Database, *, streams_per_address: int = 0) -> None:
         self.db = db
@@ -93,6 +96,7 @@ class Hub:
         self.addresses: dict[str, int] = {}
         self.channels: dict[int, Channel] = {}
         self.slugs: dict[str, int] = {}
+        self._looking: dict[str, asyncio.Future[Looked | None]] = {}
         self.loop: asyncio.AbstractEventLoop | None = None
         self._stuck: dict[Stream, int] = {}
         self._tasks: list[asyncio.Task[None]] = []
@@ -321,13 +325,17 @@ class Hub:
         channel = self.channels.get(self.slugs.get(slug, -1))
         db_seq = -1
         if channel is None or (after is not None and after > channel.last_seq):
-            head = await asyncio.to_thread(self._head, slug)
-            if head is None:
+            found = await self._look_up(slug)
+            if found is None:
                 return False
-            blog_id, db_seq = head
+            blog_id, db_seq, latest = found
             channel = self.channels.get(blog_id)
             if channel is None:
+                # A new channel starts with the log's latest events in memory, so readers
+                # who come back a few events behind (a node's readers after it died, all at
+                # once) are served without a database read each.
                 channel = self.channels[blog_id] = Channel(blog_id, db_seq)
+                channel.recent.extend(latest)
             self.slugs[slug] = blog_id
         channel.joining += 1
         try:
@@ -384,9 +392,27 @@ class Hub:
                 stream.write(event.sse)
         return True
 
-    def _head(self, slug: str) -> tuple[int, int] | None:
+    async def _look_up(self, slug: str) -> Looked | None:
+        """The blog's id, last seq and latest events, read once for all the readers who
+        arrive together (a reconnect storm costs one read, not one per reader)."""
+        task = self._looking.get(slug)
+        if task is None:
+            task = asyncio.ensure_future(asyncio.to_thread(self._head, slug))
+            self._looking[slug] = task
+            task.add_done_callback(lambda _: self._looking.pop(slug, None))
+        return await asyncio.shield(task)
+
+    def _head(self, slug: str) -> Looked | None:
         with self.db.reading() as session:
-            return blog_head(session, slug)
+            head = blog_head(session, slug)
+            if head is None:
+                return None
+            blog_id, last_seq = head
+            after = max(0, last_seq - RECENT)
+            latest = [e for e in events_after(session, blog_id, after) if e.seq <= last_seq]
+            if latest and latest[0].seq != after + 1:
+                latest = []  # the log was pruned past it: no gap may hide in memory
+            return blog_id, last_seq, latest
 
     def _backlog(self, blog_id: int, last_seq: int, after: int) -> Backlog:
         with self.db.reading() as session:
