@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import os
+import secrets
+import subprocess
+from pathlib import Path
+
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from liveblog.storage import Base, Database
 from liveblog.storage.migrate import alembic_config
+from tests.conftest import TEST_DATABASE
+from tests.servers import LIVEBLOG
 
 
 def test_migrated_schema_matches_the_models(database_url: str) -> None:
@@ -35,3 +44,28 @@ def test_sqlite_runs_with_wal_full_sync_and_foreign_keys(tmp_path: object) -> No
         assert session.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL
         assert session.execute(text("PRAGMA foreign_keys")).scalar() == 1
     db.dispose()
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(TEST_DATABASE == "sqlite", reason="several nodes share PostgreSQL")
+def test_nodes_migrating_an_empty_database_at_once_take_turns(tmp_path: Path) -> None:
+    url = make_url(TEST_DATABASE)
+    name = f"liveblog_race_{secrets.token_hex(4)}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("LIVEBLOG_")}
+        env["LIVEBLOG_DATABASE_URL"] = url.set(database=name).render_as_string(hide_password=False)
+        runs = [
+            subprocess.Popen(
+                [str(LIVEBLOG), "init"], env=env, cwd=tmp_path, stderr=subprocess.PIPE, text=True
+            )
+            for _ in range(3)
+        ]
+        errors = [run.communicate(timeout=120)[1] for run in runs]
+        assert [run.returncode for run in runs] == [0, 0, 0], errors
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine, create_engine, text
 
 from liveblog.storage.tables import Base
 
+MIGRATION_LOCK = 0x11FEB106  # any constant of ours; PostgreSQL advisory locks are per database
 config = context.config
 engine = config.attributes.get("engine")
 if not isinstance(engine, Engine):
@@ -19,5 +20,9 @@ with engine.connect() as connection:
         render_as_batch=engine.dialect.name == "sqlite",
     )
     with context.begin_transaction():
+        if engine.dialect.name == "postgresql":
+            # Nodes started together on an empty database take turns: the first migrates,
+            # the others wait here, then find nothing left to do.
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         context.run_migrations()
     connection.commit()
