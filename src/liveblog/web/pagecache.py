@@ -11,7 +11,9 @@ To find a page, a request needs the blog's ``last_seq``. :class:`BlogHeads` reme
 slug, so that a reader whose page is cached costs no query and no thread: an entry is
 forgotten as soon as the bus says the blog has a new event (in this process at once, in
 others as soon as the bus crosses to them), and in any case after ``HEAD_TTL`` seconds,
-which bounds how late a process without a cross-process bus (or with Redis down) can be.
+which bounds how late a process whose wake-up was lost can be. (Twice that in the rare
+case where the one request sent to refresh an expired entry does not get there, see
+:meth:`BlogHeads.get`.)
 """
 
 from __future__ import annotations
