@@ -149,3 +149,14 @@ def test_the_reader_page_goes_live_through_the_edge(edge: Edge) -> None:
         arrived = page.get_by_role("paragraph").filter(has_text=re.compile(r"^Arrived through"))
         arrived.wait_for(timeout=5000)
         watcher.check()
+
+
+def test_a_blog_back_in_draft_leaves_the_edge(edge: Edge) -> None:
+    reader = SSEClient(edge.url, "/live/edge/events")
+    reader.read_head()
+    time.sleep(0.3)
+    edge.api("PATCH", "/blogs/edge", {"status": "draft"})
+    edge.publish("Written under embargo.")
+    # The relay ends the blog's channel at the edge: the stream closes, with nothing new.
+    assert reader.wait_closed(timeout=5)
+    assert b"embargo" not in reader.buffer

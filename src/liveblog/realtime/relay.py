@@ -108,6 +108,13 @@ class Relay:
                 events = await asyncio.to_thread(self._events, blog_id, followed.relayed)
                 if not events:
                     break
+                hidden = [i for i, event in enumerate(events) if event.hides_blog]
+                if hidden:
+                    # The blog went back to draft in this batch: nothing up to that point
+                    # leaves (readers fill any gap from updates.json). If it is still in
+                    # draft, the next look finds it gone and ends its channel.
+                    followed.relayed = events[hidden[-1]].seq
+                    events = events[hidden[-1] + 1 :]
                 for event in events:
                     await self._publish(client, followed.slug, event)
                     followed.relayed = event.seq
