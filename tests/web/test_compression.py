@@ -35,6 +35,7 @@ from liveblog.site import Site
 from liveblog.web.assets import STATIC, StaticAssets, static_assets
 from liveblog.web.encoding import negotiate
 from liveblog.web.pagecache import HEAD_TTL, BlogHeads, PageCache
+from liveblog.web.pages import PAGE_CACHE_CONTROL
 from tests.servers import running_server
 
 PARAGRAPH = (
@@ -270,7 +271,7 @@ def test_each_coding_has_its_own_etag_and_304(raw: Raw, blog: None, site: Site) 
         assert again.headers["etag"] == etag
         assert again.headers["vary"] == "Accept-Encoding"
         assert "content-encoding" not in again.headers
-        assert again.headers["cache-control"] == "public, max-age=5"
+        assert again.headers["cache-control"] == PAGE_CACHE_CONTROL
     # Another coding's tag is not this coding's: the full answer, with its own tag.
     other = raw("/live/harbour", accept_encoding="gzip", if_none_match=tags["br"])
     assert other.status_code == 200 and other.headers["content-encoding"] == "gzip"

@@ -47,7 +47,9 @@ def index(request: Request) -> HTMLResponse:
 
 
 PAGE_TYPE = "text/html; charset=utf-8"
-PAGE_CACHE_CONTROL = "public, max-age=5"
+# Browsers keep the page 5 s; shared caches (a CDN, nginx) as long, and may serve it up to
+# 30 s stale while one request fetches the next version.
+PAGE_CACHE_CONTROL = "public, max-age=5, s-maxage=5, stale-while-revalidate=30"
 
 
 def _page_answer(
