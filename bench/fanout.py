@@ -472,8 +472,9 @@ def run_target(
         stop(server)
 
 
-def liveblog_target(database_url: str, media_dir: Path, token: str) -> Target:
-    command, env = liveblog_server(database_url, media_dir, "{port}")
+def liveblog_target(database_url: str, media_dir: Path, token: str, workers: int = 1) -> Target:
+    options = ("--workers", str(workers)) if workers > 1 else ()
+    command, env = liveblog_server(database_url, media_dir, "{port}", *options)
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     path = f"/api/v1/blogs/{SLUG}/posts"
 
@@ -570,6 +571,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="which servers to measure, in this order (liveblog,baseline); nchan is nginx "
         "+ nchan fed by `liveblog relay` (bench/_edge.py)",
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="`liveblog serve --workers N` (PostgreSQL or Redis needed for N > 1); past "
+        "the open-files limit of one process, the readers are shared among workers (1)",
+    )
     add_database_url(parser)
     parser.add_argument(
         "--json", type=Path, default=None, metavar="OUT", help="also write the figures here"
@@ -591,7 +599,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def check_limits(counts: list[int], clients: int) -> list[int]:
+def check_limits(counts: list[int], clients: int, processes: int = 1) -> list[int]:
     """Raises our own RLIMIT_NOFILE (children inherit it) and keeps the counts it allows."""
     soft, hard = raise_nofile()
     print(
@@ -600,7 +608,8 @@ def check_limits(counts: list[int], clients: int) -> list[int]:
     )
     kept = []
     for n in counts:
-        needed = n + SPARE_FDS  # the server holds every reader; a client holds its share
+        # Each server process holds its share of the readers; a client holds its share.
+        needed = max(n // processes, n // clients) + SPARE_FDS
         if needed > hard:
             print(
                 f"  SKIPPING {n} readers: the server would need about {needed} descriptors "
@@ -673,7 +682,7 @@ def goals(n: int, results: dict[str, TargetResult]) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     signal.signal(signal.SIGTERM, interrupt)
-    counts = check_limits(args.reader_counts, args.clients)
+    counts = check_limits(args.reader_counts, args.clients, args.workers)
     if not counts:
         return 1
     backend = "postgresql" if args.database_url else "sqlite"
@@ -697,7 +706,7 @@ def main(argv: list[str] | None = None) -> int:
                 event_size = len(setup.event)
                 print(f"  one update is a {event_size}-byte SSE event", flush=True)
                 targets = {
-                    "liveblog": liveblog_target(database_url, media_dir, setup.token),
+                    "liveblog": liveblog_target(database_url, media_dir, setup.token, args.workers),
                     "baseline": baseline_target(event_file),
                     "nchan": edge_target(database_url, media_dir, setup.token),
                 }
