@@ -240,3 +240,34 @@ def free_port() -> int:
             port = int(sock.getsockname()[1])
         if port != 8000:
             return port
+
+
+MOTO = Path(sys.executable).with_name("moto_server")
+
+
+@contextmanager
+def s3_server(workdir: Path) -> Iterator[str]:
+    """A local S3-compatible server (moto's standalone server) on a free port: its URL."""
+    if not MOTO.is_file():
+        pytest.fail(f"{MOTO} is absent: moto[server] is a dev dependency (make install)")
+    port = free_port()
+    log = workdir / "moto.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [str(MOTO), "-H", "127.0.0.1", "-p", str(port)], stdout=out, stderr=out
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(url, timeout=1)
+                break
+            except httpx.HTTPError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"moto_server did not start: {log.read_text()[-2000:]}")
+                time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

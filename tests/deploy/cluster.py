@@ -604,17 +604,24 @@ def node_env(
 
 @contextlib.contextmanager
 def cluster(
-    template: Template, workdir: Path, nodes: int = 3, start: int | None = None
+    template: Template,
+    workdir: Path,
+    nodes: int = 3,
+    start: int | None = None,
+    settings: dict[str, str] | None = None,
 ) -> Iterator[Cluster]:
     """nginx and ``nodes`` nodes on a copy of the template database; only the first
-    ``start`` nodes are started (all by default)."""
+    ``start`` nodes are started (all by default); ``settings`` (``LIVEBLOG_...``) go to
+    every node."""
     with copied_database(template) as database_url:
         redis = Redis(workdir)
         media = workdir / "media"
         media.mkdir(exist_ok=True)
         ports = [free_port() for _ in range(nodes)]
         nginx_port = free_port()
-        env = node_env(database_url, redis.url, media, f"http://{HOST}:{nginx_port}")
+        env = node_env(
+            database_url, redis.url, media, f"http://{HOST}:{nginx_port}", **(settings or {})
+        )
         members = [
             Node(f"node{i + 1}", port, env, workdir / f"node{i + 1}")
             for i, port in enumerate(ports)

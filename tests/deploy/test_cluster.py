@@ -37,6 +37,7 @@ from tests.deploy.cluster import (
     request,
 )
 from tests.deploy.readers import PollerPool, ReaderPool, decode
+from tests.servers import s3_server
 
 pytestmark = [pytest.mark.nginx, pytest.mark.postgres, pytest.mark.redis]
 
@@ -319,7 +320,7 @@ def jpeg() -> bytes:
     return out.getvalue()
 
 
-def test_a_photo_uploaded_through_one_node_is_served_by_the_others(three: Cluster) -> None:
+def upload_through_one_node_and_read_through_the_others(three: Cluster) -> str:
     first, second, third = three.nodes
     # Log in on node1, upload on node2 (sessions live in the database, and every node signs
     # with the same LIVEBLOG_SECRET_KEY), read on node3, node1 and through nginx.
@@ -366,6 +367,40 @@ def test_a_photo_uploaded_through_one_node_is_served_by_the_others(three: Cluste
         assert headers["cache-control"] == direct["cache-control"]  # the node's word
     page_status, _, html = request(three.nginx.port, "GET", f"/live/{three.slug}")
     assert page_status == 200 and f"/media/{name}".encode() in html
+    return name
+
+
+def test_a_photo_uploaded_through_one_node_is_served_by_the_others(three: Cluster) -> None:
+    upload_through_one_node_and_read_through_the_others(three)
+
+
+def test_with_an_s3_bucket_the_nodes_share_photos_without_a_shared_folder(
+    template: Template, tmp_path: Path
+) -> None:
+    import boto3
+
+    with s3_server(tmp_path) as s3_url:
+        bucket = "liveblog-cluster"
+        keys = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+        client = boto3.client(
+            "s3",
+            endpoint_url=s3_url,
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+        client.create_bucket(Bucket=bucket)
+        settings = keys | {
+            "LIVEBLOG_S3_BUCKET": bucket,
+            "LIVEBLOG_S3_ENDPOINT_URL": s3_url,
+            "LIVEBLOG_S3_REGION": "us-east-1",
+        }
+        with cluster(template, tmp_path, settings=settings) as three:
+            three.create_blog()
+            name = upload_through_one_node_and_read_through_the_others(three)
+            stored = client.list_objects_v2(Bucket=bucket)["Contents"]
+            assert [item["Key"] for item in stored] == [f"media/{name}"]
+            assert not any(three.media.iterdir()), "nothing was written to the local folder"
 
 
 def test_a_rolling_restart_loses_no_post_for_readers_listening_through_nginx(

@@ -4,13 +4,9 @@ local S3 server (moto's standalone server), with the same behaviour."""
 from __future__ import annotations
 
 import secrets
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from liveblog.errors import LiveblogError
@@ -21,37 +17,14 @@ from liveblog.storage.mediastore import (
     S3MediaStore,
     media_store,
 )
-from tests.servers import free_port
-
-MOTO = Path(sys.executable).with_name("moto_server")
+from tests.servers import s3_server
 
 
 @pytest.fixture(scope="module")
 def s3_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A local S3-compatible server on a free port, for this module."""
-    if not MOTO.is_file():
-        pytest.fail(f"{MOTO} is absent: moto[server] is a dev dependency (make install)")
-    port = free_port()
-    log = tmp_path_factory.mktemp("moto") / "moto.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [str(MOTO), "-H", "127.0.0.1", "-p", str(port)], stdout=out, stderr=out
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(url, timeout=1)
-                break
-            except httpx.HTTPError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"moto_server did not start: {log.read_text()[-2000:]}")
-                time.sleep(0.1)
+    with s3_server(tmp_path_factory.mktemp("moto")) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.fixture
