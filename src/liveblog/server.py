@@ -100,6 +100,10 @@ def run(settings: Settings, *, host: str, port: int, workers: int = 1) -> None:
         # multiprocess mode). The folder lasts as long as this run.
         metrics = tempfile.TemporaryDirectory(prefix="liveblog-metrics-")
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics.name
+    if workers > 1 and not os.environ.get("LIVEBLOG_SECRET_KEY"):
+        # The workers read their own settings: with no key set, they share this run's
+        # random one, so that a form made by one worker is accepted by the others.
+        os.environ["LIVEBLOG_SECRET_KEY"] = settings.secret_key.reveal()
     server = uvicorn.Server(
         config("liveblog.server:app_factory", host=host, port=port, workers=workers)
     )

@@ -42,7 +42,11 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "SQLAlchemy URL; postgresql+psycopg://user@host/db for PostgreSQL.",
     ),
     SettingSpec("REDIS_URL", "", "Redis URL for the cross-process bus; empty means in-process."),
-    SettingSpec("SECRET_KEY", "", "Key for signing sessions; random per process when empty."),
+    SettingSpec(
+        "SECRET_KEY",
+        "",
+        "Key signing the desk's form tokens; random per run when empty.",
+    ),
     SettingSpec("MEDIA_DIR", "var/media", "Folder for uploaded and generated images."),
     SettingSpec("BASE_URL", "http://127.0.0.1:8000", "Public address, used in links and feeds."),
     SettingSpec("SITE_NAME", "liveblog", "Name shown in page titles and Open Graph tags."),

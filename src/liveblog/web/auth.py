@@ -53,13 +53,15 @@ def session_actor(request: Request) -> Actor | None:
 
 
 def csrf_token(request: Request) -> str:
-    """The value every editor form carries back: derived from the session cookie.
+    """The value every editor form carries back: an HMAC of the session cookie under the
+    site's secret key (LIVEBLOG_SECRET_KEY).
 
-    Another site can make a browser send the cookie, but it cannot read it, so it cannot
-    know this value either.
+    Another site can make a browser send the cookie, but it can read neither the cookie nor
+    the key, so it cannot know this value either; and it changes with every login.
     """
     cookie = request.cookies.get(SESSION_COOKIE, "")
-    return hashlib.sha256(b"csrf:" + cookie.encode()).hexdigest()[:32]
+    key = request.app.state.site.settings.secret_key.reveal().encode()
+    return hmac.new(key, b"csrf:" + cookie.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def check_origin(request: Request, *, token_checked: bool) -> None:
