@@ -127,7 +127,7 @@ def test_errors_are_one_line(database_url: str, tmp_path: Path) -> None:
             "editor",
             stdin="short\n",
         ),
-        "8 characters",
+        "12 characters",
     )
     assert_one_line_error(
         run("postgresql+psycopg://nobody@127.0.0.1:1/none", tmp_path, "init"), "database error"

@@ -37,7 +37,7 @@ def _step_down_together(site: Site, ids: list[int]) -> list[str]:
 def test_two_admins_stepping_down_at_once_leave_one(site: Site) -> None:
     for round_ in range(5):
         ids = [
-            create_user(site, f"admin{round_}{n}@desk.example", "long enough", "admin")
+            create_user(site, f"admin{round_}{n}@desk.example", "long enough pw", "admin")
             for n in range(2)
         ]
         with site.db.writing() as session:  # only these two are admins this round

@@ -6,6 +6,7 @@ import hashlib
 import re
 import secrets
 from datetime import timedelta
+from functools import cache
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
@@ -28,6 +29,31 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 TOKEN_PREFIX = "lb_"
 # A login lasts this long; each use within the last half of it renews it.
 SESSION_LIFETIME = timedelta(days=14)
+MIN_PASSWORD = 12
+
+
+@cache
+def _common_passwords() -> frozenset[str]:
+    """zxcvbn's list of the 30,000 passwords most often found in leaks, lower-cased."""
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    return frozenset(word.lower() for word in FREQUENCY_LISTS["passwords"])
+
+
+def check_new_password(password: str, email: str) -> None:
+    """The rules every new password meets, wherever it is set; Invalid names the one broken."""
+    if len(password) < MIN_PASSWORD:
+        raise Invalid(f"a password needs at least {MIN_PASSWORD} characters", "password")
+    if not password.strip():
+        raise Invalid("a password cannot be only spaces", "password")
+    if password.lower() in _common_passwords() or password.strip().lower() in _common_passwords():
+        raise Invalid(
+            "this password is on the list of common passwords that attackers try first; "
+            "choose another",
+            "password",
+        )
+    if password.strip().lower() == email.strip().lower():
+        raise Invalid("a password cannot be the email address", "password")
 
 
 def hash_token(token: str) -> str:
@@ -47,8 +73,7 @@ def create_user(
         raise Invalid(f"{email!r} is not an email address", "email")
     if role not in SITE_ROLES:
         raise Invalid(f"role must be one of {', '.join(SITE_ROLES)}", "role")
-    if len(password) < 8:
-        raise Invalid("a password needs at least 8 characters", "password")
+    check_new_password(password, email)
     password_hash = hash_password(site.settings, password)
     taken = Conflict(f"a user with the email {email} exists already")
     try:

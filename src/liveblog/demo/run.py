@@ -127,7 +127,7 @@ def run_demo(
     data = data if data is not None else demo_blog()
     ExchangeBlog.model_validate(data)  # a broken file fails here, before anything is served
     site = fresh_site(database, port)
-    password = secrets.token_urlsafe(9)
+    password = secrets.token_urlsafe(12)
     create_user(site, DEMO_EMAIL, password, "admin", "Demo Editor")
     api_token = create_token(site, DEMO_EMAIL, "demo")
     first, later, edits = plan(data, site)
