@@ -45,7 +45,7 @@ SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec(
         "SECRET_KEY",
         "",
-        "Key signing the desk's form tokens; random per run when empty.",
+        "Key signing form tokens and password-reset links; random per run when empty.",
     ),
     SettingSpec("MEDIA_DIR", "var/media", "Folder for uploaded and generated images."),
     SettingSpec("BASE_URL", "http://127.0.0.1:8000", "Public address, used in links and feeds."),
@@ -69,6 +69,11 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "PASSWORD_CHECKS",
         "0",
         "Passwords one process checks at once (64 MB each); 0 means one per CPU, at most 4.",
+    ),
+    SettingSpec(
+        "SESSION_MAX_DAYS",
+        "30",
+        "Days a desk login lasts at most, however often it is used; then it asks again.",
     ),
     SettingSpec(
         "S3_BUCKET",
@@ -109,6 +114,7 @@ class Settings:
     max_body_bytes: int = 1 << 20
     max_upload_bytes: int = 50 << 20
     password_checks: int = 0
+    session_max_days: int = 30
 
     @classmethod
     def from_env(
@@ -138,6 +144,7 @@ class Settings:
             max_body_bytes=_megabytes("MAX_BODY_MB", got["MAX_BODY_MB"]),
             max_upload_bytes=_megabytes("MAX_UPLOAD_MB", got["MAX_UPLOAD_MB"]),
             password_checks=_count("PASSWORD_CHECKS", got["PASSWORD_CHECKS"]),
+            session_max_days=_days("SESSION_MAX_DAYS", got["SESSION_MAX_DAYS"]),
         )
 
     def with_changes(self, **changes: object) -> Settings:
@@ -164,6 +171,14 @@ def _megabytes(name: str, value: str) -> int:
     if megabytes < 1:
         raise LiveblogError(f"LIVEBLOG_{name} must be at least 1 (megabyte), not {value!r}")
     return megabytes << 20
+
+
+def _days(name: str, value: str) -> int:
+    """A number of days, at least 1."""
+    days = _count(name, value)
+    if days < 1:
+        raise LiveblogError(f"LIVEBLOG_{name} must be at least 1 (day), not {value!r}")
+    return days
 
 
 def _read_dotenv(path: Path) -> dict[str, str]:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import cache
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from liveblog.actions import throttle
@@ -22,14 +23,18 @@ from liveblog.actions.passwords import (
 from liveblog.actions.transaction import Transaction, transaction
 from liveblog.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from liveblog.site import Site
-from liveblog.storage import ApiToken, User, UserSession
+from liveblog.storage import ApiToken, Membership, PasswordReset, User, UserSession
 from liveblog.storage.tables import utcnow
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 TOKEN_PREFIX = "lb_"
-# A login lasts this long; each use within the last half of it renews it.
+# A login lasts this long; each use within the last half of it renews it, up to the
+# site's LIVEBLOG_SESSION_MAX_DAYS from the login.
 SESSION_LIFETIME = timedelta(days=14)
 MIN_PASSWORD = 12
+# How long a password-reset link made by an admin can be used (once).
+RESET_LIFETIME = timedelta(hours=24)
+RESET_PREFIX = "lbr_"
 
 
 @cache
@@ -54,6 +59,11 @@ def check_new_password(password: str, email: str) -> None:
         )
     if password.strip().lower() == email.strip().lower():
         raise Invalid("a password cannot be the email address", "password")
+
+
+def _active() -> tuple[ColumnElement[bool], ...]:
+    """The conditions of a person who may act: neither disabled nor removed."""
+    return (User.disabled_at.is_(None), User.removed_at.is_(None))
 
 
 def hash_token(token: str) -> str:
@@ -101,15 +111,59 @@ def set_site_role(site: Site, actor: Actor, user_id: int, role: str) -> None:
     with transaction(site) as tx:
         # The admins' rows are locked first, always in the same order, so two admins
         # stepping down at once wait for each other instead of deadlocking.
-        admins = tx.session.scalars(
-            select(User.id).where(User.role == "admin").order_by(User.id).with_for_update()
-        ).all()
-        user = tx.session.get(User, user_id, with_for_update=True)
-        if user is None:
-            raise NotFound(f"no person with the id {user_id}")
-        if user.role == "admin" and role != "admin" and len(admins) <= 1:
+        user, admins = _lock_admins_and(tx, user_id)
+        if user.id in admins and role != "admin" and len(admins) <= 1:
             raise Forbidden("the site needs at least one admin; make someone else admin first")
         user.role = role
+
+
+def _lock_admins_and(tx: Transaction, user_id: int) -> tuple[User, list[int]]:
+    """The person, and the ids of the admins who can act, their rows locked.
+
+    The admins' rows are locked first, always in the same order, so two admins stepping
+    down (or disabling each other) at once wait for each other instead of deadlocking.
+    """
+    admins = tx.session.scalars(
+        select(User.id).where(User.role == "admin", *_active()).order_by(User.id).with_for_update()
+    ).all()
+    user = tx.session.get(User, user_id, with_for_update=True)
+    if user is None or user.removed_at is not None:
+        raise NotFound(f"no person with the id {user_id}")
+    return user, list(admins)
+
+
+def set_disabled(site: Site, actor: Actor, user_id: int, disabled: bool) -> None:
+    """Disables a person (their logins end, their tokens open nothing) or enables them
+    again (their tokens work again; they log in anew). The last admin stays enabled."""
+    require_site_role(actor, ("admin",), "Disabling or enabling a person")
+    with transaction(site) as tx:
+        user, admins = _lock_admins_and(tx, user_id)
+        if disabled:
+            if user.id in admins and len(admins) <= 1:
+                raise Forbidden("the site needs at least one admin; make someone else admin first")
+            if user.disabled_at is None:
+                user.disabled_at = utcnow()
+            tx.session.execute(delete(UserSession).where(UserSession.user_id == user.id))
+            tx.session.execute(delete(PasswordReset).where(PasswordReset.user_id == user.id))
+        else:
+            user.disabled_at = None
+
+
+def remove_person(site: Site, actor: Actor, user_id: int) -> None:
+    """Removes a person: their posts stay, and their history still names them, but their
+    sessions, tokens, memberships and reset links go, and their email is free again."""
+    require_site_role(actor, ("admin",), "Removing a person")
+    with transaction(site) as tx:
+        user, admins = _lock_admins_and(tx, user_id)
+        if user.id in admins and len(admins) <= 1:
+            raise Forbidden("the site needs at least one admin; make someone else admin first")
+        for table in (UserSession, ApiToken, Membership, PasswordReset):
+            tx.session.execute(delete(table).where(table.user_id == user.id))
+        now = utcnow()
+        user.removed_at = now
+        user.disabled_at = user.disabled_at or now
+        user.email = f"removed-{user.id}@removed.invalid"
+        user.password_hash = "!"  # matches no password
 
 
 def check_password(site: Site, email: str, password: str, address: str | None = None) -> Actor:
@@ -122,7 +176,9 @@ def check_password(site: Site, email: str, password: str, address: str | None = 
     counters = throttle.counters(email, address)
     throttle.check(site, counters)  # a blocked try waits for no hashing slot
     with site.db.reading() as session:
-        user = session.scalar(select(User).where(User.email == email.strip().lower()))
+        user = session.scalar(
+            select(User).where(User.email == email.strip().lower(), User.removed_at.is_(None))
+        )
     with hashing_slot(site.settings):
         # Again inside the slot, so that tries queued behind one another see its failure.
         throttle.check(site, counters)
@@ -135,6 +191,8 @@ def check_password(site: Site, email: str, password: str, address: str | None = 
             throttle.failed(site, counters)
             raise Unauthorized("wrong email or password")
     throttle.succeeded(site, counters)
+    if user.disabled_at is not None:
+        raise Forbidden("this account is disabled; ask an admin to enable it")
     return Actor(user_id=user.id, role=user.role, name=user.name)
 
 
@@ -173,6 +231,17 @@ def revoke_own_token(site: Site, actor: Actor, token_id: int) -> None:
             row.revoked_at = utcnow()
 
 
+def revoke_person_token(site: Site, actor: Actor, user_id: int, token_id: int) -> None:
+    """An admin revokes one of anyone's tokens."""
+    require_site_role(actor, ("admin",), "Revoking someone's token")
+    with transaction(site) as tx:
+        row = tx.session.get(ApiToken, token_id)
+        if row is None or row.user_id != user_id:
+            raise NotFound("this person has no such token")
+        if row.revoked_at is None:
+            row.revoked_at = utcnow()
+
+
 def revoke_token(site: Site, token: str) -> None:
     with transaction(site) as tx:
         row = tx.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
@@ -186,7 +255,11 @@ def actor_for_token(site: Site, token: str) -> Actor:
         row = session.execute(
             select(User.id, User.role, User.name)
             .join(ApiToken, ApiToken.user_id == User.id)
-            .where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))
+            .where(
+                ApiToken.token_hash == hash_token(token),
+                ApiToken.revoked_at.is_(None),
+                *_active(),
+            )
         ).first()
     if row is None:
         raise Unauthorized("the token is unknown or revoked")
@@ -202,11 +275,13 @@ def start_session(site: Site, actor: Actor) -> str:
         raise Invalid("only a user can log in", "user")
     cookie = secrets.token_urlsafe(32)
     with transaction(site) as tx:
+        now = utcnow()
         tx.session.add(
             UserSession(
                 id=hash_token(cookie),
                 user_id=actor.user_id,
-                expires_at=utcnow() + SESSION_LIFETIME,
+                created_at=now,
+                expires_at=min(now + SESSION_LIFETIME, now + _max_age(site)),
             )
         )
         # A login is a good moment to forget expired sessions.
@@ -220,21 +295,31 @@ def actor_for_session(site: Site, cookie: str) -> tuple[Actor, bool] | None:
     now = utcnow()
     with site.db.reading() as session:
         row = session.execute(
-            select(User.id, User.role, User.name, UserSession.expires_at)
+            select(User.id, User.role, User.name, UserSession.expires_at, UserSession.created_at)
             .join(UserSession, UserSession.user_id == User.id)
-            .where(UserSession.id == hash_token(cookie))
+            .where(UserSession.id == hash_token(cookie), *_active())
         ).first()
-    if row is None or row.expires_at <= now:
+    if row is None or not _session_open(site, row.expires_at, row.created_at, now):
         return None
-    renew = row.expires_at - now < SESSION_LIFETIME / 2
+    last = row.created_at + _max_age(site)  # however often it is used
+    renew = row.expires_at - now < SESSION_LIFETIME / 2 and row.expires_at < last
     if renew:
         with transaction(site) as tx:
             tx.session.execute(
                 update(UserSession)
                 .where(UserSession.id == hash_token(cookie))
-                .values(expires_at=now + SESSION_LIFETIME)
+                .values(expires_at=min(now + SESSION_LIFETIME, last))
             )
     return Actor(user_id=row.id, role=row.role, name=row.name), renew
+
+
+def _max_age(site: Site) -> timedelta:
+    return timedelta(days=site.settings.session_max_days)
+
+
+def _session_open(site: Site, expires_at: datetime, created_at: datetime, now: datetime) -> bool:
+    """Neither idle too long nor older than the site's absolute limit."""
+    return expires_at > now and created_at + _max_age(site) > now
 
 
 def signed_in(site: Site, *, cookie: str = "", token: str = "") -> bool:
@@ -242,15 +327,23 @@ def signed_in(site: Site, *, cookie: str = "", token: str = "") -> bool:
     deciding, from a request's headers alone, how large a body it may send."""
     with site.db.reading() as session:
         if cookie:
-            expires = session.scalar(
-                select(UserSession.expires_at).where(UserSession.id == hash_token(cookie))
-            )
-            if expires is not None and expires > utcnow():
+            found_session = session.execute(
+                select(UserSession.expires_at, UserSession.created_at)
+                .join(User, User.id == UserSession.user_id)
+                .where(UserSession.id == hash_token(cookie), *_active())
+            ).first()
+            if found_session is not None and _session_open(
+                site, found_session.expires_at, found_session.created_at, utcnow()
+            ):
                 return True
         if token:
             found = session.scalar(
-                select(ApiToken.id).where(
-                    ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None)
+                select(ApiToken.id)
+                .join(User, User.id == ApiToken.user_id)
+                .where(
+                    ApiToken.token_hash == hash_token(token),
+                    ApiToken.revoked_at.is_(None),
+                    *_active(),
                 )
             )
             return found is not None
@@ -260,3 +353,138 @@ def signed_in(site: Site, *, cookie: str = "", token: str = "") -> bool:
 def end_session(site: Site, cookie: str) -> None:
     with transaction(site) as tx:
         tx.session.execute(delete(UserSession).where(UserSession.id == hash_token(cookie)))
+
+
+def end_all_sessions(site: Site, actor: Actor) -> int:
+    """Logs the person asking out everywhere, this browser included; their API tokens stay.
+    Returns how many logins ended."""
+    if actor.user_id is None:
+        raise Invalid("only a person has logins", "user")
+    with transaction(site) as tx:
+        ended = tx.session.execute(delete(UserSession).where(UserSession.user_id == actor.user_id))
+        return int(getattr(ended, "rowcount", 0) or 0)
+
+
+def change_own_password(
+    site: Site,
+    actor: Actor,
+    current: str,
+    new: str,
+    again: str,
+    *,
+    keep_cookie: str = "",
+    address: str | None = None,
+) -> None:
+    """The person asking sets a new password, proving the current one (throttled like a
+    login). Their other logins end; the one in ``keep_cookie`` stays."""
+    if actor.user_id is None:
+        raise Invalid("only a person has a password", "user")
+    with site.db.reading() as session:
+        user = session.get(User, actor.user_id)
+    if user is None or user.removed_at is not None:
+        raise NotFound("you are no longer on this site")
+    if new != again:
+        raise Invalid("the two new passwords differ; type the same one twice", "new password")
+    check_new_password(new, user.email)
+    counters = throttle.counters(user.email, address)
+    throttle.check(site, counters)
+    with hashing_slot(site.settings):
+        throttle.check(site, counters)
+        if not password_matches(user.password_hash, current):
+            throttle.failed(site, counters)
+            raise Invalid("that is not your current password", "current password")
+    throttle.succeeded(site, counters)
+    _set_password(site, user.id, new, keep_cookie=keep_cookie)
+
+
+def _set_password(
+    site: Site, user_id: int, password: str, *, keep_cookie: str = "", reset_token: str = ""
+) -> None:
+    """Stores a new password (already checked against the rules) and ends the person's
+    logins but ``keep_cookie``'s, and their reset links. With ``reset_token``, only if that
+    link is still unspent, in the same transaction: two sends of one link set one password.
+    """
+    password_hash = hash_password(site.settings, password)
+    with transaction(site) as tx:
+        if reset_token:
+            spent = tx.session.execute(
+                delete(PasswordReset).where(
+                    PasswordReset.token_hash == hash_token(reset_token),
+                    PasswordReset.expires_at > utcnow(),
+                )
+            )
+            if not getattr(spent, "rowcount", 0):
+                raise NotFound(RESET_GONE)
+        tx.session.execute(
+            update(User).where(User.id == user_id).values(password_hash=password_hash)
+        )
+        tx.session.execute(
+            delete(UserSession).where(
+                UserSession.user_id == user_id, UserSession.id != hash_token(keep_cookie)
+            )
+        )
+        tx.session.execute(delete(PasswordReset).where(PasswordReset.user_id == user_id))
+
+
+# --- one-time password-reset links ------------------------------------------------------
+
+
+def _reset_signature(site: Site, body: str) -> str:
+    key = site.settings.secret_key.reveal().encode()
+    return hmac.new(key, f"reset:{body}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def create_reset_link(site: Site, actor: Actor, user_id: int) -> str:
+    """A password-reset token for a person, made by an admin: signed with the site's secret
+    key, good once, for RESET_LIFETIME. Only its hash is kept; an earlier one stops working.
+    The token goes in the address /editor/reset/<token>."""
+    require_site_role(actor, ("admin",), "Making a password-reset link")
+    now = utcnow()
+    expires = now + RESET_LIFETIME
+    with transaction(site) as tx:
+        user = tx.session.get(User, user_id)
+        if user is None or user.removed_at is not None:
+            raise NotFound(f"no person with the id {user_id}")
+        if user.disabled_at is not None:
+            raise Forbidden("this person is disabled; enable them first")
+        body = f"{RESET_PREFIX}{user.id}.{int(expires.timestamp())}.{secrets.token_urlsafe(18)}"
+        token = f"{body}.{_reset_signature(site, body)}"
+        tx.session.execute(delete(PasswordReset).where(PasswordReset.user_id == user.id))
+        tx.session.add(
+            PasswordReset(
+                token_hash=hash_token(token), user_id=user.id, created_at=now, expires_at=expires
+            )
+        )
+    return token
+
+
+RESET_GONE = "this password-reset link has expired or was used already; ask an admin for a new one"
+
+
+def person_for_reset(site: Site, token: str) -> tuple[int, str]:
+    """The id and email of the person a reset token is for, while it can be used."""
+    body, _, signature = token.rpartition(".")
+    if not body.startswith(RESET_PREFIX) or not hmac.compare_digest(
+        signature.encode(), _reset_signature(site, body).encode()
+    ):
+        raise NotFound("this password-reset link is not one of this site's")
+    with site.db.reading() as session:
+        row = session.execute(
+            select(User.id, User.email, PasswordReset.expires_at)
+            .join(PasswordReset, PasswordReset.user_id == User.id)
+            .where(PasswordReset.token_hash == hash_token(token), *_active())
+        ).first()
+    if row is None or row.expires_at <= utcnow():
+        raise NotFound(RESET_GONE)
+    return row.id, row.email
+
+
+def reset_password(site: Site, token: str, new: str, again: str) -> str:
+    """Sets the password of the person a reset token is for, once; their logins end.
+    Returns their email."""
+    user_id, email = person_for_reset(site, token)
+    if new != again:
+        raise Invalid("the two new passwords differ; type the same one twice", "new password")
+    check_new_password(new, email)
+    _set_password(site, user_id, new, reset_token=token)
+    return email

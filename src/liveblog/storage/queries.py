@@ -185,7 +185,9 @@ def post_history(session: Session, post: Post, limit: int = 50) -> list[Any]:
 def people(session: Session) -> Sequence[User]:
     """Everyone who can log in, admins first, then by name."""
     order = case({"admin": 0, "editor": 1}, value=User.role, else_=2)
-    return session.scalars(select(User).order_by(order, User.name, User.id)).all()
+    return session.scalars(
+        select(User).where(User.removed_at.is_(None)).order_by(order, User.name, User.id)
+    ).all()
 
 
 def blog_team(session: Session, blog: Blog) -> list[Any]:

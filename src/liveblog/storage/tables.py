@@ -67,6 +67,11 @@ class User(Base):
     # Site-wide role: admin | editor | contributor. Memberships can raise it per blog.
     role: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A disabled person's logins and tokens open nothing until an admin enables them again.
+    disabled_at: Mapped[datetime | None] = mapped_column()
+    # A removed person keeps their row so that their posts' history still names them; their
+    # sessions, tokens and memberships are gone and their email is free again.
+    removed_at: Mapped[datetime | None] = mapped_column()
 
 
 class Blog(Base):
@@ -170,6 +175,18 @@ class UserSession(Base):
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the cookie value
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+
+
+class PasswordReset(Base):
+    """A one-time password-reset link an admin made for a person (actions/users.py): only
+    its hash is kept, and the row goes when the link is used."""
+
+    __tablename__ = "password_resets"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256, hex
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column()
 

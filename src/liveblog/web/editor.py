@@ -31,11 +31,19 @@ from liveblog.actions.exchange import import_blog, parse_exchange
 from liveblog.actions.media import MAX_UPLOAD_BYTES, Photo, clean_photo
 from liveblog.actions.users import (
     SESSION_LIFETIME,
+    change_own_password,
     check_password,
     create_own_token,
+    create_reset_link,
     create_user,
+    end_all_sessions,
     end_session,
+    person_for_reset,
+    remove_person,
+    reset_password,
     revoke_own_token,
+    revoke_person_token,
+    set_disabled,
     set_site_role,
     start_session,
 )
@@ -49,7 +57,7 @@ from liveblog.errors import (
 )
 from liveblog.schema import BlogChanges, BlogFields, NewPost
 from liveblog.site import Site
-from liveblog.storage import Post
+from liveblog.storage import Post, User
 from liveblog.storage import queries as q
 from liveblog.storage.tables import utcnow
 from liveblog.textimport import parse_text
@@ -206,10 +214,12 @@ def _safe_next(target: str) -> str:
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_page(request: Request, next: str = "/editor") -> Response:
+def login_page(request: Request, next: str = "/editor", done: str = "") -> Response:
     if session_actor(request) is not None:
         return _see_other(_safe_next(next))
-    return _render(request, "editor/login.html", None, next=_safe_next(next), email="", error="")
+    return _render(
+        request, "editor/login.html", None, next=_safe_next(next), email="", error="", done=done
+    )
 
 
 @router.post("/login", response_class=HTMLResponse)
@@ -232,6 +242,7 @@ def login(request: Request, form: Annotated[FormData, Depends(login_form)]) -> R
             next=target,
             email=email,
             error=exc.message,
+            done="",
         )
         if isinstance(exc, TryLater):
             page.headers["Retry-After"] = str(exc.retry_after)
@@ -688,6 +699,165 @@ def add_person(request: Request, actor: Editor, form: Sent) -> Response:
 def change_role(request: Request, user_id: RowId, actor: Editor, form: Buttons) -> Response:
     set_site_role(_site(request), actor, user_id, _text(form, "role"))
     return _see_other(f"/editor/people?done=role#person-{user_id}")
+
+
+@router.get("/people/{user_id}", response_class=HTMLResponse)
+def person_page(request: Request, user_id: RowId, actor: Editor) -> Response:
+    _require_admin(actor, "managing people")
+    return _person_page(request, actor, user_id)
+
+
+def _person_page(
+    request: Request, actor: Actor, user_id: int, status: int = 200, **context: Any
+) -> HTMLResponse:
+    with _site(request).db.reading() as session:
+        person = session.get(User, user_id)
+        if person is None or person.removed_at is not None:
+            raise NotFound(f"no person with the id {user_id}")
+        tokens = q.tokens_of(session, user_id)
+    context.setdefault("reset_link", "")
+    context.setdefault("error", "")
+    return _render(
+        request,
+        "editor/person.html",
+        actor,
+        status,
+        person=person,
+        tokens=tokens,
+        done=request.query_params.get("done", ""),
+        **context,
+    )
+
+
+_PERSON_OPERATIONS: dict[str, Callable[[Site, Actor, int], object]] = {
+    "disable": lambda site, actor, uid: set_disabled(site, actor, uid, True),
+    "enable": lambda site, actor, uid: set_disabled(site, actor, uid, False),
+}
+
+
+@router.post("/people/{user_id}/reset-link", response_class=HTMLResponse)
+def make_reset_link(request: Request, user_id: RowId, actor: Editor, _form: Buttons) -> Response:
+    token = create_reset_link(_site(request), actor, user_id)
+    link = f"{_site(request).settings.base_url}/editor/reset/{token}"
+    # Shown on this answer only: only its hash is kept, so no later page can show it again.
+    return _person_page(request, actor, user_id, 201, reset_link=link)
+
+
+@router.post("/people/{user_id}/remove")
+def remove(request: Request, user_id: RowId, actor: Editor, form: Buttons) -> Response:
+    if _text(form, "confirm") != "yes":
+        raise Invalid("tick the box to confirm that this person should be removed", "confirm")
+    remove_person(_site(request), actor, user_id)
+    return _see_other("/editor/people?done=person-removed")
+
+
+@router.post("/people/{user_id}/tokens/{token_id}/revoke")
+def revoke_persons_token(
+    request: Request, user_id: RowId, token_id: RowId, actor: Editor, _form: Buttons
+) -> Response:
+    revoke_person_token(_site(request), actor, user_id, token_id)
+    return _see_other(f"/editor/people/{user_id}?done=revoked#token-{token_id}")
+
+
+@router.post("/people/{user_id}/{operation}")
+def person_operation(
+    request: Request, user_id: RowId, operation: str, actor: Editor, _form: Buttons
+) -> Response:
+    run = _PERSON_OPERATIONS.get(operation)
+    if run is None:
+        raise NotFound(f"there is no operation {operation!r} on people")
+    run(_site(request), actor, user_id)
+    return _see_other(f"/editor/people/{user_id}?done={operation}d")
+
+
+# --- your account: your password, and your logins -------------------------------------------
+
+
+def _account_page(
+    request: Request, actor: Actor, status: int = 200, **context: Any
+) -> HTMLResponse:
+    context.setdefault("error", "")
+    return _render(
+        request,
+        "editor/account.html",
+        actor,
+        status,
+        done=request.query_params.get("done", ""),
+        **context,
+    )
+
+
+@router.get("/account", response_class=HTMLResponse)
+def account_page(request: Request, actor: Editor) -> Response:
+    return _account_page(request, actor)
+
+
+def _password_field(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value if isinstance(value, str) else ""
+
+
+@router.post("/account/password", response_class=HTMLResponse)
+def change_password(request: Request, actor: Editor, form: Sent) -> Response:
+    try:
+        form.check()
+        change_own_password(
+            _site(request),
+            actor,
+            _password_field(form.data, "current"),
+            _password_field(form.data, "new"),
+            _password_field(form.data, "again"),
+            keep_cookie=request.cookies.get(SESSION_COOKIE, ""),
+            address=request.client.host if request.client else None,
+        )
+    except LiveblogError as exc:
+        # Passwords never go back into a page: the person types them again.
+        page = _account_page(request, actor, exc.status, error=exc.message)
+        if isinstance(exc, TryLater):
+            page.headers["Retry-After"] = str(exc.retry_after)
+        return page
+    return _see_other("/editor/account?done=password")
+
+
+@router.post("/account/logout-everywhere")
+def logout_everywhere(request: Request, actor: Editor, _form: Buttons) -> Response:
+    end_all_sessions(_site(request), actor)
+    response = _see_other("/editor/login?done=everywhere")
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+# --- a one-time password-reset link, made by an admin ---------------------------------------
+
+
+@router.get("/reset/{token}", response_class=HTMLResponse)
+def reset_page(request: Request, token: str) -> Response:
+    _, email = person_for_reset(_site(request), token)
+    return _reset_form(request, token, email)
+
+
+def _reset_form(
+    request: Request, token: str, email: str, status: int = 200, error: str = ""
+) -> HTMLResponse:
+    page = _render(
+        request, "editor/reset.html", None, status, token=token, email=email, error=error
+    )
+    page.headers["Referrer-Policy"] = "no-referrer"  # the address is the key
+    return page
+
+
+@router.post("/reset/{token}", response_class=HTMLResponse)
+def reset(request: Request, token: str, form: Annotated[FormData, Depends(login_form)]) -> Response:
+    # No session: the one-time token in the address is what another site cannot know.
+    site = _site(request)
+    _, email = person_for_reset(site, token)
+    try:
+        reset_password(site, token, _password_field(form, "new"), _password_field(form, "again"))
+    except Invalid as exc:
+        return _reset_form(request, token, email, exc.status, exc.message)
+    response = _see_other("/editor/login?done=reset")
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
 
 
 # --- your API tokens, for integrations -----------------------------------------------------
