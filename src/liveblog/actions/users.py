@@ -262,7 +262,7 @@ def actor_for_token(site: Site, token: str) -> Actor:
             )
         ).first()
     if row is None:
-        raise Unauthorized("the token is unknown or revoked")
+        raise Unauthorized("the token is unknown or revoked, or its owner is disabled")
     return Actor(user_id=row.id, role=row.role, name=row.name)
 
 
