@@ -38,6 +38,10 @@ lint: $(STAMP)
 # The whole suite runs twice: on SQLite, then on a throwaway PostgreSQL database.
 test: lint test-sqlite test-postgres
 
+# The edit-run loop: SQLite only, no browser, no cluster of nodes (a few minutes).
+test-fast: $(STAMP)
+	LIVEBLOG_TEST_DATABASE=sqlite $(BIN)/pytest -q -x -m "not browser and not heavy" --ignore=tests/deploy
+
 test-sqlite: $(STAMP)
 	LIVEBLOG_TEST_DATABASE=sqlite $(BIN)/pytest -q
 
