@@ -76,6 +76,11 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "Days a desk login lasts at most, however often it is used; then it asks again.",
     ),
     SettingSpec(
+        "REQUIRE_2FA_FOR_ADMINS",
+        "0",
+        "1 makes every admin set up two-factor login before anything else at the desk.",
+    ),
+    SettingSpec(
         "S3_BUCKET",
         "",
         "Keep media in this S3-compatible bucket (shared by every node) instead of MEDIA_DIR.",
@@ -115,6 +120,7 @@ class Settings:
     max_upload_bytes: int = 50 << 20
     password_checks: int = 0
     session_max_days: int = 30
+    require_2fa_for_admins: bool = False
 
     @classmethod
     def from_env(
@@ -145,6 +151,7 @@ class Settings:
             max_upload_bytes=_megabytes("MAX_UPLOAD_MB", got["MAX_UPLOAD_MB"]),
             password_checks=_count("PASSWORD_CHECKS", got["PASSWORD_CHECKS"]),
             session_max_days=_days("SESSION_MAX_DAYS", got["SESSION_MAX_DAYS"]),
+            require_2fa_for_admins=_flag("REQUIRE_2FA_FOR_ADMINS", got["REQUIRE_2FA_FOR_ADMINS"]),
         )
 
     def with_changes(self, **changes: object) -> Settings:
@@ -171,6 +178,15 @@ def _megabytes(name: str, value: str) -> int:
     if megabytes < 1:
         raise LiveblogError(f"LIVEBLOG_{name} must be at least 1 (megabyte), not {value!r}")
     return megabytes << 20
+
+
+def _flag(name: str, value: str) -> bool:
+    text = value.strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("", "0", "false", "no", "off"):
+        return False
+    raise LiveblogError(f"LIVEBLOG_{name} must be 1 or 0, not {value!r}")
 
 
 def _days(name: str, value: str) -> int:

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 
@@ -488,3 +489,177 @@ def reset_password(site: Site, token: str, new: str, again: str) -> str:
     check_new_password(new, email)
     _set_password(site, user_id, new, reset_token=token)
     return email
+
+
+# --- two-factor login (TOTP) ------------------------------------------------------------
+
+TOTP_STEP = 30
+# A login that passed the password has this long to give its code.
+SECOND_STEP_LIFETIME = timedelta(minutes=5)
+_CODE = re.compile(r"^\d{6}$")
+
+
+def _sign(site: Site, purpose: str, body: str) -> str:
+    key = site.settings.secret_key.reveal().encode()
+    return hmac.new(key, f"{purpose}:{body}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _signed(site: Site, purpose: str, value: str) -> str:
+    """``value`` with its signature, to travel through a form and come back unchanged."""
+    return f"{value}.{_sign(site, purpose, value)}"
+
+
+def _unsigned(site: Site, purpose: str, signed: str) -> str | None:
+    value, _, signature = signed.rpartition(".")
+    if not value or not hmac.compare_digest(
+        signature.encode(), _sign(site, purpose, value).encode()
+    ):
+        return None
+    return value
+
+
+def _matching_step(secret: str, code: str, now: datetime) -> int | None:
+    """The time step whose code this is (the current one, or one either side), or None."""
+    import pyotp
+
+    code = "".join(code.split())
+    if not _CODE.match(code):
+        return None
+    totp = pyotp.TOTP(secret, interval=TOTP_STEP)
+    step = int(now.timestamp()) // TOTP_STEP
+    for candidate in (step, step - 1, step + 1):
+        if hmac.compare_digest(totp.generate_otp(candidate), code):
+            return candidate
+    return None
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    secret: str  # to type into an authenticator app
+    uri: str  # otpauth://, for apps that take a link
+    sealed: str  # the secret, signed, for the confirming form to carry back
+
+
+def start_totp(site: Site, actor: Actor) -> Enrolment:
+    """A new TOTP secret for the person asking, not stored until they confirm a code."""
+    import pyotp
+
+    if actor.user_id is None:
+        raise Invalid("only a person can log in", "user")
+    with site.db.reading() as session:
+        user = session.get(User, actor.user_id)
+    if user is None:
+        raise NotFound("you are no longer on this site")
+    secret = pyotp.random_base32()
+    uri = pyotp.TOTP(secret, interval=TOTP_STEP).provisioning_uri(
+        name=user.email, issuer_name=site.settings.site_name
+    )
+    return Enrolment(secret, uri, _signed(site, f"totp-enrol:{user.id}", secret))
+
+
+def reopen_totp(site: Site, actor: Actor, sealed: str) -> Enrolment | None:
+    """The set-up a confirming form carried back, to show again after a wrong code."""
+    import pyotp
+
+    secret = _unsigned(site, f"totp-enrol:{actor.user_id}", sealed)
+    if secret is None or actor.user_id is None:
+        return None
+    with site.db.reading() as session:
+        email = session.scalar(select(User.email).where(User.id == actor.user_id)) or ""
+    uri = pyotp.TOTP(secret, interval=TOTP_STEP).provisioning_uri(
+        name=email, issuer_name=site.settings.site_name
+    )
+    return Enrolment(secret, uri, sealed)
+
+
+def confirm_totp(site: Site, actor: Actor, sealed: str, code: str) -> None:
+    """Turns two-factor login on, once the person shows a code from their app."""
+    if actor.user_id is None:
+        raise Invalid("only a person can log in", "user")
+    secret = _unsigned(site, f"totp-enrol:{actor.user_id}", sealed)
+    if secret is None:
+        raise Invalid("this set-up has expired; start again", "code")
+    step = _matching_step(secret, code, utcnow())
+    if step is None:
+        raise Invalid("that code does not match; type the 6 digits your app shows now", "code")
+    with transaction(site) as tx:
+        tx.session.execute(
+            update(User)
+            .where(User.id == actor.user_id)
+            .values(totp_secret=secret, totp_last_step=step)
+        )
+
+
+def stop_totp(site: Site, actor: Actor, code: str) -> None:
+    """Turns two-factor login off, with a current code; not for admins when the site
+    requires it."""
+    if actor.user_id is None:
+        raise Invalid("only a person can log in", "user")
+    if actor.is_admin and site.settings.require_2fa_for_admins:
+        raise Forbidden("this site requires two-factor login for admins")
+    with transaction(site) as tx:
+        user = tx.session.get(User, actor.user_id, with_for_update=True)
+        if user is None or not user.totp_secret:
+            raise Invalid("two-factor login is off already", "code")
+        if _matching_step(user.totp_secret, code, utcnow()) is None:
+            raise Invalid("that code does not match; type the 6 digits your app shows now", "code")
+        user.totp_secret = None
+        user.totp_last_step = None
+
+
+def has_totp(site: Site, user_id: int) -> bool:
+    with site.db.reading() as session:
+        return bool(session.scalar(select(User.totp_secret).where(User.id == user_id)))
+
+
+def needs_enrolment(site: Site, actor: Actor) -> bool:
+    """Whether this person must set up two-factor login before anything else."""
+    return (
+        actor.is_admin
+        and site.settings.require_2fa_for_admins
+        and actor.user_id is not None
+        and not has_totp(site, actor.user_id)
+    )
+
+
+def second_step(site: Site, actor: Actor) -> str | None:
+    """After the right password: None when the person has no two-factor login, else a
+    signed, short-lived ticket for the form that asks for their code."""
+    if actor.user_id is None or not has_totp(site, actor.user_id):
+        return None
+    expires = int((utcnow() + SECOND_STEP_LIFETIME).timestamp())
+    return _signed(site, "login-code", f"{actor.user_id}-{expires}")
+
+
+def check_login_code(site: Site, ticket: str, code: str, address: str | None = None) -> Actor:
+    """The person a login ticket is for, when the code is right (throttled like a password;
+    each code opens one login)."""
+    value = _unsigned(site, "login-code", ticket)
+    user_id_text, _, expires_text = (value or "").partition("-")
+    if value is None or not user_id_text.isdigit() or not expires_text.isdigit():
+        raise Unauthorized("this login has expired; log in again")
+    if int(expires_text) < utcnow().timestamp():
+        raise Unauthorized("this login has expired; log in again")
+    with site.db.reading() as session:
+        user = session.scalar(select(User).where(User.id == int(user_id_text), *_active()))
+    if user is None or not user.totp_secret:
+        raise Unauthorized("this login has expired; log in again")
+    counters = throttle.counters(user.email, address)
+    throttle.check(site, counters)
+    step = _matching_step(user.totp_secret, code, utcnow())
+    with transaction(site) as tx:
+        # Accepted once: a step no later than the last one used is a replayed code.
+        used = tx.session.execute(
+            update(User)
+            .where(
+                User.id == user.id,
+                (User.totp_last_step.is_(None)) | (User.totp_last_step < (step or 0)),
+            )
+            .values(totp_last_step=step)
+        )
+        fresh = step is not None and bool(getattr(used, "rowcount", 0))
+    if not fresh:
+        throttle.failed(site, counters)
+        raise Unauthorized("that code does not match; type the 6 digits your app shows now")
+    throttle.succeeded(site, counters)
+    return Actor(user_id=user.id, role=user.role, name=user.name)

@@ -72,6 +72,10 @@ class User(Base):
     # A removed person keeps their row so that their posts' history still names them; their
     # sessions, tokens and memberships are gone and their email is free again.
     removed_at: Mapped[datetime | None] = mapped_column()
+    # Two-factor login (TOTP): the shared secret once confirmed, and the time step of the
+    # last code accepted, so that no code opens two logins.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
 
 
 class Blog(Base):

@@ -32,20 +32,28 @@ from liveblog.actions.media import MAX_UPLOAD_BYTES, Photo, clean_photo
 from liveblog.actions.users import (
     SESSION_LIFETIME,
     change_own_password,
+    check_login_code,
     check_password,
+    confirm_totp,
     create_own_token,
     create_reset_link,
     create_user,
     end_all_sessions,
     end_session,
+    has_totp,
+    needs_enrolment,
     person_for_reset,
     remove_person,
+    reopen_totp,
     reset_password,
     revoke_own_token,
     revoke_person_token,
+    second_step,
     set_disabled,
     set_site_role,
     start_session,
+    start_totp,
+    stop_totp,
 )
 from liveblog.errors import (
     Forbidden,
@@ -92,6 +100,14 @@ class LoginNeeded(Exception):
         self.target = target
 
 
+class EnrolFirst(Exception):
+    """An admin without two-factor login, where the site requires it."""
+
+
+# What an admin who must set up two-factor login first may still open.
+_BEFORE_ENROLMENT = ("/editor/account", "/editor/logout")
+
+
 def _site(request: Request) -> Site:
     site: Site = request.app.state.site
     return site
@@ -108,6 +124,10 @@ def editor(request: Request) -> Actor:
             target = referer.path + (f"?{referer.query}" if referer.query else "")
             target = target if same_site else "/editor"
         raise LoginNeeded(target)
+    if not request.url.path.startswith(_BEFORE_ENROLMENT) and needs_enrolment(
+        _site(request), actor
+    ):
+        raise EnrolFirst()
     return actor
 
 
@@ -243,6 +263,46 @@ def login(request: Request, form: Annotated[FormData, Depends(login_form)]) -> R
             email=email,
             error=exc.message,
             done="",
+        )
+        if isinstance(exc, TryLater):
+            page.headers["Retry-After"] = str(exc.retry_after)
+        return page
+    ticket = second_step(_site(request), actor)
+    if ticket is not None:
+        return _render(
+            request, "editor/login_code.html", None, ticket=ticket, next=target, error=""
+        )
+    response = _see_other(target)
+    _set_session_cookie(request, response, start_session(_site(request), actor))
+    return response
+
+
+@router.post("/login/code", response_class=HTMLResponse)
+def login_code(request: Request, form: Annotated[FormData, Depends(login_form)]) -> Response:
+    ticket, target = _text(form, "ticket"), _safe_next(_text(form, "next") or "/editor")
+    address = request.client.host if request.client else None
+    try:
+        actor = check_login_code(_site(request), ticket, _text(form, "code"), address)
+    except LiveblogError as exc:
+        if "expired" in exc.message:
+            return _render(
+                request,
+                "editor/login.html",
+                None,
+                exc.status,
+                next=target,
+                email="",
+                error=exc.message,
+                done="",
+            )
+        page = _render(
+            request,
+            "editor/login_code.html",
+            None,
+            exc.status,
+            ticket=ticket,
+            next=target,
+            error=exc.message,
         )
         if isinstance(exc, TryLater):
             page.headers["Retry-After"] = str(exc.retry_after)
@@ -777,6 +837,11 @@ def _account_page(
     request: Request, actor: Actor, status: int = 200, **context: Any
 ) -> HTMLResponse:
     context.setdefault("error", "")
+    context.setdefault("totp_error", "")
+    context.setdefault("enrolment", None)
+    context.setdefault("two_factor", has_totp(_site(request), actor.user_id or 0))
+    context.setdefault("must_enrol", needs_enrolment(_site(request), actor))
+    context.setdefault("require_2fa", _site(request).settings.require_2fa_for_admins)
     return _render(
         request,
         "editor/account.html",
@@ -817,6 +882,35 @@ def change_password(request: Request, actor: Editor, form: Sent) -> Response:
             page.headers["Retry-After"] = str(exc.retry_after)
         return page
     return _see_other("/editor/account?done=password")
+
+
+@router.post("/account/2fa/start", response_class=HTMLResponse)
+def start_two_factor(request: Request, actor: Editor, _form: Buttons) -> Response:
+    return _account_page(request, actor, enrolment=start_totp(_site(request), actor))
+
+
+@router.post("/account/2fa/confirm", response_class=HTMLResponse)
+def confirm_two_factor(request: Request, actor: Editor, form: Sent) -> Response:
+    sealed = form.text("sealed")
+    try:
+        form.check()
+        confirm_totp(_site(request), actor, sealed, form.text("code"))
+    except LiveblogError as exc:
+        enrolment = reopen_totp(_site(request), actor, sealed)
+        return _account_page(
+            request, actor, exc.status, enrolment=enrolment, totp_error=exc.message
+        )
+    return _see_other("/editor/account?done=2fa-on")
+
+
+@router.post("/account/2fa/stop", response_class=HTMLResponse)
+def stop_two_factor(request: Request, actor: Editor, form: Sent) -> Response:
+    try:
+        form.check()
+        stop_totp(_site(request), actor, form.text("code"))
+    except LiveblogError as exc:
+        return _account_page(request, actor, exc.status, totp_error=exc.message)
+    return _see_other("/editor/account?done=2fa-off")
 
 
 @router.post("/account/logout-everywhere")
@@ -983,3 +1077,7 @@ def add_login_redirect(app: FastAPI) -> None:
     @app.exception_handler(LoginNeeded)
     async def _to_login(_request: Request, exc: LoginNeeded) -> Response:
         return _see_other(f"/editor/login?next={quote(exc.target, safe='/')}")
+
+    @app.exception_handler(EnrolFirst)
+    async def _to_enrolment(_request: Request, _exc: EnrolFirst) -> Response:
+        return _see_other("/editor/account?done=enrol-first")
