@@ -72,88 +72,18 @@ def _parse_wakeup(data: bytes | str) -> tuple[int, int] | None:
     return None
 
 
-class RedisBus(InProcessBus):
-    """Also wakes the hubs of every other process and node through Redis pub/sub."""
+class CrossProcessBus(InProcessBus):
+    """What the Redis and PostgreSQL buses share: a wake-up is sent after the local one,
+    and a failed send quiets the bus for a moment (the post is saved, and every hub catches
+    up from the log), so no writer waits on a broken service; one subscription per
+    process, reconnected with a growing pause while the service is away."""
 
     PAUSE_AFTER_FAILURE = 2.0
     crosses_processes = True
+    name = ""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.url = url
-        self._client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
-        self._quiet_until = 0.0
-        self._task: asyncio.Task[None] | None = None
-        self.connected = asyncio.Event()
-
-    def notify(self, blog_id: int, seq: int) -> None:
-        self._wake_local(blog_id, seq)
-        if time.monotonic() < self._quiet_until:
-            return  # Redis failed a moment ago: don't make every writer wait on it
-        try:
-            self._client.publish(CHANNEL, f"{blog_id}:{seq}")
-        except redis.RedisError as exc:
-            self._quiet_until = time.monotonic() + self.PAUSE_AFTER_FAILURE
-            log.warning("bus: Redis publish failed (%s); hubs will catch up from the log", exc)
-
-    async def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(self._listen())
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        self._client.close()
-
-    async def _listen(self) -> None:
-        delay = 0.2
-        while True:
-            client = redis.asyncio.Redis.from_url(self.url, socket_connect_timeout=1)
-            try:
-                async with client.pubsub() as pubsub:
-                    await pubsub.subscribe(CHANNEL)
-                    self.connected.set()
-                    delay = 0.2
-                    async for message in pubsub.listen():
-                        if message.get("type") == "message":
-                            self._receive(message["data"])
-            except (redis.RedisError, OSError) as exc:
-                log.warning("bus: Redis subscription lost (%s); retrying in %.1fs", exc, delay)
-            finally:
-                self.connected.clear()
-                await client.aclose()
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 5.0)
-
-    def _receive(self, data: bytes) -> None:
-        wakeup = _parse_wakeup(data)
-        if wakeup is not None:
-            self._wake_local(*wakeup)
-
-    def healthy(self) -> bool:
-        return self.connected.is_set()
-
-
-class PostgresBus(InProcessBus):
-    """Wakes the hubs of every process and node through PostgreSQL's LISTEN/NOTIFY, so that
-    PostgreSQL alone is enough for several workers and machines.
-
-    A notification is sent on a pooled connection right after the action's commit; each
-    process keeps one connection that LISTENs. As with Redis, a lost notification only
-    delays readers until the hub's next poll of the log.
-    """
-
-    crosses_processes = True
-    CHANNEL = "liveblog_wakeups"
-    PAUSE_AFTER_FAILURE = 2.0
-
-    def __init__(self, engine: Engine) -> None:
-        super().__init__()
-        self._engine = engine
-        self._conninfo = engine.url.set(drivername="postgresql").render_as_string(
-            hide_password=False
-        )
         self._quiet_until = 0.0
         self._task: asyncio.Task[None] | None = None
         self.connected = asyncio.Event()
@@ -163,15 +93,22 @@ class PostgresBus(InProcessBus):
         if time.monotonic() < self._quiet_until:
             return
         try:
-            with self._engine.connect() as conn:
-                conn.execute(
-                    text("SELECT pg_notify(:channel, :payload)"),
-                    {"channel": self.CHANNEL, "payload": f"{blog_id}:{seq}"},
-                )
-                conn.commit()
-        except Exception as exc:  # the post is saved; hubs catch up from the log
+            self._send(f"{blog_id}:{seq}")
+        except Exception as exc:
             self._quiet_until = time.monotonic() + self.PAUSE_AFTER_FAILURE
-            log.warning("bus: NOTIFY failed (%s); hubs will catch up from the log", exc)
+            log.warning("bus: %s send failed (%s); hubs will catch up from the log", self.name, exc)
+
+    def _send(self, payload: str) -> None:
+        raise NotImplementedError
+
+    async def _subscribe(self) -> None:
+        """Receives wake-ups until the connection fails; sets ``connected`` once listening."""
+        raise NotImplementedError
+
+    def _receive(self, data: bytes | str) -> None:
+        wakeup = _parse_wakeup(data)
+        if wakeup is not None:
+            self._wake_local(*wakeup)
 
     async def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._listen())
@@ -186,26 +123,87 @@ class PostgresBus(InProcessBus):
         delay = 0.2
         while True:
             try:
-                conn = await psycopg.AsyncConnection.connect(
-                    self._conninfo, autocommit=True, connect_timeout=2
+                await self._subscribe()
+            except (redis.RedisError, psycopg.Error, OSError) as exc:
+                log.warning(
+                    "bus: %s subscription lost (%s); retrying in %.1fs", self.name, exc, delay
                 )
-                async with conn:
-                    await conn.execute(f"LISTEN {self.CHANNEL}")
-                    self.connected.set()
-                    delay = 0.2
-                    async for note in conn.notifies():
-                        wakeup = _parse_wakeup(note.payload)
-                        if wakeup is not None:
-                            self._wake_local(*wakeup)
-            except (psycopg.Error, OSError) as exc:
-                log.warning("bus: LISTEN connection lost (%s); retrying in %.1fs", exc, delay)
             finally:
+                if self.connected.is_set():
+                    delay = 0.2
                 self.connected.clear()
             await asyncio.sleep(delay)
             delay = min(delay * 2, 5.0)
 
     def healthy(self) -> bool:
         return self.connected.is_set()
+
+
+class RedisBus(CrossProcessBus):
+    """Also wakes the hubs of every other process and node through Redis pub/sub."""
+
+    name = "Redis"
+
+    def __init__(self, url: str) -> None:
+        super().__init__()
+        self.url = url
+        self._client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+
+    def _send(self, payload: str) -> None:
+        self._client.publish(CHANNEL, payload)
+
+    async def _subscribe(self) -> None:
+        client = redis.asyncio.Redis.from_url(self.url, socket_connect_timeout=1)
+        try:
+            async with client.pubsub() as pubsub:
+                await pubsub.subscribe(CHANNEL)
+                self.connected.set()
+                async for message in pubsub.listen():
+                    if message.get("type") == "message":
+                        self._receive(message["data"])
+        finally:
+            await client.aclose()
+
+    async def stop(self) -> None:
+        await super().stop()
+        self._client.close()
+
+
+class PostgresBus(CrossProcessBus):
+    """Wakes the hubs of every process and node through PostgreSQL's LISTEN/NOTIFY, so that
+    PostgreSQL alone is enough for several workers and machines.
+
+    A notification is sent on a pooled connection right after the action's commit; each
+    process keeps one connection that LISTENs.
+    """
+
+    name = "PostgreSQL"
+    CHANNEL = "liveblog_wakeups"
+
+    def __init__(self, engine: Engine) -> None:
+        super().__init__()
+        self._engine = engine
+        self._conninfo = engine.url.set(drivername="postgresql").render_as_string(
+            hide_password=False
+        )
+
+    def _send(self, payload: str) -> None:
+        with self._engine.connect() as conn:
+            conn.execute(
+                text("SELECT pg_notify(:channel, :payload)"),
+                {"channel": self.CHANNEL, "payload": payload},
+            )
+            conn.commit()
+
+    async def _subscribe(self) -> None:
+        conn = await psycopg.AsyncConnection.connect(
+            self._conninfo, autocommit=True, connect_timeout=2
+        )
+        async with conn:
+            await conn.execute(f"LISTEN {self.CHANNEL}")
+            self.connected.set()
+            async for note in conn.notifies():
+                self._receive(note.payload)
 
 
 def make_bus(redis_url: str, engine: Engine | None = None) -> InProcessBus:
