@@ -1,14 +1,17 @@
 """People's lifecycle in a real Chromium against a real uvicorn server: an admin disables a
 colleague whose desk is open, and that colleague's next click is refused, their words kept
-nowhere; an admin makes a reset link and the person sets a new password through it; and
-everyone changes their own password on "Your account"."""
+nowhere; an admin makes a reset link and the person sets a new password through it;
+everyone changes their own password on "Your account"; and two-factor login is set up and
+used."""
 
 from __future__ import annotations
 
 import re
 import secrets
+import time
 from collections.abc import Callable
 
+import pyotp
 import pytest
 from playwright.sync_api import Browser, expect
 from sqlalchemy import func, select
@@ -132,3 +135,36 @@ def test_a_reset_link_and_your_account(
         sam_page.click("button:text('Log out everywhere')")
     expect(sam_page.locator(".alert-done")).to_contain_text("logged out everywhere")
     all_clear(admin_watcher, sam_watcher)
+
+
+def test_two_factor_login_set_up_and_used(
+    site: Site, live: Live, browser: Browser, account: Callable[..., Account]
+) -> None:
+    ana = account("editor", "Ana Silva")
+    page, watcher = watched_page(browser.new_context())
+    log_in(page, live, ana, "/editor/account")
+    with page.expect_navigation():
+        page.click("button:text('Set up two-factor login')")
+    secret = page.locator("#t-secret").input_value()
+    assert page.locator("#t-uri").input_value().startswith("otpauth://totp/")
+    audit(page)
+    totp = pyotp.TOTP(secret)
+    page.fill("#t-code", totp.now())
+    with page.expect_navigation():
+        page.click("button:text('Turn two-factor login on')")
+    expect(page.locator(".alert-done")).to_contain_text("Two-factor login is on")
+    with page.expect_navigation():
+        page.click("nav button:text('Log out')")
+
+    page.goto(live.url + "/editor")
+    page.fill("#email", ana.email)
+    page.fill("#password", PASSWORD)
+    with page.expect_navigation():
+        page.click("button.primary")
+    expect(page.locator("h1")).to_have_text("Your two-factor code")
+    audit(page)
+    page.fill("#code", totp.at(time.time() + 30))  # the set-up's code is spent
+    with page.expect_navigation():
+        page.click("button.primary")
+    expect(page).to_have_url(live.url + "/editor")
+    all_clear(watcher)
