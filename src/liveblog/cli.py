@@ -198,17 +198,17 @@ def media_prune(hours: float) -> None:
 @click.option("--slug", default=None, help="Use this slug instead of the file's.")
 def import_(file: Path, slug: str | None) -> None:
     """Load a blog from a liveblog-exchange/1 JSON file; prints its reader URL."""
-    _import(file, _read_json(file), slug)
+    _import(file, _read_json(file), slug, "file")
 
 
-def _import(file: Path, data: object, slug: str | None) -> None:
+def _import(file: Path, data: object, slug: str | None, source: str) -> None:
     """Imports exchange data into the configured site and prints the reader URL."""
     from liveblog.actions.exchange import import_blog
 
     site = _site()
     site.db.migrate()
     try:
-        blog = import_blog(site, data, slug=slug)
+        blog = import_blog(site, data, slug=slug, source=source)
     except LiveblogError as exc:
         raise LiveblogError(f"{file}: {exc.message}") from None
     click.echo(blog["url"])
@@ -243,7 +243,7 @@ def import_text(file: Path, dry_run: bool, json_out: Path | None, slug: str | No
     if dry_run:
         click.echo("dry run: nothing imported")
         return
-    _import(file, result.blog, slug)
+    _import(file, result.blog, slug, "text")
 
 
 @cli.command("export")
@@ -264,6 +264,62 @@ def export(slug: str, output: Path | None) -> None:
         click.echo(text, nl=False)
     else:
         output.write_text(text, encoding="utf-8")
+
+
+@cli.group()
+def audit() -> None:
+    """Read and prune the audit log (who did what, when, from where)."""
+
+
+@audit.command("export")
+@click.option(
+    "--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True
+)
+@click.option(
+    "--since", default=None, help="Only entries at or after this ISO time (UTC if no zone)."
+)
+def audit_export(fmt: str, since: str | None) -> None:
+    """Write the audit log, newest first, to standard output (at most 100,000 entries)."""
+    from datetime import UTC, datetime
+
+    from liveblog.actions import SYSTEM
+    from liveblog.actions import audit as audit_log
+
+    start = None
+    if since is not None:
+        try:
+            start = datetime.fromisoformat(since.strip())
+        except ValueError:
+            raise LiveblogError(
+                "--since must be an ISO time such as 2026-11-30 or 2026-11-30T18:00Z, "
+                f"not {since!r}"
+            ) from None
+        start = start if start.tzinfo else start.replace(tzinfo=UTC)
+    site = _site()
+    site.db.migrate()
+    rows = audit_log.entries(site, SYSTEM, audit_log.Filters(since=start))
+    chunks = audit_log.csv_lines(rows) if fmt == "csv" else audit_log.json_chunks(rows)
+    for chunk in chunks:
+        click.echo(chunk, nl=False)
+
+
+@audit.command("prune")
+@click.option(
+    "--older-than",
+    "days",
+    required=True,
+    type=click.IntRange(1, 100_000),
+    help="Delete entries older than this many days.",
+)
+def audit_prune(days: int) -> None:
+    """Delete audit-log entries older than DAYS days (by default they are kept forever)."""
+    from liveblog.actions import SYSTEM
+    from liveblog.actions import audit as audit_log
+
+    site = _site()
+    site.db.migrate()
+    count = audit_log.prune(site, SYSTEM, days)
+    click.echo(f"deleted {count} audit-log entries older than {days} days")
 
 
 @cli.command()

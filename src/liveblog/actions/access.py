@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,6 +22,9 @@ class Actor:
     user_id: int | None
     role: str
     name: str = ""
+    # Where the request came from, for the audit log: the web sets the client's address;
+    # an actor made anywhere else (the CLI) is "cli".
+    address: str = field(default="cli", compare=False)
 
     @property
     def is_admin(self) -> bool:

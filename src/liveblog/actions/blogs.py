@@ -10,9 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from liveblog.actions import audit
 from liveblog.actions.access import BLOG_ROLES, Actor, require_blog_role, require_site_role
 from liveblog.actions.purge import purge_urls
-from liveblog.actions.transaction import transaction
+from liveblog.actions.transaction import Transaction, transaction
 from liveblog.errors import Conflict, Invalid, NotFound
 from liveblog.present import blog_record
 from liveblog.schema import BlogChanges, BlogFields
@@ -81,6 +82,14 @@ def create_blog(site: Site, actor: Actor, fields: BlogFields) -> dict[str, Any]:
     with transaction(site) as tx:
         blog = insert_blog(tx.session, actor, fields)
         tx.emit(blog, "blog.created", blog_record(blog))
+        tx.audit(
+            actor,
+            "blog.created",
+            "blog",
+            blog.slug,
+            blog_id=blog.id,
+            detail={"title": audit.label(blog.title)},
+        )
         return blog_record(blog, site.settings.base_url)
 
 
@@ -103,6 +112,24 @@ def update_blog(site: Site, actor: Actor, slug: str, changes: BlogChanges) -> di
                     else ("blog.reopened" if before_status == "ended" else "blog.edited")
                 )
             tx.emit(blog, kind, blog_record(blog))
+            if "status" in changed:
+                tx.audit(
+                    actor,
+                    "blog.status",
+                    "blog",
+                    blog.slug,
+                    blog_id=blog.id,
+                    detail={"from": before_status, "to": blog.status},
+                )
+            else:
+                tx.audit(
+                    actor,
+                    "blog.edited",
+                    "blog",
+                    blog.slug,
+                    blog_id=blog.id,
+                    detail={"fields": sorted(changed)},
+                )
         # What caches in front should forget: every page of it (a blog back in draft is
         # 404 everywhere, at once).
         urls = purge_urls(tx.session, site.settings.base_url, blog) if changed else []
@@ -134,7 +161,18 @@ def _set_membership(site: Site, actor: Actor, slug: str, email: str, role: str |
             if member is None:
                 raise Invalid(f"{user.email} has no role on this blog", "email")
             tx.session.delete(member)
+            _team(tx, actor, blog, user, "membership.removed", {"role": member.role})
         elif member is None:
             tx.session.add(Membership(blog_id=blog.id, user_id=user.id, role=role))
-        else:
+            _team(tx, actor, blog, user, "membership.added", {"role": role})
+        elif member.role != role:
+            _team(tx, actor, blog, user, "membership.role", {"from": member.role, "to": role})
             member.role = role
+
+
+def _team(
+    tx: Transaction, actor: Actor, blog: Blog, user: User, action: str, detail: dict[str, Any]
+) -> None:
+    tx.audit(
+        actor, action, "person", user.id, blog_id=blog.id, detail={"email": user.email} | detail
+    )

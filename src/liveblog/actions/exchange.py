@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy import select
 
+from liveblog.actions import audit
 from liveblog.actions.access import SYSTEM, Actor, require_site_role
 from liveblog.actions.blogs import insert_blog
 from liveblog.actions.posts import insert_post, new_public_id
@@ -59,6 +60,7 @@ def import_blog(
     slug: str | None = None,
     actor: Actor = SYSTEM,
     now: datetime | None = None,
+    source: str = "file",
 ) -> dict[str, Any]:
     exchange = parse_exchange(data)
     require_site_role(actor, ("admin", "editor"), "Importing a blog")
@@ -105,4 +107,12 @@ def import_blog(
             if item.pinned:
                 blog.pinned_post_id = post.id
         tx.emit(blog, "blog.created", blog_record(blog))
+        tx.audit(
+            actor,
+            "blog.imported",
+            "blog",
+            blog.slug,
+            blog_id=blog.id,
+            detail={"title": audit.label(blog.title), "posts": count, "source": source},
+        )
         return blog_record(blog, site.settings.base_url)

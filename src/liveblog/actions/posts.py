@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from liveblog.actions import audit
 from liveblog.actions.access import Actor, blog_role, require_blog_role
 from liveblog.actions.blogs import load_blog
 from liveblog.actions.media import Photo, link_media, record_photos, stored_with
@@ -186,6 +187,7 @@ def create_post(
         record_photos(tx.session, blog.id, photos)
         if post.status == "published":
             tx.emit(blog, "post.published", live_payload(site, blog, post), post)
+        _audit(tx, actor, "post.published" if post.status == "published" else "post.created", post)
         if pinned:
             _pin(tx, site, actor, blog, post, True)
         return result(tx, site, blog, post)
@@ -259,6 +261,16 @@ def _save_edit(
         # Readers are shown "Updated at" only for changes to what the post says.
         post.updated_at = now
     save_version(tx, post, actor.user_id, note)
+    if publishing:
+        _audit(tx, actor, "post.published", post)
+    elif changed.keys() & set(CONTENT_FIELDS):
+        _audit(tx, actor, "post.edited", post)
+    else:
+        flags = {k: v for k, v in changed.items() if k not in CONTENT_FIELDS}
+        if flags:
+            _audit(tx, actor, "post.flags", post, flags)
+        else:
+            _audit(tx, actor, "post.status", post, {"to": new_status})
     if post.status == "published":
         if publishing:
             kind = "post.published"
@@ -281,6 +293,7 @@ def delete_post(site: Site, actor: Actor, slug: str, public_id: str) -> dict[str
         if blog.pinned_post_id == post.id:
             blog.pinned_post_id = None
         save_version(tx, post, actor.user_id, "deleted")
+        _audit(tx, actor, "post.deleted", post)
         if was_public:
             tx.emit(blog, "post.deleted", {"id": post.public_id}, post)
         return result(tx, site, blog, post)
@@ -295,6 +308,7 @@ def restore_post(site: Site, actor: Actor, slug: str, public_id: str) -> dict[st
             raise Invalid("the post is not deleted", "status")
         post.status, post.status_before_delete = post.status_before_delete or "draft", None
         save_version(tx, post, actor.user_id, "restored")
+        _audit(tx, actor, "post.restored", post)
         if post.status == "published":
             tx.emit(blog, "post.restored", live_payload(site, blog, post), post)
         return result(tx, site, blog, post)
@@ -317,6 +331,7 @@ def _pin(tx: Transaction, site: Site, actor: Actor, blog: Blog, post: Post, pinn
         return
     previous = blog.pinned_post_id
     blog.pinned_post_id = post.id if pinned else None
+    _audit(tx, actor, "post.pinned" if pinned else "post.unpinned", post)
     if pinned:
         old = tx.session.get(Post, previous) if previous else None
         payload = live_payload(site, blog, post) | {"replaces": old.public_id if old else None}
@@ -338,6 +353,20 @@ def set_key_event(
         if post.key_event != key_event:
             _save_edit(tx, site, actor, blog, post, {"key_event": key_event}, post.status, None)
         return result(tx, site, blog, post)
+
+
+def _audit(
+    tx: Transaction, actor: Actor, action: str, post: Post, detail: dict[str, Any] | None = None
+) -> None:
+    """An audit entry about a post: its headline or first words as a label, never its body."""
+    tx.audit(
+        actor,
+        action,
+        "post",
+        post.public_id,
+        blog_id=post.blog_id,
+        detail={"label": audit.label(post.label)} | (detail or {}),
+    )
 
 
 def _require_something(title: str | None, elements: list[Any]) -> None:

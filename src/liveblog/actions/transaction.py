@@ -12,6 +12,8 @@ from sqlalchemy import and_, select, update
 from sqlalchemy.orm import Session
 
 from liveblog import metrics
+from liveblog.actions import audit as audit_log
+from liveblog.actions.access import Actor
 from liveblog.realtime.log import restated
 from liveblog.site import Site
 from liveblog.storage import Blog, Event, Post
@@ -53,6 +55,29 @@ class Transaction:
         self.wakeups[blog.id] = seq
         self.first_kind = self.first_kind or kind
         return event
+
+    def audit(
+        self,
+        actor: Actor | None,
+        action: str,
+        subject_kind: str,
+        subject_id: object,
+        *,
+        blog_id: int | None = None,
+        detail: dict[str, Any] | None = None,
+        address: str | None = None,
+    ) -> None:
+        """Writes an audit-log entry in this transaction (see actions/audit.py)."""
+        audit_log.write(
+            self.session,
+            actor,
+            action,
+            subject_kind,
+            subject_id,
+            blog_id=blog_id,
+            detail=detail,
+            address=address,
+        )
 
 
 def restate_earlier(

@@ -13,7 +13,7 @@ from functools import cache
 from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
-from liveblog.actions import throttle
+from liveblog.actions import audit, throttle
 from liveblog.actions.access import SITE_ROLES, SYSTEM, Actor, require_site_role
 from liveblog.actions.passwords import (
     hash_password,
@@ -99,6 +99,9 @@ def create_user(
             )
             tx.session.add(user)
             tx.session.flush()
+            tx.audit(
+                actor, "person.created", "person", user.id, detail={"email": email, "role": role}
+            )
             return user.id
     except IntegrityError:
         raise taken from None  # the same email, added at the same moment
@@ -115,6 +118,10 @@ def set_site_role(site: Site, actor: Actor, user_id: int, role: str) -> None:
         user, admins = _lock_admins_and(tx, user_id)
         if user.id in admins and role != "admin" and len(admins) <= 1:
             raise Forbidden("the site needs at least one admin; make someone else admin first")
+        if user.role != role:
+            tx.audit(
+                actor, "person.role", "person", user.id, detail={"from": user.role, "to": role}
+            )
         user.role = role
 
 
@@ -144,9 +151,12 @@ def set_disabled(site: Site, actor: Actor, user_id: int, disabled: bool) -> None
                 raise Forbidden("the site needs at least one admin; make someone else admin first")
             if user.disabled_at is None:
                 user.disabled_at = utcnow()
+                tx.audit(actor, "person.disabled", "person", user.id, detail={"email": user.email})
             tx.session.execute(delete(UserSession).where(UserSession.user_id == user.id))
             tx.session.execute(delete(PasswordReset).where(PasswordReset.user_id == user.id))
         else:
+            if user.disabled_at is not None:
+                tx.audit(actor, "person.enabled", "person", user.id, detail={"email": user.email})
             user.disabled_at = None
 
 
@@ -160,6 +170,7 @@ def remove_person(site: Site, actor: Actor, user_id: int) -> None:
             raise Forbidden("the site needs at least one admin; make someone else admin first")
         for table in (UserSession, ApiToken, Membership, PasswordReset):
             tx.session.execute(delete(table).where(table.user_id == user.id))
+        tx.audit(actor, "person.removed", "person", user.id, detail={"email": user.email})
         now = utcnow()
         user.removed_at = now
         user.disabled_at = user.disabled_at or now
@@ -190,11 +201,13 @@ def check_password(site: Site, email: str, password: str, address: str | None = 
             right = password_matches(user.password_hash, password)
         if user is None or not right:
             throttle.failed(site, counters)
+            audit.failed_sign_in(site, email, address, "wrong email or password")
             raise Unauthorized("wrong email or password")
     throttle.succeeded(site, counters)
     if user.disabled_at is not None:
+        audit.failed_sign_in(site, email, address, "account disabled")
         raise Forbidden("this account is disabled; ask an admin to enable it")
-    return Actor(user_id=user.id, role=user.role, name=user.name)
+    return Actor(user_id=user.id, role=user.role, name=user.name, address=address or audit.CLI)
 
 
 def create_token(site: Site, email: str, name: str = "cli") -> str:
@@ -202,7 +215,7 @@ def create_token(site: Site, email: str, name: str = "cli") -> str:
         user = tx.session.scalar(select(User).where(User.email == email.strip().lower()))
         if user is None:
             raise NotFound(f"no user with the email {email}")
-        return _add_token(tx, user.id, name)
+        return _add_token(tx, SYSTEM, user.id, name)
 
 
 def create_own_token(site: Site, actor: Actor, name: str) -> str:
@@ -210,16 +223,19 @@ def create_own_token(site: Site, actor: Actor, name: str) -> str:
     if actor.user_id is None:
         raise Invalid("only a person can hold a token", "user")
     with transaction(site) as tx:
-        return _add_token(tx, actor.user_id, name)
+        return _add_token(tx, actor, actor.user_id, name)
 
 
-def _add_token(tx: Transaction, user_id: int, name: str) -> str:
+def _add_token(tx: Transaction, actor: Actor, user_id: int, name: str) -> str:
     """A new token: its value is returned once; only its hash is kept."""
     name = " ".join(name.split())
     if not name or len(name) > 120:
         raise Invalid("give the token a name of 1 to 120 characters, e.g. 'results feed'", "name")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    tx.session.add(ApiToken(user_id=user_id, name=name, token_hash=hash_token(token)))
+    row = ApiToken(user_id=user_id, name=name, token_hash=hash_token(token))
+    tx.session.add(row)
+    tx.session.flush()
+    tx.audit(actor, "token.created", "token", row.id, detail={"name": name, "owner": user_id})
     return token
 
 
@@ -230,6 +246,7 @@ def revoke_own_token(site: Site, actor: Actor, token_id: int) -> None:
             raise NotFound("you have no such token")
         if row.revoked_at is None:
             row.revoked_at = utcnow()
+            _revoked(tx, actor, row)
 
 
 def revoke_person_token(site: Site, actor: Actor, user_id: int, token_id: int) -> None:
@@ -241,6 +258,7 @@ def revoke_person_token(site: Site, actor: Actor, user_id: int, token_id: int) -
             raise NotFound("this person has no such token")
         if row.revoked_at is None:
             row.revoked_at = utcnow()
+            _revoked(tx, actor, row)
 
 
 def revoke_token(site: Site, token: str) -> None:
@@ -248,7 +266,15 @@ def revoke_token(site: Site, token: str) -> None:
         row = tx.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
         if row is None:
             raise NotFound("no such token")
+        if row.revoked_at is None:
+            _revoked(tx, SYSTEM, row)
         row.revoked_at = utcnow()
+
+
+def _revoked(tx: Transaction, actor: Actor, row: ApiToken) -> None:
+    tx.audit(
+        actor, "token.revoked", "token", row.id, detail={"name": row.name, "owner": row.user_id}
+    )
 
 
 def actor_for_token(site: Site, token: str) -> Actor:
@@ -285,6 +311,7 @@ def start_session(site: Site, actor: Actor) -> str:
                 expires_at=min(now + SESSION_LIFETIME, now + _max_age(site)),
             )
         )
+        tx.audit(actor, "sign-in", "person", actor.user_id)
         # A login is a good moment to forget expired sessions.
         tx.session.execute(delete(UserSession).where(UserSession.expires_at < utcnow()))
     return cookie
@@ -363,7 +390,9 @@ def end_all_sessions(site: Site, actor: Actor) -> int:
         raise Invalid("only a person has logins", "user")
     with transaction(site) as tx:
         ended = tx.session.execute(delete(UserSession).where(UserSession.user_id == actor.user_id))
-        return int(getattr(ended, "rowcount", 0) or 0)
+        count = int(getattr(ended, "rowcount", 0) or 0)
+        tx.audit(actor, "sign-out.everywhere", "person", actor.user_id, detail={"ended": count})
+        return count
 
 
 def change_own_password(
@@ -395,11 +424,18 @@ def change_own_password(
             throttle.failed(site, counters)
             raise Invalid("that is not your current password", "current password")
     throttle.succeeded(site, counters)
-    _set_password(site, user.id, new, keep_cookie=keep_cookie)
+    _set_password(site, user.id, new, keep_cookie=keep_cookie, actor=actor)
 
 
 def _set_password(
-    site: Site, user_id: int, password: str, *, keep_cookie: str = "", reset_token: str = ""
+    site: Site,
+    user_id: int,
+    password: str,
+    *,
+    keep_cookie: str = "",
+    reset_token: str = "",
+    actor: Actor | None = None,
+    address: str | None = None,
 ) -> None:
     """Stores a new password (already checked against the rules) and ends the person's
     logins but ``keep_cookie``'s, and their reset links. With ``reset_token``, only if that
@@ -425,6 +461,10 @@ def _set_password(
             )
         )
         tx.session.execute(delete(PasswordReset).where(PasswordReset.user_id == user_id))
+        if reset_token:
+            tx.audit(actor, "password.reset", "person", user_id, address=address)
+        else:
+            tx.audit(actor, "password.changed", "person", user_id)
 
 
 # --- one-time password-reset links ------------------------------------------------------
@@ -456,6 +496,7 @@ def create_reset_link(site: Site, actor: Actor, user_id: int) -> str:
                 token_hash=hash_token(token), user_id=user.id, created_at=now, expires_at=expires
             )
         )
+        tx.audit(actor, "password.reset-link", "person", user.id, detail={"email": user.email})
     return token
 
 
@@ -480,14 +521,21 @@ def person_for_reset(site: Site, token: str) -> tuple[int, str]:
     return row.id, row.email
 
 
-def reset_password(site: Site, token: str, new: str, again: str) -> str:
+def reset_password(site: Site, token: str, new: str, again: str, address: str | None = None) -> str:
     """Sets the password of the person a reset token is for, once; their logins end.
     Returns their email."""
     user_id, email = person_for_reset(site, token)
     if new != again:
         raise Invalid("the two new passwords differ; type the same one twice", "new password")
     check_new_password(new, email)
-    _set_password(site, user_id, new, reset_token=token)
+    _set_password(
+        site,
+        user_id,
+        new,
+        reset_token=token,
+        actor=Actor(user_id=user_id, role="contributor", name=email),
+        address=address,
+    )
     return email
 
 
@@ -588,6 +636,7 @@ def confirm_totp(site: Site, actor: Actor, sealed: str, code: str) -> None:
             .where(User.id == actor.user_id)
             .values(totp_secret=secret, totp_last_step=step)
         )
+        tx.audit(actor, "two-factor.on", "person", actor.user_id)
 
 
 def stop_totp(site: Site, actor: Actor, code: str) -> None:
@@ -605,6 +654,7 @@ def stop_totp(site: Site, actor: Actor, code: str) -> None:
             raise Invalid("that code does not match; type the 6 digits your app shows now", "code")
         user.totp_secret = None
         user.totp_last_step = None
+        tx.audit(actor, "two-factor.off", "person", actor.user_id)
 
 
 def has_totp(site: Site, user_id: int) -> bool:
@@ -660,6 +710,7 @@ def check_login_code(site: Site, ticket: str, code: str, address: str | None = N
         fresh = step is not None and bool(getattr(used, "rowcount", 0))
     if not fresh:
         throttle.failed(site, counters)
+        audit.failed_sign_in(site, user.email, address, "wrong two-factor code")
         raise Unauthorized("that code does not match; type the 6 digits your app shows now")
     throttle.succeeded(site, counters)
-    return Actor(user_id=user.id, role=user.role, name=user.name)
+    return Actor(user_id=user.id, role=user.role, name=user.name, address=address or audit.CLI)

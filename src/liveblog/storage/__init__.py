@@ -3,6 +3,7 @@
 from liveblog.storage.db import Database
 from liveblog.storage.tables import (
     ApiToken,
+    AuditEntry,
     Base,
     Blog,
     Event,
@@ -19,6 +20,7 @@ from liveblog.storage.tables import (
 
 __all__ = [
     "ApiToken",
+    "AuditEntry",
     "Base",
     "Blog",
     "Database",

@@ -241,3 +241,23 @@ class PostMedia(Base):
         ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
     )
     filename: Mapped[str] = mapped_column(String(200), primary_key=True, index=True)
+
+
+class AuditEntry(Base):
+    """Who did what, when and from where (actions/audit.py): written by the actions in the
+    same transaction as the change. No secrets and no post bodies, only short labels."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_at", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    # No foreign keys: the log outlives the people and blogs it names.
+    actor_user_id: Mapped[int | None] = mapped_column(Integer)
+    actor_label: Mapped[str] = mapped_column(String(254))
+    address: Mapped[str] = mapped_column(String(64))  # the client's, or "cli"
+    action: Mapped[str] = mapped_column(String(40), index=True)
+    subject_kind: Mapped[str] = mapped_column(String(20))  # person | blog | post | token | site
+    subject_id: Mapped[str] = mapped_column(String(64))
+    blog_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)

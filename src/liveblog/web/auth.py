@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from dataclasses import replace
 from typing import Annotated
 from urllib.parse import urlsplit
 
@@ -22,7 +23,7 @@ def optional_actor(request: Request) -> Actor | None:
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("use the header 'Authorization: Bearer <token>'")
     actor: Actor = actor_for_token(request.app.state.site, token.strip())
-    return actor
+    return with_address(request, actor)
 
 
 def required_actor(actor: Annotated[Actor | None, Depends(optional_actor)]) -> Actor:
@@ -49,7 +50,13 @@ def session_actor(request: Request) -> Actor | None:
     actor, renewed = found
     if renewed:
         request.state.renewed_session = cookie  # the page sends the cookie again
-    return actor
+    return with_address(request, actor)
+
+
+def with_address(request: Request, actor: Actor) -> Actor:
+    """The actor, with the client's address as uvicorn gives it (X-Forwarded-For counts only
+    from the proxies it trusts), for the audit log."""
+    return replace(actor, address=request.client.host if request.client else "unknown")
 
 
 def csrf_token(request: Request) -> str:

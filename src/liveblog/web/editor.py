@@ -12,13 +12,13 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from starlette.datastructures import FormData, UploadFile
 
-from liveblog.actions import Actor
+from liveblog.actions import Actor, audit
 from liveblog.actions import blogs as blog_actions
 from liveblog.actions import posts as post_actions
 from liveblog.actions.access import (
@@ -946,7 +946,13 @@ def reset(request: Request, token: str, form: Annotated[FormData, Depends(login_
     site = _site(request)
     _, email = person_for_reset(site, token)
     try:
-        reset_password(site, token, _password_field(form, "new"), _password_field(form, "again"))
+        reset_password(
+            site,
+            token,
+            _password_field(form, "new"),
+            _password_field(form, "again"),
+            request.client.host if request.client else None,
+        )
     except Invalid as exc:
         return _reset_form(request, token, email, exc.status, exc.message)
     response = _see_other("/editor/login?done=reset")
@@ -1052,7 +1058,9 @@ def import_text(request: Request, actor: Editor, form: Sent) -> Response:
         page["preview"] = _preview(result.blog)
         if _form_action(form) != "import":
             return _import_page(request, actor, text, **page)
-        record = import_blog(_site(request), result.blog, slug=slug or None, actor=actor)
+        record = import_blog(
+            _site(request), result.blog, slug=slug or None, actor=actor, source="text"
+        )
     except LiveblogError as exc:
         return _import_page(request, actor, text, exc.status, error=exc.message, **page)
     return _see_other(f"/editor/blogs/{record['slug']}?done=imported")
@@ -1081,3 +1089,92 @@ def add_login_redirect(app: FastAPI) -> None:
     @app.exception_handler(EnrolFirst)
     async def _to_enrolment(_request: Request, _exc: EnrolFirst) -> Response:
         return _see_other("/editor/account?done=enrol-first")
+
+
+# --- the audit log (admins) ----------------------------------------------------------------
+
+AuditPerson = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
+AuditAction = Annotated[str, Query(max_length=40, pattern=r"^[a-z.\-]*$")]
+AuditBlog = Annotated[str, Query(max_length=120)]
+
+
+def _audit_filters(request: Request, person: int | None, action: str, blog: str) -> audit.Filters:
+    blog_id = audit.blog_id_of(_site(request), blog) if blog else None
+    return audit.Filters(person=person, action=action, blog=blog_id)
+
+
+@router.get("/audit", response_class=HTMLResponse)
+def audit_page(
+    request: Request,
+    actor: Editor,
+    person: AuditPerson = None,
+    action: AuditAction = "",
+    blog: AuditBlog = "",
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> Response:
+    _require_admin(actor, "reading the audit log")
+    site = _site(request)
+    filters = _audit_filters(request, person, action, blog)
+    rows, more = audit.page(site, actor, filters, page)
+    subjects, present = audit.links(site, rows)
+    with site.db.reading() as session:
+        people = q.people(session)
+        blogs = q.desk_blogs(session)
+    query = {"person": person or "", "action": action, "blog": blog}
+    shown = {key: value for key, value in query.items() if value}
+    return _render(
+        request,
+        "editor/audit.html",
+        actor,
+        rows=rows,
+        subjects=subjects,
+        present=present,
+        people=people,
+        blogs=blogs,
+        actions=audit.actions(site),
+        chosen=query,
+        page=page,
+        more=more,
+        query=urlencode(shown),
+    )
+
+
+def _export_name(request: Request, extension: str) -> dict[str, str]:
+    return {
+        "Content-Disposition": f'attachment; filename="audit-log.{extension}"',
+        "Cache-Control": "no-store",
+    }
+
+
+@router.get("/audit.csv")
+def audit_csv(
+    request: Request,
+    actor: Editor,
+    person: AuditPerson = None,
+    action: AuditAction = "",
+    blog: AuditBlog = "",
+) -> Response:
+    _require_admin(actor, "exporting the audit log")
+    rows = audit.entries(_site(request), actor, _audit_filters(request, person, action, blog))
+    return StreamingResponse(
+        audit.csv_lines(rows),
+        media_type="text/csv; charset=utf-8",
+        headers=_export_name(request, "csv"),
+    )
+
+
+@router.get("/audit.json")
+def audit_json(
+    request: Request,
+    actor: Editor,
+    person: AuditPerson = None,
+    action: AuditAction = "",
+    blog: AuditBlog = "",
+) -> Response:
+    _require_admin(actor, "exporting the audit log")
+    rows = audit.entries(_site(request), actor, _audit_filters(request, person, action, blog))
+    return StreamingResponse(
+        audit.json_chunks(rows),
+        media_type="application/json",
+        headers=_export_name(request, "json"),
+    )
