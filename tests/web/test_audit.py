@@ -153,3 +153,25 @@ def test_the_desk_nav_shows_the_audit_log_only_to_admins(
     logout_cookies(client)
     desk("admin")
     assert "/editor/audit" in client.get("/editor").text
+
+
+def test_an_api_write_records_the_token_holder_and_their_address(
+    client: Client, site: Site, make_user: Callable[[str], dict[str, str]]
+) -> None:
+    editor = make_user("editor")
+    headers = {"Authorization": editor["auth"]}
+    blog = client.post("/api/v1/blogs", json={"title": "Count night"}, headers=headers)
+    assert blog.status_code == 201, blog.text
+    post = client.post(
+        f"/api/v1/blogs/{blog.json()['slug']}/posts",
+        json={"title": "Polls close", "elements": [{"type": "text", "markdown": "Secret."}]},
+        headers=headers,
+    )
+    assert post.status_code == 201, post.text
+    (published,) = _entries(site, "post.published")
+    assert published.subject_id == post.json()["id"]
+    assert published.actor_user_id is not None and published.address not in ("", "cli")
+    assert published.detail == {"label": "Polls close"}
+    (token_made,) = _entries(site, "token.created")
+    assert token_made.address == "cli"  # the fixture made it as the command line does
+    assert editor["token"] not in json.dumps(token_made.detail)
