@@ -101,6 +101,21 @@ def readable_post(session: Session, actor: Actor | None, blog: Blog, public_id: 
     return post
 
 
+def desk_posts(
+    session: Session, actor: Actor, blog: Blog, view: str, page: int, per_page: int
+) -> tuple[Sequence[Post], dict[str, int]]:
+    """A page of the blog's desk: for its team only, and for a contributor only the
+    published posts and their own."""
+    require_blog_role(session, actor, blog, "contributor", "Opening a blog's desk")
+    return q.desk_posts(session, blog, view, page, per_page, visible_posts(session, actor, blog))
+
+
+def desk_post(session: Session, actor: Actor, blog: Blog, public_id: str) -> Post:
+    """A post opened for editing at the desk: for the blog's team, as far as they may read it."""
+    require_blog_role(session, actor, blog, "contributor", "Opening a post at the desk")
+    return readable_post(session, actor, blog, public_id)
+
+
 def read_post(site: Site, actor: Actor | None, slug: str, public_id: str) -> dict[str, Any]:
     with site.db.reading() as session:
         blog = q.blog_by_slug(session, slug, include_drafts=True)

@@ -149,19 +149,23 @@ def desk_blogs(session: Session, limit: int = 500) -> list[DeskBlog]:
 
 
 def desk_posts(
-    session: Session, blog: Blog, view: str, page: int, per_page: int
+    session: Session,
+    blog: Blog,
+    view: str,
+    page: int,
+    per_page: int,
+    visible: ColumnElement[bool] | None = None,
 ) -> tuple[Sequence[Post], dict[str, int]]:
     """One page of a desk view (unpublished posts first, then newest first), and the
-    number of posts in every view."""
+    number of posts in every view; only the posts ``visible`` allows, when given."""
+    shown = [Post.blog_id == blog.id] + ([visible] if visible is not None else [])
     statuses = dict(
-        session.execute(
-            select(Post.status, func.count()).where(Post.blog_id == blog.id).group_by(Post.status)
-        ).all()
+        session.execute(select(Post.status, func.count()).where(*shown).group_by(Post.status)).all()
     )
     counts = {name: sum(statuses.get(s, 0) for s in shown) for name, shown in DESK_VIEWS.items()}
     posts = session.scalars(
         select(Post)
-        .where(Post.blog_id == blog.id, Post.status.in_(DESK_VIEWS[view]))
+        .where(*shown, Post.status.in_(DESK_VIEWS[view]))
         .order_by(Post.published_at.desc().nulls_first(), Post.created_at.desc(), Post.id.desc())
         .limit(per_page)
         .offset((page - 1) * per_page)

@@ -392,7 +392,7 @@ def _blog_page(
 ) -> HTMLResponse:
     with _site(request).db.reading() as session:
         blog = q.blog_by_slug(session, slug, include_drafts=True)
-        posts, counts = q.desk_posts(session, blog, view, page, POSTS_PER_PAGE)
+        posts, counts = post_actions.desk_posts(session, actor, blog, view, page, POSTS_PER_PAGE)
         return _render(
             request,
             "editor/blog.html",
@@ -567,7 +567,7 @@ def _edit_page(
 ) -> HTMLResponse:
     with _site(request).db.reading() as session:
         blog = q.blog_by_slug(session, slug, include_drafts=True)
-        post = post_actions.load_post(session, blog, public_id)
+        post = post_actions.desk_post(session, actor, blog, public_id)
         current = PostForm.from_post(post, blog.pinned_post_id == post.id)
         if form is None:
             form = current
