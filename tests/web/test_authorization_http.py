@@ -13,8 +13,11 @@ import httpx
 import pytest
 from anyio.from_thread import start_blocking_portal
 
+from liveblog.actions import SYSTEM
+from liveblog.actions.blogs import update_blog
 from liveblog.actions.users import start_session
 from liveblog.app import create_app
+from liveblog.schema import BlogChanges
 from liveblog.site import Site
 from liveblog.web.auth import SESSION_COOKIE
 from tests.actions.test_authorization_table import people, shared_site  # noqa: F401
@@ -44,6 +47,7 @@ API: dict[str, Request] = {
         {"json": {"status": "ended"}},
     ),
     "read_draft": lambda s, p, who: ("GET", f"/api/v1/blogs/{s.slug}/posts/{s.draft_for(who)}", {}),
+    "see_draft_blog": lambda s, p, who: ("GET", f"/api/v1/blogs/{s.slug}", {}),
     "create_draft": lambda s, p, who: (
         "POST",
         f"/api/v1/blogs/{s.slug}/posts",
@@ -92,6 +96,7 @@ DESK: dict[str, Request] = {
     "create_blog": _form("/editor/blogs", title="New one", timezone="Europe/London"),
     "change_blog_status": _form("/editor/blogs/{s.slug}/status", status="ended"),
     "read_draft": lambda s, p, who: ("GET", f"/editor/blogs/{s.slug}/posts/{s.draft_for(who)}", {}),
+    "see_draft_blog": lambda s, p, who: ("GET", f"/editor/blogs/{s.slug}", {}),
     "create_draft": _form("/editor/blogs/{s.slug}/posts", **_post_form("Draft.", action="draft")),
     "publish_new": _form("/editor/blogs/{s.slug}/posts", **_post_form("News.")),
     "edit_draft": _form(
@@ -169,6 +174,8 @@ def test_api(
     inner.cookies.clear()
     expected = TABLE[action][persona]
     scene = make_scene(shared_site, people)
+    if action == "see_draft_blog":
+        update_blog(shared_site, SYSTEM, scene.slug, BlogChanges(status="draft"))
     token = people.tokens.get(persona)
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     if action == "list_drafts":
@@ -203,6 +210,8 @@ def test_desk(
     inner.cookies.clear()
     expected = TABLE[action][persona]
     scene = make_scene(shared_site, people)
+    if action == "see_draft_blog":
+        update_blog(shared_site, SYSTEM, scene.slug, BlogChanges(status="draft"))
     anonymous = persona == "anonymous"
     csrf = ""
     if not anonymous:
@@ -222,6 +231,9 @@ def test_desk(
         kwargs["data"] = kwargs["data"] | {"csrf": csrf}
     before = snapshot(shared_site)
     response = client.request(method, url, **kwargs)
+    if action == "see_draft_blog" and not anonymous:
+        listed = f'href="/editor/blogs/{scene.slug}"' in client.get("/editor").text
+        assert listed == (expected == "Y")
     if expected == "Y":
         assert response.status_code < 400, response.text[:500]
         if response.status_code == 303:

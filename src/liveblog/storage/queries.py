@@ -128,8 +128,11 @@ class DeskBlog:
     waiting: int
 
 
-def desk_blogs(session: Session, limit: int = 500) -> list[DeskBlog]:
-    """Every blog, latest activity first, with its published and waiting post counts."""
+def desk_blogs(
+    session: Session, limit: int = 500, *, member_of: int | None = None
+) -> list[DeskBlog]:
+    """Every blog (or, with member_of, the blogs on whose team this person is), latest
+    activity first, with its published and waiting post counts."""
     counts = (
         select(
             Post.blog_id,
@@ -139,11 +142,15 @@ def desk_blogs(session: Session, limit: int = 500) -> list[DeskBlog]:
         .group_by(Post.blog_id)
         .subquery()
     )
+    query = select(Blog, counts.c.published, counts.c.waiting).outerjoin(
+        counts, counts.c.blog_id == Blog.id
+    )
+    if member_of is not None:
+        query = query.join(
+            Membership, (Membership.blog_id == Blog.id) & (Membership.user_id == member_of)
+        )
     rows = session.execute(
-        select(Blog, counts.c.published, counts.c.waiting)
-        .outerjoin(counts, counts.c.blog_id == Blog.id)
-        .order_by(Blog.updated_at.desc(), Blog.id.desc())
-        .limit(limit)
+        query.order_by(Blog.updated_at.desc(), Blog.id.desc()).limit(limit)
     ).all()
     return [DeskBlog(blog, published or 0, waiting or 0) for blog, published, waiting in rows]
 

@@ -327,7 +327,7 @@ def logout(request: Request, _form: Buttons) -> Response:
 
 def _desk(request: Request, actor: Actor, status: int = 200, **context: Any) -> HTMLResponse:
     with _site(request).db.reading() as session:
-        blogs = q.desk_blogs(session)
+        blogs = blog_actions.desk_blogs(session, actor)
     context.setdefault("new_blog", dict.fromkeys(BLOG_FORM_FIELDS, ""))
     context.setdefault("error", "")
     return _render(request, "editor/desk.html", actor, status, blogs=blogs, **context)
