@@ -125,10 +125,14 @@ def test_one_pinned_post_per_blog(site: Site, slug: str) -> None:
 
 
 def test_contributors_write_drafts_but_cannot_publish(site: Site, slug: str) -> None:
+    from liveblog.actions.blogs import set_membership
     from liveblog.actions.users import create_user
 
     uid = create_user(site, "stringer@newsroom.example", "long enough pw", "contributor")
     contributor = Actor(user_id=uid, role="contributor")
+    with pytest.raises(Forbidden, match="not on its team"):
+        create_post(site, contributor, slug, new("Scoop!", status="submitted"))
+    set_membership(site, SYSTEM, slug, "stringer@newsroom.example", "contributor")
     with pytest.raises(Forbidden):
         create_post(site, contributor, slug, new("Scoop!"))
     draft = create_post(site, contributor, slug, new("Scoop!", status="submitted"))

@@ -17,6 +17,8 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select, update
 
+from liveblog.actions import SYSTEM
+from liveblog.actions.blogs import set_membership
 from liveblog.actions.users import create_user
 from liveblog.site import Site
 from liveblog.storage import Blog, Post, UserSession
@@ -435,7 +437,9 @@ def test_contributors_write_for_review_only(
     editor_token = desk("editor")
     slug = start_blog(client, editor_token)
     logout_cookies(client)
-    token = desk("contributor")
+    email = login(client, site, "contributor")
+    token = csrf_of(client.get("/editor"))
+    set_membership(site, SYSTEM, slug, email, "contributor")
     page = client.get(f"/editor/blogs/{slug}").text
     assert 'value="submit"' in page and 'value="publish"' not in page
     assert "Start a live blog" not in client.get("/editor").text

@@ -19,7 +19,8 @@ from liveblog.present import blog_record
 from liveblog.schema import BlogChanges, BlogFields
 from liveblog.site import Site
 from liveblog.storage import Blog, Membership, User
-from liveblog.storage.queries import blog_by_slug
+from liveblog.storage.queries import DeskBlog, blog_by_slug
+from liveblog.storage.queries import desk_blogs as _desk_blogs
 from liveblog.storage.tables import utcnow
 
 SLUG_LENGTH = 80
@@ -33,6 +34,16 @@ def slugify(title: str) -> str:
         cut = slug[: SLUG_LENGTH + 1]
         slug = cut[: cut.rfind("-")] if "-" in cut[SLUG_LENGTH // 2 :] else slug[:SLUG_LENGTH]
     return slug.rstrip("-") or "blog"
+
+
+def desk_blogs(session: Session, actor: Actor) -> list[DeskBlog]:
+    """The blogs listed on this person's desk: every blog for admins and site editors;
+    for a site contributor, the blogs on whose team they are."""
+    if actor.role in ("admin", "editor"):
+        return _desk_blogs(session)
+    if actor.user_id is None:
+        return []
+    return _desk_blogs(session, member_of=actor.user_id)
 
 
 def load_blog(session: Session, slug: str) -> Blog:

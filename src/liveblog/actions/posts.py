@@ -7,11 +7,18 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from liveblog.actions import audit
-from liveblog.actions.access import Actor, blog_role, require_blog_role
+from liveblog.actions.access import (
+    Actor,
+    blog_role,
+    can_read_post,
+    require_blog_role,
+    require_readable_blog,
+    visible_posts,
+)
 from liveblog.actions.blogs import load_blog
 from liveblog.actions.media import Photo, link_media, record_photos, stored_with
 from liveblog.actions.purge import purge_urls
@@ -24,6 +31,7 @@ from liveblog.render.templating import clock
 from liveblog.schema import NewPost, PostChanges, PostContent
 from liveblog.site import Site
 from liveblog.storage import Blog, Post, Revision
+from liveblog.storage import queries as q
 from liveblog.storage.tables import utcnow
 
 _ID_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"  # no 0/o or 1/l: ids get read aloud
@@ -81,6 +89,74 @@ def save_version(tx: Transaction, post: Post, editor_id: int | None, note: str |
             snapshot=snapshot(post),
         )
     )
+
+
+def readable_post(session: Session, actor: Actor | None, blog: Blog, public_id: str) -> Post:
+    """The post, when this actor may read it: published ones for everyone who may see the
+    blog; unpublished ones for the blog's editors and owners, and their own for its
+    contributors. Anything else is "not found", so that nobody learns that it exists."""
+    require_readable_blog(session, actor, blog)
+    post = session.scalar(select(Post).where(Post.blog_id == blog.id, Post.public_id == public_id))
+    if post is None or not can_read_post(session, actor, blog, post):
+        raise NotFound(f"no post {public_id!r} in the blog {blog.slug!r}")
+    return post
+
+
+def desk_posts(
+    session: Session, actor: Actor, blog: Blog, view: str, page: int, per_page: int
+) -> tuple[Sequence[Post], dict[str, int]]:
+    """A page of the blog's desk: for its team only, and for a contributor only the
+    published posts and their own."""
+    require_blog_role(session, actor, blog, "contributor", "Opening a blog's desk")
+    return q.desk_posts(session, blog, view, page, per_page, visible_posts(session, actor, blog))
+
+
+def desk_post(session: Session, actor: Actor, blog: Blog, public_id: str) -> Post:
+    """A post opened for editing at the desk: for the blog's team, as far as they may read it."""
+    require_blog_role(session, actor, blog, "contributor", "Opening a post at the desk")
+    return readable_post(session, actor, blog, public_id)
+
+
+def read_post(site: Site, actor: Actor | None, slug: str, public_id: str) -> dict[str, Any]:
+    with site.db.reading() as session:
+        blog = q.blog_by_slug(session, slug, include_drafts=True)
+        return record(site, blog, readable_post(session, actor, blog, public_id))
+
+
+def list_posts(
+    site: Site,
+    actor: Actor | None,
+    slug: str,
+    status: str = "published",
+    page: int = 1,
+    per_page: int = 20,
+) -> dict[str, Any]:
+    """One page of the blog's posts in one status, as far as this actor may see them."""
+    with site.db.reading() as session:
+        blog = q.blog_by_slug(session, slug, include_drafts=True)
+        require_readable_blog(session, actor, blog)
+        if status != "published" and blog_role(session, actor, blog) is None:
+            raise Forbidden("only the blog's team may list posts that are not published")
+        where = [Post.blog_id == blog.id, Post.status == status]
+        where.append(visible_posts(session, actor, blog))
+        total = session.scalar(select(func.count()).select_from(Post).where(*where)) or 0
+        order = (
+            q.newest_first() if status == "published" else (Post.created_at.desc(), Post.id.desc())
+        )
+        posts = session.scalars(
+            select(Post)
+            .where(*where)
+            .order_by(*order)
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        ).all()
+        return {
+            "posts": [record(site, blog, p) for p in posts],
+            "page": page,
+            "per_page": per_page,
+            "total": total,
+            "pages": max(1, -(-total // per_page)),
+        }
 
 
 def record(site: Site, blog: Blog, post: Post) -> dict[str, Any]:
@@ -209,7 +285,7 @@ def edit_post(
     with stored_with(site, photos), transaction(site) as tx:
         blog = load_blog(tx.session, slug)
         post = load_post(tx.session, blog, public_id, lock=True)
-        role = blog_role(tx.session, actor, blog)
+        role = require_blog_role(tx.session, actor, blog, "contributor", "Editing a post")
         if role == "contributor" and (
             post.created_by != actor.user_id or post.status == "published"
         ):

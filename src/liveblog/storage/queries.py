@@ -128,8 +128,11 @@ class DeskBlog:
     waiting: int
 
 
-def desk_blogs(session: Session, limit: int = 500) -> list[DeskBlog]:
-    """Every blog, latest activity first, with its published and waiting post counts."""
+def desk_blogs(
+    session: Session, limit: int = 500, *, member_of: int | None = None
+) -> list[DeskBlog]:
+    """Every blog (or, with member_of, the blogs on whose team this person is), latest
+    activity first, with its published and waiting post counts."""
     counts = (
         select(
             Post.blog_id,
@@ -139,29 +142,37 @@ def desk_blogs(session: Session, limit: int = 500) -> list[DeskBlog]:
         .group_by(Post.blog_id)
         .subquery()
     )
+    query = select(Blog, counts.c.published, counts.c.waiting).outerjoin(
+        counts, counts.c.blog_id == Blog.id
+    )
+    if member_of is not None:
+        query = query.join(
+            Membership, (Membership.blog_id == Blog.id) & (Membership.user_id == member_of)
+        )
     rows = session.execute(
-        select(Blog, counts.c.published, counts.c.waiting)
-        .outerjoin(counts, counts.c.blog_id == Blog.id)
-        .order_by(Blog.updated_at.desc(), Blog.id.desc())
-        .limit(limit)
+        query.order_by(Blog.updated_at.desc(), Blog.id.desc()).limit(limit)
     ).all()
     return [DeskBlog(blog, published or 0, waiting or 0) for blog, published, waiting in rows]
 
 
 def desk_posts(
-    session: Session, blog: Blog, view: str, page: int, per_page: int
+    session: Session,
+    blog: Blog,
+    view: str,
+    page: int,
+    per_page: int,
+    visible: ColumnElement[bool] | None = None,
 ) -> tuple[Sequence[Post], dict[str, int]]:
     """One page of a desk view (unpublished posts first, then newest first), and the
-    number of posts in every view."""
+    number of posts in every view; only the posts ``visible`` allows, when given."""
+    shown = [Post.blog_id == blog.id] + ([visible] if visible is not None else [])
     statuses = dict(
-        session.execute(
-            select(Post.status, func.count()).where(Post.blog_id == blog.id).group_by(Post.status)
-        ).all()
+        session.execute(select(Post.status, func.count()).where(*shown).group_by(Post.status)).all()
     )
     counts = {name: sum(statuses.get(s, 0) for s in shown) for name, shown in DESK_VIEWS.items()}
     posts = session.scalars(
         select(Post)
-        .where(Post.blog_id == blog.id, Post.status.in_(DESK_VIEWS[view]))
+        .where(*shown, Post.status.in_(DESK_VIEWS[view]))
         .order_by(Post.published_at.desc().nulls_first(), Post.created_at.desc(), Post.id.desc())
         .limit(per_page)
         .offset((page - 1) * per_page)

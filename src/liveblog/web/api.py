@@ -5,17 +5,16 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Request, Response
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from liveblog.actions import Actor
 from liveblog.actions import blogs as blog_actions
 from liveblog.actions import posts as post_actions
-from liveblog.actions.access import blog_role
-from liveblog.errors import Invalid, NotFound, PreconditionRequired
-from liveblog.present import blog_record, post_record
+from liveblog.actions.access import require_readable_blog
+from liveblog.errors import Invalid, PreconditionRequired
+from liveblog.present import blog_record
 from liveblog.schema import BlogChanges, BlogFields, NewPost, PostChanges
 from liveblog.site import Site
-from liveblog.storage import Blog, Post
+from liveblog.storage import Post
 from liveblog.storage import queries as q
 from liveblog.web.auth import CurrentActor, MaybeActor
 from liveblog.web.postform import small_number
@@ -42,14 +41,6 @@ def _version(if_match: str | None) -> int:
     return version
 
 
-def _can_see_drafts(session: Any, actor: Actor | None, blog: Blog) -> bool:
-    return actor is not None and blog_role(session, actor, blog) in (
-        "contributor",
-        "editor",
-        "owner",
-    )
-
-
 @router.get("/blogs", summary="List live and ended blogs")
 def list_blogs(request: Request) -> dict[str, Any]:
     site = _site(request)
@@ -68,8 +59,7 @@ def get_blog(request: Request, slug: str, actor: MaybeActor) -> dict[str, Any]:
     site = _site(request)
     with site.db.reading() as session:
         blog = q.blog_by_slug(session, slug, include_drafts=True)
-        if blog.status == "draft" and not _can_see_drafts(session, actor, blog):
-            raise NotFound(f"no blog with the slug {slug!r}")
+        require_readable_blog(session, actor, blog)
         record = blog_record(blog, site.settings.base_url)
         pinned = session.scalar(select(Post.public_id).where(Post.id == blog.pinned_post_id))
         return record | {"pinned_post": pinned}
@@ -91,34 +81,7 @@ def list_posts(
     per_page: Annotated[int, Query(ge=1, le=100)] = 20,
     status: Literal["published", "draft", "submitted", "deleted"] = "published",
 ) -> dict[str, Any]:
-    site = _site(request)
-    with site.db.reading() as session:
-        blog = q.blog_by_slug(session, slug, include_drafts=True)
-        team = _can_see_drafts(session, actor, blog)
-        if blog.status == "draft" and not team:
-            raise NotFound(f"no blog with the slug {slug!r}")
-        if status != "published" and not team:
-            raise Invalid("only the blog's team may list posts that are not published", "status")
-        where = [Post.blog_id == blog.id, Post.status == status]
-        total = session.scalar(select(func.count()).select_from(Post).where(*where)) or 0
-        order = (
-            q.newest_first() if status == "published" else (Post.created_at.desc(), Post.id.desc())
-        )
-        posts = session.scalars(
-            select(Post)
-            .where(*where)
-            .order_by(*order)
-            .limit(per_page)
-            .offset((page - 1) * per_page)
-        ).all()
-        base = site.settings.base_url
-        return {
-            "posts": [post_record(p, p.id == blog.pinned_post_id, base, blog.slug) for p in posts],
-            "page": page,
-            "per_page": per_page,
-            "total": total,
-            "pages": max(1, -(-total // per_page)),
-        }
+    return post_actions.list_posts(_site(request), actor, slug, status, page, per_page)
 
 
 @router.post("/blogs/{slug}/posts", status_code=201, summary="Publish a post, or save a draft")
@@ -132,17 +95,7 @@ def create_post(
 def get_post(
     request: Request, response: Response, slug: str, post_id: str, actor: MaybeActor
 ) -> dict[str, Any]:
-    site = _site(request)
-    with site.db.reading() as session:
-        blog = q.blog_by_slug(session, slug, include_drafts=True)
-        post = session.scalar(
-            select(Post).where(Post.blog_id == blog.id, Post.public_id == post_id)
-        )
-        visible = post is not None and post.status == "published" and blog.status != "draft"
-        if post is None or (not visible and not _can_see_drafts(session, actor, blog)):
-            raise NotFound(f"no post {post_id!r} in the blog {slug!r}")
-        pinned = post.id == blog.pinned_post_id
-        return _etag(response, post_record(post, pinned, site.settings.base_url, blog.slug))
+    return _etag(response, post_actions.read_post(_site(request), actor, slug, post_id))
 
 
 @router.patch(

@@ -327,7 +327,7 @@ def logout(request: Request, _form: Buttons) -> Response:
 
 def _desk(request: Request, actor: Actor, status: int = 200, **context: Any) -> HTMLResponse:
     with _site(request).db.reading() as session:
-        blogs = q.desk_blogs(session)
+        blogs = blog_actions.desk_blogs(session, actor)
     context.setdefault("new_blog", dict.fromkeys(BLOG_FORM_FIELDS, ""))
     context.setdefault("error", "")
     return _render(request, "editor/desk.html", actor, status, blogs=blogs, **context)
@@ -392,7 +392,7 @@ def _blog_page(
 ) -> HTMLResponse:
     with _site(request).db.reading() as session:
         blog = q.blog_by_slug(session, slug, include_drafts=True)
-        posts, counts = q.desk_posts(session, blog, view, page, POSTS_PER_PAGE)
+        posts, counts = post_actions.desk_posts(session, actor, blog, view, page, POSTS_PER_PAGE)
         return _render(
             request,
             "editor/blog.html",
@@ -567,7 +567,7 @@ def _edit_page(
 ) -> HTMLResponse:
     with _site(request).db.reading() as session:
         blog = q.blog_by_slug(session, slug, include_drafts=True)
-        post = post_actions.load_post(session, blog, public_id)
+        post = post_actions.desk_post(session, actor, blog, public_id)
         current = PostForm.from_post(post, blog.pinned_post_id == post.id)
         if form is None:
             form = current
