@@ -132,12 +132,19 @@ def desk_blogs(
     session: Session, limit: int = 500, *, member_of: int | None = None
 ) -> list[DeskBlog]:
     """Every blog (or, with member_of, the blogs on whose team this person is), latest
-    activity first, with its published and waiting post counts."""
+    activity first, with its published and waiting post counts. A contributor on a team
+    counts only their own waiting posts: they may not know of the others."""
+    waiting: ColumnElement[bool] = Post.status.in_(DESK_VIEWS["drafts"])
+    counted = select(Post.blog_id)
+    if member_of is not None:
+        counted = counted.join(
+            Membership, (Membership.blog_id == Post.blog_id) & (Membership.user_id == member_of)
+        )
+        waiting = waiting & ((Membership.role != "contributor") | (Post.created_by == member_of))
     counts = (
-        select(
-            Post.blog_id,
+        counted.add_columns(
             func.count().filter(Post.status == "published").label("published"),
-            func.count().filter(Post.status.in_(DESK_VIEWS["drafts"])).label("waiting"),
+            func.count().filter(waiting).label("waiting"),
         )
         .group_by(Post.blog_id)
         .subquery()
