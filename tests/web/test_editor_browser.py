@@ -20,7 +20,7 @@ from PIL import Image, ImageDraw
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
 from liveblog.actions import SYSTEM
-from liveblog.actions.blogs import create_blog
+from liveblog.actions.blogs import create_blog, set_membership
 from liveblog.actions.posts import create_post
 from liveblog.actions.users import create_user
 from liveblog.schema import BlogFields, NewPost
@@ -519,6 +519,8 @@ def test_a_contributor_submits_and_an_editor_publishes(
 ) -> None:
     slug = seed_blog(site, "County show", [text("The gates open at nine.", title="Gates open")])
     contributor, editor = account("contributor", "Kit Fenn"), account("editor", "Lou Park")
+    # A contributor writes only on blogs whose team names them.
+    set_membership(site, SYSTEM, slug, contributor.email, "contributor")
     context_c, context_e = browser.new_context(), browser.new_context()
     page_c, watcher_c = watched_page(context_c)
     page_e, watcher_e = watched_page(context_e)
