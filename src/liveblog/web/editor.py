@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import quote, urlencode, urlsplit
 
 from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
@@ -1139,42 +1139,30 @@ def audit_page(
     )
 
 
-def _export_name(request: Request, extension: str) -> dict[str, str]:
-    return {
-        "Content-Disposition": f'attachment; filename="audit-log.{extension}"',
-        "Cache-Control": "no-store",
-    }
+# The two ways out of the audit log: how rows become text, and what the text is.
+AUDIT_EXPORTS = {
+    "csv": (audit.csv_lines, "text/csv; charset=utf-8"),
+    "json": (audit.json_chunks, "application/json"),
+}
 
 
-@router.get("/audit.csv")
-def audit_csv(
+@router.get("/audit.{fmt}")
+def audit_export(
     request: Request,
     actor: Editor,
+    fmt: Literal["csv", "json"],
     person: AuditPerson = None,
     action: AuditAction = "",
     blog: AuditBlog = "",
 ) -> Response:
     _require_admin(actor, "exporting the audit log")
     rows = audit.entries(_site(request), actor, _audit_filters(request, person, action, blog))
+    chunks, media_type = AUDIT_EXPORTS[fmt]
     return StreamingResponse(
-        audit.csv_lines(rows),
-        media_type="text/csv; charset=utf-8",
-        headers=_export_name(request, "csv"),
-    )
-
-
-@router.get("/audit.json")
-def audit_json(
-    request: Request,
-    actor: Editor,
-    person: AuditPerson = None,
-    action: AuditAction = "",
-    blog: AuditBlog = "",
-) -> Response:
-    _require_admin(actor, "exporting the audit log")
-    rows = audit.entries(_site(request), actor, _audit_filters(request, person, action, blog))
-    return StreamingResponse(
-        audit.json_chunks(rows),
-        media_type="application/json",
-        headers=_export_name(request, "json"),
+        chunks(rows),
+        media_type=media_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="audit-log.{fmt}"',
+            "Cache-Control": "no-store",
+        },
     )
