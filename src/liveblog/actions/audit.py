@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from liveblog.actions.access import Actor, require_site_role
 from liveblog.errors import Invalid, NotFound
+from liveblog.paging import LAST_PAGE, page_offset
 from liveblog.site import Site
 from liveblog.storage import AuditEntry, Blog, Post, User
 from liveblog.storage.tables import utcnow
@@ -110,11 +111,12 @@ def page(
 ) -> tuple[list[AuditEntry], bool]:
     """One page of entries, newest first, and whether an older page follows. Admins only."""
     require_site_role(actor, ("admin",), "Reading the audit log")
-    if number < 1 or number > 100_000:
+    if number < 1 or number > LAST_PAGE:
         raise Invalid("the page is a number from 1", "page")
     query = _query(filters).order_by(AuditEntry.id.desc())
     with site.db.reading() as session:
-        rows = list(session.scalars(query.offset((number - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)))
+        query = query.offset(page_offset(number, PAGE_SIZE)).limit(PAGE_SIZE + 1)
+        rows = list(session.scalars(query))
         session.expunge_all()
     return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
 

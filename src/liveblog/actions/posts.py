@@ -24,6 +24,7 @@ from liveblog.actions.media import Photo, link_media, record_photos, stored_with
 from liveblog.actions.purge import purge_urls
 from liveblog.actions.transaction import Transaction, transaction
 from liveblog.errors import Forbidden, Invalid, NotFound, PreconditionFailed
+from liveblog.paging import page_count, page_offset
 from liveblog.present import post_record
 from liveblog.render import post_label, post_text, render_body
 from liveblog.render.cards import post_card
@@ -148,14 +149,14 @@ def list_posts(
             .where(*where)
             .order_by(*order)
             .limit(per_page)
-            .offset((page - 1) * per_page)
+            .offset(page_offset(page, per_page))
         ).all()
         return {
             "posts": [record(site, blog, p) for p in posts],
             "page": page,
             "per_page": per_page,
             "total": total,
-            "pages": max(1, -(-total // per_page)),
+            "pages": page_count(total, per_page),
         }
 
 

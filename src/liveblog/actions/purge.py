@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from liveblog.paging import page_count
 from liveblog.storage import Blog, Post
 from liveblog.storage.queries import PAGE_SIZE, published
 
@@ -27,7 +28,7 @@ def purge_urls(
     for the page a deletion emptied), each post's permalink, ``updates.json`` (purge it as a
     prefix: every ``?after=N`` is its own cached answer), and the API's public reads."""
     total = session.scalar(select(func.count()).select_from(Post).where(*published(blog.id)))
-    pages = max(1, -(-(total or 0) // PAGE_SIZE))
+    pages = page_count(total or 0, PAGE_SIZE)
     page = f"{base_url}/live/{blog.slug}"
     api = f"{base_url}/api/v1/blogs"
     ids = list(dict.fromkeys(post_ids))

@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, UnaryExpression, and_, case, func, or_, se
 from sqlalchemy.orm import Session
 
 from liveblog.errors import NotFound
+from liveblog.paging import page_count, page_holding, page_offset
 from liveblog.storage.tables import ApiToken, Blog, Membership, Post, PostMedia, Revision, User
 
 PAGE_SIZE = 20
@@ -48,13 +49,13 @@ def blog_by_slug(session: Session, slug: str, *, include_drafts: bool = False) -
 
 def stream_page(session: Session, blog: Blog, page: int, per_page: int = PAGE_SIZE) -> StreamPage:
     total = session.scalar(select(func.count()).select_from(Post).where(*published(blog.id))) or 0
-    pages = max(1, -(-total // per_page))
+    pages = page_count(total, per_page)
     posts = session.scalars(
         select(Post)
         .where(*published(blog.id))
         .order_by(*newest_first())
         .limit(per_page)
-        .offset((page - 1) * per_page)
+        .offset(page_offset(page, per_page))
     ).all()
     return StreamPage(posts=posts, page=page, pages=pages, total=total)
 
@@ -98,7 +99,7 @@ def page_of_post(session: Session, blog: Blog, public_id: str, per_page: int = P
         )
         or 0
     )
-    return newer // per_page + 1
+    return page_holding(newer, per_page)
 
 
 def listed_blogs(session: Session, limit: int = 50) -> Sequence[Blog]:
@@ -182,7 +183,7 @@ def desk_posts(
         .where(*shown, Post.status.in_(DESK_VIEWS[view]))
         .order_by(Post.published_at.desc().nulls_first(), Post.created_at.desc(), Post.id.desc())
         .limit(per_page)
-        .offset((page - 1) * per_page)
+        .offset(page_offset(page, per_page))
     ).all()
     return posts, counts
 

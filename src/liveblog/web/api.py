@@ -11,6 +11,7 @@ from liveblog.actions import blogs as blog_actions
 from liveblog.actions import posts as post_actions
 from liveblog.actions.access import require_readable_blog
 from liveblog.errors import Invalid, PreconditionRequired
+from liveblog.paging import LAST_PAGE
 from liveblog.present import blog_record
 from liveblog.schema import BlogChanges, BlogFields, NewPost, PostChanges
 from liveblog.site import Site
@@ -77,7 +78,7 @@ def list_posts(
     request: Request,
     slug: str,
     actor: MaybeActor,
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    page: Annotated[int, Query(ge=1, le=LAST_PAGE)] = 1,
     per_page: Annotated[int, Query(ge=1, le=100)] = 20,
     status: Literal["published", "draft", "submitted", "deleted"] = "published",
 ) -> dict[str, Any]:

@@ -63,6 +63,7 @@ from liveblog.errors import (
     PreconditionFailed,
     TryLater,
 )
+from liveblog.paging import LAST_PAGE, page_count
 from liveblog.schema import BlogChanges, BlogFields, NewPost
 from liveblog.site import Site
 from liveblog.storage import Post, User
@@ -404,7 +405,7 @@ def _blog_page(
             view=view,
             counts=counts,
             page=page,
-            pages=max(1, -(-counts[view] // POSTS_PER_PAGE)),
+            pages=page_count(counts[view], POSTS_PER_PAGE),
             form=composer or PostForm(authors=actor.name),
             error=error,
             done=request.query_params.get("done", ""),
@@ -418,7 +419,7 @@ def blog_desk(
     slug: str,
     actor: Editor,
     view: Annotated[str, Query(pattern="^(all|published|drafts|deleted)$")] = "all",
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    page: Annotated[int, Query(ge=1, le=LAST_PAGE)] = 1,
 ) -> Response:
     return _blog_page(request, actor, slug, view=view, page=page)
 
@@ -1110,7 +1111,7 @@ def audit_page(
     person: AuditPerson = None,
     action: AuditAction = "",
     blog: AuditBlog = "",
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    page: Annotated[int, Query(ge=1, le=LAST_PAGE)] = 1,
 ) -> Response:
     _require_admin(actor, "reading the audit log")
     site = _site(request)

@@ -12,6 +12,7 @@ from starlette.routing import Match, Route
 from starlette.types import Receive, Scope, Send
 
 from liveblog.errors import NotFound
+from liveblog.paging import LAST_PAGE
 from liveblog.render.templating import iso_utc
 from liveblog.storage import Blog, Post
 from liveblog.storage import queries as q
@@ -75,7 +76,7 @@ def _page_answer(
 
 
 @router.api_route("/live/{slug}", methods=["GET", "HEAD"], response_class=HTMLResponse)
-def blog_page(request: Request, slug: str, page: int = Query(1, ge=1, le=100_000)) -> Response:
+def blog_page(request: Request, slug: str, page: int = Query(1, ge=1, le=LAST_PAGE)) -> Response:
     """The page, rendered and compressed once per change (see ``PageCache``), in the coding
     the reader accepts. A page already in the cache is usually answered by
     :class:`CachedPageRoute` before this route is reached."""
@@ -107,7 +108,7 @@ def _page_number(query: bytes) -> int | None:
     if len(values) > 1 or not values[0].isascii() or not values[0].isdigit() or len(values[0]) > 6:
         return None
     page = int(values[0])
-    return page if 1 <= page <= 100_000 else None
+    return page if 1 <= page <= LAST_PAGE else None
 
 
 class CachedPageRoute(Route):
