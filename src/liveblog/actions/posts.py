@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from liveblog.actions import audit
@@ -24,7 +24,7 @@ from liveblog.actions.media import Photo, link_media, record_photos, stored_with
 from liveblog.actions.purge import purge_urls
 from liveblog.actions.transaction import Transaction, transaction
 from liveblog.errors import Forbidden, Invalid, NotFound, PreconditionFailed
-from liveblog.paging import page_count, page_offset
+from liveblog.paging import page_count
 from liveblog.present import post_record
 from liveblog.render import post_label, post_text, render_body
 from liveblog.render.cards import post_card
@@ -138,19 +138,8 @@ def list_posts(
         require_readable_blog(session, actor, blog)
         if status != "published" and blog_role(session, actor, blog) is None:
             raise Forbidden("only the blog's team may list posts that are not published")
-        where = [Post.blog_id == blog.id, Post.status == status]
-        where.append(visible_posts(session, actor, blog))
-        total = session.scalar(select(func.count()).select_from(Post).where(*where)) or 0
-        order = (
-            q.newest_first() if status == "published" else (Post.created_at.desc(), Post.id.desc())
-        )
-        posts = session.scalars(
-            select(Post)
-            .where(*where)
-            .order_by(*order)
-            .limit(per_page)
-            .offset(page_offset(page, per_page))
-        ).all()
+        visible = visible_posts(session, actor, blog)
+        posts, total = q.posts_in_status(session, blog, status, page, per_page, visible)
         return {
             "posts": [record(site, blog, p) for p in posts],
             "page": page,

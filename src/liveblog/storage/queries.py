@@ -60,6 +60,29 @@ def stream_page(session: Session, blog: Blog, page: int, per_page: int = PAGE_SI
     return StreamPage(posts=posts, page=page, pages=pages, total=total)
 
 
+def posts_in_status(
+    session: Session,
+    blog: Blog,
+    status: str,
+    page: int,
+    per_page: int,
+    visible: ColumnElement[bool],
+) -> tuple[Sequence[Post], int]:
+    """One page of the blog's posts in one status that ``visible`` allows, and how many
+    there are: published ones newest first, the others most recently created first."""
+    where = [Post.blog_id == blog.id, Post.status == status, visible]
+    total = session.scalar(select(func.count()).select_from(Post).where(*where)) or 0
+    order = newest_first() if status == "published" else (Post.created_at.desc(), Post.id.desc())
+    posts = session.scalars(
+        select(Post)
+        .where(*where)
+        .order_by(*order)
+        .limit(per_page)
+        .offset(page_offset(page, per_page))
+    ).all()
+    return posts, total
+
+
 def pinned_post(session: Session, blog: Blog) -> Post | None:
     if blog.pinned_post_id is None:
         return None
@@ -249,3 +272,4 @@ def media_is_public(session: Session, filename: str) -> bool:
         .limit(1)
     )
     return shown is not None
+
