@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, UnaryExpression, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, UnaryExpression, and_, case, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from liveblog.errors import NotFound
@@ -89,6 +89,30 @@ def pinned_post(session: Session, blog: Blog) -> Post | None:
     return session.scalar(
         select(Post).where(Post.id == blog.pinned_post_id, Post.status == "published")
     )
+
+
+@dataclass(frozen=True)
+class ReaderPage:
+    """What one page of a blog shows besides its header: its posts, the pinned post and
+    the key events."""
+
+    stream: StreamPage
+    pinned: Post | None
+    key_events: list[KeyEvent]
+
+
+def reader_page(session: Session, blog: Blog, page: int) -> ReaderPage:
+    stream = stream_page(session, blog, page)
+    if page > stream.pages:
+        raise NotFound(f"this blog has {stream.pages} page(s) of updates")
+    return ReaderPage(stream, pinned_post(session, blog), key_events(session, blog))
+
+
+def pinned_post_id(session: Session, blog: Blog) -> str | None:
+    """The public id of the blog's pinned post, whatever its status (the API shows it)."""
+    if blog.pinned_post_id is None:
+        return None
+    return session.scalar(select(Post.public_id).where(Post.id == blog.pinned_post_id))
 
 
 def key_events(session: Session, blog: Blog) -> list[KeyEvent]:
@@ -273,3 +297,7 @@ def media_is_public(session: Session, filename: str) -> bool:
     )
     return shown is not None
 
+
+def ping(session: Session) -> None:
+    """Asks the database the cheapest question there is; raises when it does not answer."""
+    session.execute(text("SELECT 1"))

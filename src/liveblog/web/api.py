@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Request, Response
-from sqlalchemy import select
 
 from liveblog.actions import blogs as blog_actions
 from liveblog.actions import posts as post_actions
@@ -15,7 +14,6 @@ from liveblog.paging import LAST_PAGE
 from liveblog.present import blog_record
 from liveblog.schema import BlogChanges, BlogFields, NewPost, PostChanges
 from liveblog.site import Site
-from liveblog.storage import Post
 from liveblog.storage import queries as q
 from liveblog.web.auth import CurrentActor, MaybeActor
 from liveblog.web.postform import small_number
@@ -62,8 +60,7 @@ def get_blog(request: Request, slug: str, actor: MaybeActor) -> dict[str, Any]:
         blog = q.blog_by_slug(session, slug, include_drafts=True)
         require_readable_blog(session, actor, blog)
         record = blog_record(blog, site.settings.base_url)
-        pinned = session.scalar(select(Post.public_id).where(Post.id == blog.pinned_post_id))
-        return record | {"pinned_post": pinned}
+        return record | {"pinned_post": q.pinned_post_id(session, blog)}
 
 
 @router.patch("/blogs/{slug}", summary="Change a blog's title, standfirst, section or status")

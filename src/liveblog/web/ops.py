@@ -7,11 +7,11 @@ import asyncio
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy import text
 
 from liveblog import metrics
 from liveblog.errors import Forbidden
 from liveblog.site import Site
+from liveblog.storage import queries as q
 
 router = APIRouter(include_in_schema=False)
 NO_STORE = {"Cache-Control": "no-store"}
@@ -27,7 +27,7 @@ async def healthz() -> Response:
 def _database_answers(site: Site) -> bool:
     try:
         with site.db.reading() as session:
-            session.execute(text("SELECT 1"))
+            q.ping(session)
         return True
     except Exception:
         return False

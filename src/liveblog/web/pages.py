@@ -7,11 +7,9 @@ from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy.orm import Session
 from starlette.routing import Match, Route
 from starlette.types import Receive, Scope, Send
 
-from liveblog.errors import NotFound
 from liveblog.paging import LAST_PAGE
 from liveblog.render.templating import iso_utc
 from liveblog.storage import Blog, Post
@@ -90,7 +88,7 @@ def blog_page(request: Request, slug: str, page: int = Query(1, ge=1, le=LAST_PA
             return Response(status_code=304, headers=headers)
         html = cache.get_or_make(
             (blog.id, blog.last_seq, page),
-            lambda: _render_blog_page(request, session, blog, page),
+            lambda: _render_blog_page(request, blog, page, q.reader_page(session, blog, page)),
         )
     return Response(html.body(coding), media_type=PAGE_TYPE, headers=headers)
 
@@ -150,11 +148,9 @@ class CachedPageRoute(Route):
         await send_answer(scope, send, 200, headers, html.body(coding))
 
 
-def _render_blog_page(request: Request, session: Session, blog: Blog, page: int) -> bytes:
+def _render_blog_page(request: Request, blog: Blog, page: int, shown: q.ReaderPage) -> bytes:
     base_url = request.app.state.site.settings.base_url
-    stream = q.stream_page(session, blog, page)
-    if page > stream.pages:
-        raise NotFound(f"this blog has {stream.pages} page(s) of updates")
+    stream = shown.stream
     canonical = f"{base_url}/live/{blog.slug}" + (f"?page={page}" if page > 1 else "")
     response = render_page(
         request,
@@ -162,8 +158,8 @@ def _render_blog_page(request: Request, session: Session, blog: Blog, page: int)
         lang=blog.language,
         blog=blog,
         page=stream,
-        pinned=q.pinned_post(session, blog),
-        key_events=q.key_events(session, blog),
+        pinned=shown.pinned,
+        key_events=shown.key_events,
         canonical=canonical,
         jsonld=_jsonld(base_url, blog, stream.posts),
     )
