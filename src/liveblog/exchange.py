@@ -7,10 +7,10 @@ from typing import Any
 from sqlalchemy import func, select
 
 from liveblog.actions.blogs import load_blog
-from liveblog.present import iso
 from liveblog.schema import EXCHANGE_FORMAT, BlogFields
 from liveblog.site import Site
 from liveblog.storage import Post
+from liveblog.times import iso
 
 
 def export_blog(site: Site, slug: str) -> dict[str, Any]:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from liveblog.storage import Blog, Post
+from liveblog.times import iso
 
-
-def iso(value: datetime | None) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value else None
+__all__ = ["blog_record", "iso", "post_record"]
 
 
 def blog_record(blog: Blog, base_url: str = "") -> dict[str, Any]:

@@ -25,6 +25,7 @@ from liveblog.paging import LAST_PAGE, page_offset
 from liveblog.site import Site
 from liveblog.storage import AuditEntry, Blog, Post, User
 from liveblog.storage.tables import utcnow
+from liveblog.times import iso
 
 CLI = "cli"
 # The most rows one export holds.
@@ -215,7 +216,7 @@ FIELDS = (
 def as_dict(row: AuditEntry) -> dict[str, Any]:
     return {
         "id": row.id,
-        "at": row.at.isoformat().replace("+00:00", "Z"),
+        "at": iso(row.at),
         "actor_user_id": row.actor_user_id,
         "actor_label": row.actor_label,
         "address": row.address,

@@ -28,12 +28,12 @@ from liveblog.paging import page_count
 from liveblog.present import post_record
 from liveblog.render import post_label, post_text, render_body
 from liveblog.render.cards import post_card
-from liveblog.render.templating import clock
 from liveblog.schema import NewPost, PostChanges, PostContent
 from liveblog.site import Site
 from liveblog.storage import Blog, Post, Revision
 from liveblog.storage import queries as q
 from liveblog.storage.tables import utcnow
+from liveblog.times import clock
 
 _ID_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"  # no 0/o or 1/l: ids get read aloud
 CONTENT_FIELDS = ("title", "elements", "sources", "verification", "authors", "correction")

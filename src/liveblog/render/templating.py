@@ -1,4 +1,4 @@
-"""The Jinja2 environment and the filters that show times in a blog's time zone."""
+"""The Jinja2 environment, and its filters (times are written by :mod:`liveblog.times`)."""
 
 from __future__ import annotations
 
@@ -7,40 +7,18 @@ from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
+from liveblog.times import clock, day, iso, stamp
+
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
-@cache
-def _zone(name: str) -> ZoneInfo:
-    return ZoneInfo(name)
-
-
-def local(value: datetime, zone: str) -> datetime:
-    return value.astimezone(_zone(zone))
-
-
-def clock(value: datetime | None, zone: str) -> str:
-    """14:05 BST: the time a newsroom reader expects to see on a post."""
-    if value is None:
-        return ""
-    here = local(value, zone)
-    return f"{here:%H:%M} {here.tzname()}"
-
-
-def day(value: datetime | None, zone: str) -> str:
-    if value is None:
-        return ""
-    here = local(value, zone)
-    return f"{here.day} {here:%B %Y}"
-
-
 def iso_utc(value: datetime | None) -> str:
-    return value.isoformat().replace("+00:00", "Z") if value else ""
+    """:func:`liveblog.times.iso` for a template, where no time is an empty attribute."""
+    return iso(value) or ""
 
 
 def json_script(data: Any) -> Markup:
@@ -59,7 +37,7 @@ def build_environment() -> Environment:
         auto_reload=False,
         undefined=StrictUndefined,
     )
-    env.filters.update(clock=clock, day=day, iso_utc=iso_utc, json_script=json_script)
+    env.filters.update(clock=clock, day=day, iso_utc=iso_utc, stamp=stamp, json_script=json_script)
     return env
 
 
