@@ -19,7 +19,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from liveblog import __version__
-from liveblog.errors import LiveblogError, PreconditionFailed, TryLater
+from liveblog.errors import Invalid, LiveblogError, PreconditionFailed, TryLater, problems
 from liveblog.realtime.hub import Hub
 from liveblog.render.templating import environment
 from liveblog.settings import Settings
@@ -146,15 +146,9 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
-        errors = [
-            {
-                "field": ".".join(str(part) for part in err["loc"] if part != "body"),
-                "message": err["msg"],
-            }
-            for err in exc.errors()
-        ]
-        first = errors[0] if errors else {"field": "", "message": "invalid request"}
-        message = f"{first['field']}: {first['message']}" if first["field"] else first["message"]
+        errors = problems(exc.errors())
+        first = Invalid(errors[0]["message"], errors[0]["field"]) if errors else None
+        message = first.message if first else "invalid request"
         return _error(request, 422, message, {"errors": errors})
 
     @app.exception_handler(StarletteHTTPException)

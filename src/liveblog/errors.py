@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+
+Location = tuple[int | str, ...]
+"""Where pydantic found a problem: field names and list indexes, outermost first."""
+
 
 class LiveblogError(Exception):
     status = 400
@@ -64,3 +73,24 @@ class TooManyRequests(TryLater):
 
 class Busy(TryLater):
     status = 503
+
+
+def field_path(loc: Location) -> str:
+    """Where a problem is, as the API names it: ``elements.0.markdown`` (a request's
+    ``body`` left out)."""
+    return ".".join(str(part) for part in loc if part != "body")
+
+
+def problems(
+    errors: Iterable[Mapping[str, Any]], name: Callable[[Location], str] = field_path
+) -> list[dict[str, str]]:
+    """Each problem pydantic found, as ``{"field": …, "message": …}`` with the field named
+    by ``name`` (the API's dotted path unless the caller names fields its own way)."""
+    return [{"field": name(tuple(err["loc"])), "message": str(err["msg"])} for err in errors]
+
+
+def invalid_input(exc: ValidationError, name: Callable[[Location], str] = field_path) -> Invalid:
+    """The first problem pydantic found, as the one error a person reads:
+    ``field: message``."""
+    first = problems(exc.errors()[:1], name)[0]
+    return Invalid(first["message"], first["field"])

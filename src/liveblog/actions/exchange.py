@@ -13,7 +13,7 @@ from liveblog.actions.access import SYSTEM, Actor, require_site_role
 from liveblog.actions.blogs import insert_blog
 from liveblog.actions.posts import insert_post, new_public_id
 from liveblog.actions.transaction import transaction
-from liveblog.errors import Invalid
+from liveblog.errors import Invalid, invalid_input
 from liveblog.present import blog_record
 from liveblog.schema import BlogFields, ExchangeBlog
 from liveblog.site import Site
@@ -33,9 +33,7 @@ def parse_exchange(data: Any) -> ExchangeBlog:
     try:
         return ExchangeBlog.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        place = _place(first["loc"])
-        raise Invalid(first["msg"], place) from None
+        raise invalid_input(exc, _place) from None
 
 
 def _place(loc: tuple[int | str, ...]) -> str:

@@ -15,7 +15,7 @@ from typing import Any, TypeVar, get_args
 from pydantic import BaseModel, ValidationError
 
 from liveblog.actions.media import Photo
-from liveblog.errors import Invalid
+from liveblog.errors import invalid_input
 from liveblog.schema import MAX_ELEMENTS, NewPost, PostChanges, Verification
 from liveblog.storage import Post
 
@@ -216,8 +216,7 @@ def validated(model: type[M], data: dict[str, Any]) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        raise Invalid(first["msg"], _describe(first["loc"], data)) from None
+        raise invalid_input(exc, lambda loc: _describe(loc, data)) from None
 
 
 def _describe(loc: tuple[int | str, ...], data: dict[str, Any]) -> str:
