@@ -15,6 +15,15 @@ from liveblog.present import blog_record
 from liveblog.schema import BlogChanges, BlogFields, NewPost, PostChanges
 from liveblog.site import Site
 from liveblog.storage import queries as q
+from liveblog.web.api_models import (
+    BlogChanged,
+    BlogList,
+    BlogRecord,
+    BlogWithPin,
+    PostChanged,
+    PostPage,
+    PostRecord,
+)
 from liveblog.web.auth import CurrentActor, MaybeActor
 from liveblog.web.postform import small_number
 
@@ -40,7 +49,7 @@ def _version(if_match: str | None) -> int:
     return version
 
 
-@router.get("/blogs", summary="List live and ended blogs")
+@router.get("/blogs", response_model=BlogList, summary="List live and ended blogs")
 def list_blogs(request: Request) -> dict[str, Any]:
     site = _site(request)
     with site.db.reading() as session:
@@ -48,12 +57,17 @@ def list_blogs(request: Request) -> dict[str, Any]:
         return {"blogs": [blog_record(b, site.settings.base_url) for b in blogs]}
 
 
-@router.post("/blogs", status_code=201, summary="Create a blog")
+@router.post(
+    "/blogs",
+    status_code=201,
+    response_model=BlogRecord,
+    summary="Create a blog",
+)
 def create_blog(request: Request, actor: CurrentActor, fields: BlogFields) -> dict[str, Any]:
     return blog_actions.create_blog(_site(request), actor, fields)
 
 
-@router.get("/blogs/{slug}", summary="Get a blog")
+@router.get("/blogs/{slug}", response_model=BlogWithPin, summary="Get a blog")
 def get_blog(request: Request, slug: str, actor: MaybeActor) -> dict[str, Any]:
     site = _site(request)
     with site.db.reading() as session:
@@ -63,14 +77,22 @@ def get_blog(request: Request, slug: str, actor: MaybeActor) -> dict[str, Any]:
         return record | {"pinned_post": q.pinned_post_id(session, blog)}
 
 
-@router.patch("/blogs/{slug}", summary="Change a blog's title, standfirst, section or status")
+@router.patch(
+    "/blogs/{slug}",
+    response_model=BlogChanged,
+    summary="Change a blog's title, standfirst, section or status",
+)
 def update_blog(
     request: Request, slug: str, actor: CurrentActor, changes: BlogChanges
 ) -> dict[str, Any]:
     return blog_actions.update_blog(_site(request), actor, slug, changes)
 
 
-@router.get("/blogs/{slug}/posts", summary="List posts, newest first")
+@router.get(
+    "/blogs/{slug}/posts",
+    response_model=PostPage,
+    summary="List posts, newest first",
+)
 def list_posts(
     request: Request,
     slug: str,
@@ -82,14 +104,19 @@ def list_posts(
     return post_actions.list_posts(_site(request), actor, slug, status, page, per_page)
 
 
-@router.post("/blogs/{slug}/posts", status_code=201, summary="Publish a post, or save a draft")
+@router.post(
+    "/blogs/{slug}/posts",
+    status_code=201,
+    response_model=PostChanged,
+    summary="Publish a post, or save a draft",
+)
 def create_post(
     request: Request, response: Response, slug: str, actor: CurrentActor, post: NewPost
 ) -> dict[str, Any]:
     return _etag(response, post_actions.create_post(_site(request), actor, slug, post))
 
 
-@router.get("/blogs/{slug}/posts/{post_id}", summary="Get a post")
+@router.get("/blogs/{slug}/posts/{post_id}", response_model=PostRecord, summary="Get a post")
 def get_post(
     request: Request, response: Response, slug: str, post_id: str, actor: MaybeActor
 ) -> dict[str, Any]:
@@ -98,6 +125,7 @@ def get_post(
 
 @router.patch(
     "/blogs/{slug}/posts/{post_id}",
+    response_model=PostChanged,
     summary="Edit a post; send If-Match with the version you edited",
 )
 def edit_post(
@@ -114,28 +142,44 @@ def edit_post(
     return _etag(response, record)
 
 
-@router.delete("/blogs/{slug}/posts/{post_id}", summary="Delete a post (it can be restored)")
+@router.delete(
+    "/blogs/{slug}/posts/{post_id}",
+    response_model=PostChanged,
+    summary="Delete a post (it can be restored)",
+)
 def delete_post(
     request: Request, response: Response, slug: str, post_id: str, actor: CurrentActor
 ) -> dict[str, Any]:
     return _etag(response, post_actions.delete_post(_site(request), actor, slug, post_id))
 
 
-@router.post("/blogs/{slug}/posts/{post_id}/restore", summary="Restore a deleted post")
+@router.post(
+    "/blogs/{slug}/posts/{post_id}/restore",
+    response_model=PostChanged,
+    summary="Restore a deleted post",
+)
 def restore_post(
     request: Request, response: Response, slug: str, post_id: str, actor: CurrentActor
 ) -> dict[str, Any]:
     return _etag(response, post_actions.restore_post(_site(request), actor, slug, post_id))
 
 
-@router.post("/blogs/{slug}/posts/{post_id}/pin", summary="Pin a post (one per blog)")
+@router.post(
+    "/blogs/{slug}/posts/{post_id}/pin",
+    response_model=PostChanged,
+    summary="Pin a post (one per blog)",
+)
 def pin_post(
     request: Request, response: Response, slug: str, post_id: str, actor: CurrentActor
 ) -> dict[str, Any]:
     return _etag(response, post_actions.set_pinned(_site(request), actor, slug, post_id, True))
 
 
-@router.post("/blogs/{slug}/posts/{post_id}/unpin", summary="Unpin a post")
+@router.post(
+    "/blogs/{slug}/posts/{post_id}/unpin",
+    response_model=PostChanged,
+    summary="Unpin a post",
+)
 def unpin_post(
     request: Request, response: Response, slug: str, post_id: str, actor: CurrentActor
 ) -> dict[str, Any]:

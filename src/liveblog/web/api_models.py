@@ -1,0 +1,71 @@
+"""What the API answers, as pydantic models: the schemas of /api/openapi.json.
+
+The records themselves are built by :mod:`liveblog.present` (and events and exports carry
+the same ones); these models describe them, field for field, and FastAPI checks every
+answer against them. A test keeps the two in step."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class BlogRecord(BaseModel):
+    slug: str
+    title: str
+    standfirst: str | None
+    section: str | None
+    language: str
+    timezone: str = Field(description="An IANA time zone name, e.g. Europe/London")
+    status: str = Field(description="draft, live or ended")
+    last_seq: int = Field(description="The seq of the blog's last event")
+    created_at: str | None = Field(description="ISO 8601 in UTC, e.g. 2024-05-29T12:05:00Z")
+    updated_at: str | None = Field(description="ISO 8601 in UTC")
+    url: str = Field(description="The reader page")
+
+
+class BlogWithPin(BlogRecord):
+    pinned_post: str | None = Field(description="The pinned post's id")
+
+
+class BlogChanged(BlogRecord):
+    purge: list[str] = Field(description="The public addresses this change altered")
+
+
+class BlogList(BaseModel):
+    blogs: list[BlogRecord]
+
+
+class PostRecord(BaseModel):
+    id: str
+    title: str | None
+    elements: list[dict[str, Any]] = Field(
+        description="text, image, quote and embed elements, in order"
+    )
+    key_event: bool
+    summary: bool
+    pinned: bool
+    sources: list[str]
+    verification: str | None = Field(description="null, unverified, confirmed or disputed")
+    authors: list[str]
+    correction: str | None
+    status: str = Field(description="draft, submitted, scheduled, published or deleted")
+    published_at: str | None = Field(description="ISO 8601 in UTC")
+    updated_at: str | None = Field(description="ISO 8601 in UTC")
+    version: int = Field(description="Send it back in If-Match to edit")
+    label: str = Field(description="The headline, or the first sentence")
+    body_html: str
+    url: str | None = Field(description="The post's permalink")
+
+
+class PostChanged(PostRecord):
+    purge: list[str] = Field(description="The public addresses this change altered")
+
+
+class PostPage(BaseModel):
+    posts: list[PostRecord]
+    page: int
+    per_page: int
+    total: int
+    pages: int
