@@ -23,11 +23,13 @@ from liveblog.web.api_models import (
     PostChanged,
     PostPage,
     PostRecord,
+    errors,
 )
 from liveblog.web.auth import CurrentActor, MaybeActor
 from liveblog.web.postform import small_number
 
-router = APIRouter(prefix="/api/v1", tags=["v1"])
+# Any route may answer these; each route adds the ones only it gives (see docs/api.md).
+router = APIRouter(prefix="/api/v1", tags=["v1"], responses=errors(400, 401, 404, 413, 422))
 
 
 def _site(request: Request) -> Site:
@@ -60,6 +62,7 @@ def list_blogs(request: Request) -> dict[str, Any]:
 @router.post(
     "/blogs",
     status_code=201,
+    responses=errors(403, 409),
     response_model=BlogRecord,
     summary="Create a blog",
 )
@@ -79,6 +82,7 @@ def get_blog(request: Request, slug: str, actor: MaybeActor) -> dict[str, Any]:
 
 @router.patch(
     "/blogs/{slug}",
+    responses=errors(403),
     response_model=BlogChanged,
     summary="Change a blog's title, standfirst, section or status",
 )
@@ -90,6 +94,7 @@ def update_blog(
 
 @router.get(
     "/blogs/{slug}/posts",
+    responses=errors(403),
     response_model=PostPage,
     summary="List posts, newest first",
 )
@@ -107,6 +112,7 @@ def list_posts(
 @router.post(
     "/blogs/{slug}/posts",
     status_code=201,
+    responses=errors(403),
     response_model=PostChanged,
     summary="Publish a post, or save a draft",
 )
@@ -125,6 +131,7 @@ def get_post(
 
 @router.patch(
     "/blogs/{slug}/posts/{post_id}",
+    responses=errors(403, 412, 428),
     response_model=PostChanged,
     summary="Edit a post; send If-Match with the version you edited",
 )
@@ -144,6 +151,7 @@ def edit_post(
 
 @router.delete(
     "/blogs/{slug}/posts/{post_id}",
+    responses=errors(403),
     response_model=PostChanged,
     summary="Delete a post (it can be restored)",
 )
@@ -155,6 +163,7 @@ def delete_post(
 
 @router.post(
     "/blogs/{slug}/posts/{post_id}/restore",
+    responses=errors(403),
     response_model=PostChanged,
     summary="Restore a deleted post",
 )
@@ -166,6 +175,7 @@ def restore_post(
 
 @router.post(
     "/blogs/{slug}/posts/{post_id}/pin",
+    responses=errors(403),
     response_model=PostChanged,
     summary="Pin a post (one per blog)",
 )
@@ -177,6 +187,7 @@ def pin_post(
 
 @router.post(
     "/blogs/{slug}/posts/{post_id}/unpin",
+    responses=errors(403),
     response_model=PostChanged,
     summary="Unpin a post",
 )

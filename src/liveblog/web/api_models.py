@@ -69,3 +69,28 @@ class PostPage(BaseModel):
     per_page: int
     total: int
     pages: int
+
+
+class Problem(BaseModel):
+    field: str = Field(description="Where, e.g. elements.0.markdown; empty for the whole body")
+    message: str
+
+
+class ApiError(BaseModel):
+    """Every error: a ``detail`` a person can read (see docs/api.md#errors)."""
+
+    detail: str
+
+
+class StaleVersion(ApiError):
+    current_version: int = Field(description="The post's version now; also in the ETag")
+
+
+class InvalidInput(ApiError):
+    errors: list[Problem] = Field(description="Every problem found; detail names the first")
+
+
+def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The error answers of a route, for its OpenAPI description."""
+    models: dict[int, type[ApiError]] = {412: StaleVersion, 422: InvalidInput}
+    return {status: {"model": models.get(status, ApiError)} for status in statuses}
