@@ -19,7 +19,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from liveblog import __version__
-from liveblog.errors import Invalid, LiveblogError, PreconditionFailed, TryLater, problems
+from liveblog.errors import Invalid, LiveblogError, PreconditionFailed, TryLater, problem, problems
 from liveblog.realtime.hub import Hub
 from liveblog.render.templating import environment
 from liveblog.settings import Settings
@@ -141,7 +141,7 @@ def _add_error_handlers(app: FastAPI) -> None:
             headers["Retry-After"] = str(exc.retry_after)
         field = getattr(exc, "field", "")
         if field:
-            extra["errors"] = [{"field": field, "message": getattr(exc, "detail", exc.message)}]
+            extra["errors"] = [problem(field, getattr(exc, "detail", exc.message))]
         return _error(request, exc.status, exc.message, extra, headers)
 
     @app.exception_handler(RequestValidationError)

@@ -86,7 +86,12 @@ def problems(
 ) -> list[dict[str, str]]:
     """Each problem pydantic found, as ``{"field": …, "message": …}`` with the field named
     by ``name`` (the API's dotted path unless the caller names fields its own way)."""
-    return [{"field": name(tuple(err["loc"])), "message": str(err["msg"])} for err in errors]
+    return [problem(name(tuple(err["loc"])), str(err["msg"])) for err in errors]
+
+
+def problem(field: str, message: str) -> dict[str, str]:
+    """One entry of a 422 answer's ``errors`` (see docs/api.md#errors)."""
+    return {"field": field, "message": message}
 
 
 def invalid_input(exc: ValidationError, name: Callable[[Location], str] = field_path) -> Invalid:
