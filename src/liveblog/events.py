@@ -205,6 +205,8 @@ def check(kind: str, payload: dict[str, Any]) -> Payload:
     """Validates a stored event as this code writes it: a known kind, its current version,
     no field the model does not name. Raises ValueError (pydantic's ValidationError)."""
     model = SCHEMAS[EventKind(kind)]
+    if "v" not in payload:
+        raise ValueError(f"{kind} does not say its schema version (v)")
     unknown = set(payload) - set(model.model_fields)
     if unknown:
         raise ValueError(f"{kind} carries fields its schema does not name: {sorted(unknown)}")
