@@ -25,6 +25,7 @@ from liveblog.events import (
     PostState,
     check,
     current,
+    json_schemas,
 )
 from liveblog.render.cards import CARD_STAMP
 from liveblog.schema import BlogFields, NewPost
@@ -49,6 +50,14 @@ def test_every_kind_has_a_versioned_schema() -> None:
     assert set(SCHEMAS) == set(EventKind)
     for kind, model in SCHEMAS.items():
         assert model.KIND is kind and model.schema_version() >= 1
+
+
+def test_every_schema_is_json_schema() -> None:
+    schemas = json_schemas()
+    assert list(schemas) == [kind.value for kind in EventKind]
+    for kind, schema in schemas.items():
+        assert schema["properties"]["v"]["const"] == SCHEMAS[EventKind(kind)].schema_version()
+        assert json.loads(json.dumps(schema)) == schema
 
 
 def test_the_reader_script_listens_to_exactly_the_kinds() -> None:

@@ -189,6 +189,11 @@ OWN_FIELDS = ("replaces",)
 """Fields that belong to one event, not to the post's state: kept when restating."""
 
 
+def json_schemas() -> dict[str, dict[str, Any]]:
+    """Each kind's payload as JSON Schema: for consumers of the log (webhooks, feeds)."""
+    return {kind.value: model.model_json_schema() for kind, model in SCHEMAS.items()}
+
+
 CARD_CONTENT = frozenset({"elements", "sources", "verification", "authors", "correction"})
 """What a post says, which its card shows: stored for consumers of the log (webhooks,
 feeds), left out of what readers' pages get, which would otherwise carry it twice."""
