@@ -159,3 +159,18 @@ def test_a_newer_writer_s_kind_and_fields_pass_through() -> None:
 def test_post_state_kinds_share_one_version() -> None:
     """Restating copies one post-state event's fields (and version) into another's."""
     assert len({SCHEMAS[kind].schema_version() for kind in POST_STATE_KINDS}) == 1
+
+
+class OneBlog(Looked):
+    def blog(self) -> Blog:
+        return Blog(slug="live", timezone="UTC")
+
+
+def test_an_event_that_cannot_be_re_rendered_is_sent_as_it_is(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """One odd row in the log must not stop the blog's replay for every reader."""
+    odd = {"v": 2, "id": "abcd2345", "html": "<article>as it was</article>", "card": "0.old"}
+    with caplog.at_level("WARNING", "liveblog.events"):
+        assert current("post.edited", odd, 7, OneBlog()) == ("post.edited", odd)
+    assert "not re-rendered" in caplog.text

@@ -4,18 +4,21 @@ docs/real-time.md, "Events: the contract"). Actions emit these; realtime reads t
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Literal, Protocol, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from liveblog.render import render_body
 from liveblog.render.cards import CARD_STAMP, CardPost, card_html
 from liveblog.render.templating import clock
 from liveblog.schema import BlogStatus, Element, Verification
 from liveblog.storage import Blog, Post
+
+log = logging.getLogger("liveblog.events")
 
 
 class EventKind(StrEnum):
@@ -323,6 +326,11 @@ def current(
         kind, payload = step(kind, payload, post_id, context)
     if kind in POST_STATE_KINDS and payload.get("card") != CARD_STAMP:
         blog = context.blog()
-        fields = PostFields.model_validate(payload)
+        try:
+            fields = PostFields.model_validate(payload)
+        except ValidationError as error:
+            # One odd row must not stop a blog's replay: it is sent with the card it has.
+            log.warning("event %s of blog %s not re-rendered: %s", kind, blog.slug, error)
+            return kind, payload
         payload = payload | _card(fields, blog.slug, blog.timezone)
     return kind, payload
