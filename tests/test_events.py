@@ -174,3 +174,16 @@ def test_an_event_that_cannot_be_re_rendered_is_sent_as_it_is(
     with caplog.at_level("WARNING", "liveblog.events"):
         assert current("post.edited", odd, 7, OneBlog()) == ("post.edited", odd)
     assert "not re-rendered" in caplog.text
+
+
+class NoPost(Looked):
+    def post(self, post_id: int | None) -> Post | None:
+        return None
+
+
+def test_a_version_1_post_that_is_no_longer_public_reads_as_a_tombstone() -> None:
+    old = {"id": "abcd2345", "title": "Gone", "html": "<article>Gone</article>"}
+    assert current("post.published", old, None, NoPost()) == (
+        "post.deleted",
+        {"v": 1, "id": "abcd2345"},
+    )
