@@ -7,7 +7,7 @@ from typing import Any
 from liveblog.storage import Blog, Post
 from liveblog.times import iso
 
-__all__ = ["blog_record", "iso", "post_record"]
+__all__ = ["blog_record", "post_record"]
 
 
 def blog_record(blog: Blog, base_url: str = "") -> dict[str, Any]:

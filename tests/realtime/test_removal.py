@@ -81,7 +81,7 @@ def test_updates_json_forgets_replaced_words_and_deleted_posts(client: Client, s
     assert [e["seq"] for e in events] == [1, 2, 3, 4]
     for event in events[1:]:
         assert event["kind"] == "post.deleted"
-        assert set(event) == {"seq", "kind", "at", "id"} and event["id"] == post["id"]
+        assert set(event) == {"seq", "kind", "at", "v", "id"} and event["id"] == post["id"]
     # Still cacheable for a moment, but under a new tag: a cache revalidating its copy from
     # before the deletion gets the new body, not a 304.
     after = client.get("/live/live/updates.json?after=1", headers={"If-None-Match": "*"})

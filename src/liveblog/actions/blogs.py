@@ -15,6 +15,7 @@ from liveblog.actions.access import BLOG_ROLES, Actor, require_blog_role, requir
 from liveblog.actions.purge import purge_urls
 from liveblog.actions.transaction import Transaction, transaction
 from liveblog.errors import Conflict, Invalid, NotFound
+from liveblog.events import BlogCreated, BlogEdited, BlogEnded, BlogReopened, BlogState
 from liveblog.present import blog_record
 from liveblog.schema import BlogChanges, BlogFields
 from liveblog.site import Site
@@ -92,7 +93,7 @@ def create_blog(site: Site, actor: Actor, fields: BlogFields) -> dict[str, Any]:
     require_site_role(actor, ("admin", "editor"), "Creating a blog")
     with transaction(site) as tx:
         blog = insert_blog(tx.session, actor, fields)
-        tx.emit(blog, "blog.created", blog_record(blog))
+        tx.emit(blog, BlogCreated.model_validate(blog_record(blog)))
         tx.audit(
             actor,
             "blog.created",
@@ -115,14 +116,14 @@ def update_blog(site: Site, actor: Actor, slug: str, changes: BlogChanges) -> di
             setattr(blog, key, value)
         if changed:
             blog.updated_at = utcnow()
-            kind = "blog.edited"
+            kind: type[BlogState] = BlogEdited
             if "status" in changed:
                 kind = (
-                    "blog.ended"
+                    BlogEnded
                     if blog.status == "ended"
-                    else ("blog.reopened" if before_status == "ended" else "blog.edited")
+                    else (BlogReopened if before_status == "ended" else BlogEdited)
                 )
-            tx.emit(blog, kind, blog_record(blog))
+            tx.emit(blog, kind.model_validate(blog_record(blog)))
             if "status" in changed:
                 tx.audit(
                     actor,

@@ -14,6 +14,7 @@ from liveblog.actions.blogs import insert_blog
 from liveblog.actions.posts import insert_post, new_public_id
 from liveblog.actions.transaction import transaction
 from liveblog.errors import Invalid, invalid_input
+from liveblog.events import BlogCreated
 from liveblog.present import blog_record
 from liveblog.schema import BlogFields, ExchangeBlog
 from liveblog.site import Site
@@ -104,7 +105,7 @@ def import_blog(
                 post.status, post.status_before_delete = "deleted", "published"
             if item.pinned:
                 blog.pinned_post_id = post.id
-        tx.emit(blog, "blog.created", blog_record(blog))
+        tx.emit(blog, BlogCreated.model_validate(blog_record(blog)))
         tx.audit(
             actor,
             "blog.imported",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,16 +24,28 @@ from liveblog.actions.media import Photo, link_media, record_photos, stored_with
 from liveblog.actions.purge import purge_urls
 from liveblog.actions.transaction import Transaction, transaction
 from liveblog.errors import Forbidden, Invalid, NotFound, PreconditionFailed
+from liveblog.events import (
+    PostDeleted,
+    PostEdited,
+    PostFields,
+    PostFlagged,
+    PostPinned,
+    PostPublished,
+    PostRestored,
+    PostState,
+    PostUnpinned,
+    post_state,
+)
 from liveblog.paging import page_count
 from liveblog.present import post_record
 from liveblog.render import post_label, post_text, render_body
-from liveblog.render.cards import post_card
 from liveblog.schema import NewPost, PostChanges, PostContent
 from liveblog.site import Site
 from liveblog.storage import Blog, Post, Revision
 from liveblog.storage import queries as q
 from liveblog.storage.tables import utcnow
-from liveblog.times import clock
+
+S = TypeVar("S", bound=PostState)
 
 _ID_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"  # no 0/o or 1/l: ids get read aloud
 CONTENT_FIELDS = ("title", "elements", "sources", "verification", "authors", "correction")
@@ -161,28 +173,11 @@ def result(tx: Transaction, site: Site, blog: Blog, post: Post) -> dict[str, Any
     return record(site, blog, post) | {"purge": urls}
 
 
-LIVE_FIELDS = (
-    "id",
-    "title",
-    "label",
-    "key_event",
-    "summary",
-    "pinned",
-    "status",
-    "published_at",
-    "updated_at",
-    "version",
-    "url",
-)
-
-
-def live_payload(site: Site, blog: Blog, post: Post) -> dict[str, Any]:
-    """What readers' pages need to apply an event, with the card rendered once, here."""
+def live_payload(model: type[S], site: Site, blog: Blog, post: Post, **own: Any) -> S:
+    """The post's public fields, with its card rendered from them once, here."""
     full = record(site, blog, post)
-    return {name: full[name] for name in LIVE_FIELDS} | {
-        "html": post_card(post, blog),
-        "clock": clock(post.published_at, blog.timezone),
-    }
+    fields = {name: full[name] for name in PostFields.model_fields}
+    return post_state(model, fields, blog.slug, blog.timezone, **own)
 
 
 def insert_post(
@@ -252,7 +247,7 @@ def create_post(
         post = insert_post(tx, blog, new, new.status, editor_id=actor.user_id)
         record_photos(tx.session, blog.id, photos)
         if post.status == "published":
-            tx.emit(blog, "post.published", live_payload(site, blog, post), post)
+            tx.emit(blog, live_payload(PostPublished, site, blog, post), post)
         _audit(tx, actor, "post.published" if post.status == "published" else "post.created", post)
         if pinned:
             _pin(tx, site, actor, blog, post, True)
@@ -338,13 +333,12 @@ def _save_edit(
         else:
             _audit(tx, actor, "post.status", post, {"to": new_status})
     if post.status == "published":
+        kind: type[PostState] = PostFlagged
         if publishing:
-            kind = "post.published"
+            kind = PostPublished
         elif changed.keys() & set(CONTENT_FIELDS):
-            kind = "post.edited"
-        else:
-            kind = "post.flagged"
-        tx.emit(blog, kind, live_payload(site, blog, post), post)
+            kind = PostEdited
+        tx.emit(blog, live_payload(kind, site, blog, post), post)
 
 
 def delete_post(site: Site, actor: Actor, slug: str, public_id: str) -> dict[str, Any]:
@@ -361,7 +355,7 @@ def delete_post(site: Site, actor: Actor, slug: str, public_id: str) -> dict[str
         save_version(tx, post, actor.user_id, "deleted")
         _audit(tx, actor, "post.deleted", post)
         if was_public:
-            tx.emit(blog, "post.deleted", {"id": post.public_id}, post)
+            tx.emit(blog, PostDeleted(id=post.public_id), post)
         return result(tx, site, blog, post)
 
 
@@ -376,7 +370,7 @@ def restore_post(site: Site, actor: Actor, slug: str, public_id: str) -> dict[st
         save_version(tx, post, actor.user_id, "restored")
         _audit(tx, actor, "post.restored", post)
         if post.status == "published":
-            tx.emit(blog, "post.restored", live_payload(site, blog, post), post)
+            tx.emit(blog, live_payload(PostRestored, site, blog, post), post)
         return result(tx, site, blog, post)
 
 
@@ -400,10 +394,10 @@ def _pin(tx: Transaction, site: Site, actor: Actor, blog: Blog, post: Post, pinn
     _audit(tx, actor, "post.pinned" if pinned else "post.unpinned", post)
     if pinned:
         old = tx.session.get(Post, previous) if previous else None
-        payload = live_payload(site, blog, post) | {"replaces": old.public_id if old else None}
-        tx.emit(blog, "post.pinned", payload, post)
+        replaces = old.public_id if old else None
+        tx.emit(blog, live_payload(PostPinned, site, blog, post, replaces=replaces), post)
     else:
-        tx.emit(blog, "post.unpinned", {"id": post.public_id}, post)
+        tx.emit(blog, PostUnpinned(id=post.public_id), post)
 
 
 def set_key_event(

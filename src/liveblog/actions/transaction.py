@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from liveblog import metrics
 from liveblog.actions import audit as audit_log
 from liveblog.actions.access import Actor
+from liveblog.events import Payload
 from liveblog.realtime.log import restated
 from liveblog.site import Site
 from liveblog.storage import Blog, Event, Post
@@ -26,10 +27,9 @@ class Transaction:
     wakeups: dict[int, int] = field(default_factory=dict)
     first_kind: str = ""
 
-    def emit(
-        self, blog: Blog, kind: str, payload: dict[str, Any], post: Post | None = None
-    ) -> Event:
-        """Appends an event with the blog's next seq.
+    def emit(self, blog: Blog, said: Payload, post: Post | None = None) -> Event:
+        """Appends an event with the blog's next seq: its kind is the payload's model (see
+        ``liveblog.events``), and the log stores the payload with its schema version.
 
         The UPDATE takes the blog row's write lock, so writers to one blog commit in seq
         order and a reader asking for "after N" can never skip a slower writer's event.
@@ -42,6 +42,7 @@ class Transaction:
             .returning(Blog.last_seq)
         ).scalar_one()
         blog.last_seq, blog.updated_at = seq, now
+        kind, payload = said.KIND.value, said.stored()
         restate_earlier(self.session, blog.id, kind, payload, post)
         event = Event(
             blog_id=blog.id,

@@ -16,20 +16,13 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from liveblog.present import iso
-from liveblog.storage import Blog, Event
+from liveblog.events import OWN_FIELDS, POST_STATE_KINDS, current, for_readers, tombstone
+from liveblog.storage import Blog, Event, Post
+from liveblog.times import iso
 
 # A reader further behind than this reloads the page instead of replaying: a fresh page is
 # cheaper than hundreds of events, and the log may be pruned beyond it.
 REPLAY_LIMIT = 500
-
-
-# Kinds whose payload is the post's whole public state (its card and fields).
-POST_STATE_KINDS = frozenset(
-    {"post.published", "post.edited", "post.flagged", "post.restored", "post.pinned"}
-)
-# Fields that belong to one event, not to the post's state: kept when restating.
-OWN_FIELDS = ("replaces",)
 
 
 def subject(kind: str, payload: dict[str, Any]) -> str | None:
@@ -58,10 +51,10 @@ def restated(
     if latest_kind.startswith("blog."):
         return (kind, dict(latest)) if payload != latest else None
     if latest_kind == "post.deleted":
-        tombstone = {"id": latest["id"]}
-        if kind == "post.deleted" and payload == tombstone:
+        gone = tombstone(latest["id"])
+        if kind == "post.deleted" and payload == gone:
             return None
-        return "post.deleted", tombstone
+        return "post.deleted", gone
     if latest_kind in POST_STATE_KINDS and kind in POST_STATE_KINDS:
         state = {k: v for k, v in latest.items() if k not in OWN_FIELDS}
         state |= {k: payload[k] for k in OWN_FIELDS if k in payload}
@@ -104,14 +97,35 @@ class Backlog:
 
 
 def encode(seq: int, kind: str, at: str | None, payload: dict[str, Any]) -> LiveEvent:
-    data = {"seq": seq, "kind": kind, "at": at, **payload}
+    """The event as readers' pages get it (see ``events.for_readers``), encoded once."""
+    data = {"seq": seq, "kind": kind, "at": at, **for_readers(payload)}
     body = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     sse = f"id: {seq}\nevent: {kind}\ndata: {body}\n\n".encode()
     return LiveEvent(seq, kind, data, sse, payload, at)
 
 
-def live_event(event: Event) -> LiveEvent:
-    return encode(event.seq, event.kind, iso(event.at), event.payload)
+class _Reading:
+    """What upcasting an old event may look up (see ``events.current``): read only when
+    an event needs it, once per batch."""
+
+    def __init__(self, session: Session, blog_id: int) -> None:
+        self._session, self._blog_id = session, blog_id
+        self._blog: Blog | None = None
+
+    def blog(self) -> Blog:
+        if self._blog is None:
+            self._blog = self._session.get_one(Blog, self._blog_id)
+        return self._blog
+
+    def post(self, post_id: int | None) -> Post | None:
+        return self._session.get(Post, post_id) if post_id is not None else None
+
+
+def live_event(event: Event, reading: _Reading) -> LiveEvent:
+    """A stored event as this code sends it: upcast and re-rendered when older code or
+    another card template wrote it. Encoded here, once per read of the log, not per reader."""
+    kind, payload = current(event.kind, event.payload, event.post_id, reading)
+    return encode(event.seq, kind, iso(event.at), payload)
 
 
 def resync_event(last_seq: int, reason: str) -> bytes:
@@ -136,7 +150,8 @@ def events_after(
         .order_by(Event.seq)
         .limit(limit)
     ).all()
-    return [live_event(row) for row in rows]
+    reading = _Reading(session, blog_id)
+    return [live_event(row, reading) for row in rows]
 
 
 def backlog(session: Session, blog_id: int, last_seq: int, after: int) -> Backlog:

@@ -2,11 +2,46 @@
 
 from __future__ import annotations
 
-from liveblog.render.templating import environment
-from liveblog.storage import Blog, Post
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+from liveblog.render.templating import TEMPLATES, environment
+
+CARD_TEMPLATE = "_post.html"
+CARD_FORMAT = 1
+"""Bump when what the card shows changes outside its template (the arguments below)."""
+CARD_STAMP = (
+    f"{CARD_FORMAT}." + hashlib.sha256((TEMPLATES / CARD_TEMPLATE).read_bytes()).hexdigest()[:12]
+)
+"""Which card this code renders: an event whose card has another stamp is re-rendered."""
 
 
-def post_card(post: Post, blog: Blog) -> str:
-    macro = environment().get_template("_post.html").module.post_article  # type: ignore[attr-defined]
-    permalink = f"/live/{blog.slug}/posts/{post.public_id}"
-    return str(macro(post, blog, blog.pinned_post_id, permalink)).strip()
+@dataclass(frozen=True, slots=True)
+class CardPost:
+    """What the card template reads of a post, taken from an event's fields, not a row."""
+
+    public_id: str
+    title: str | None
+    label: str
+    key_event: bool
+    summary: bool
+    version: int
+    published_at: datetime | None
+    updated_at: datetime | None
+    authors: list[str]
+    verification: str | None
+    sources: list[str]
+    correction: str | None
+    body_html: str
+
+    @property
+    def id(self) -> str:
+        """The template compares this with the pinned post's: see ``card_html``."""
+        return self.public_id
+
+
+def card_html(post: CardPost, permalink: str, timezone: str, pinned: bool) -> str:
+    macro = environment().get_template(CARD_TEMPLATE).module.post_article  # type: ignore[attr-defined]
+    blog = {"timezone": timezone}
+    return str(macro(post, blog, post.id if pinned else None, permalink)).strip()

@@ -15,6 +15,7 @@
   var stream = root.querySelector(".stream");
   var bar = root.querySelector(".new-updates");
   var announcer = root.querySelector(".live-announcer");
+  /* EventKind in liveblog/events.py, then "resync": tests/test_events.py checks it. */
   var KINDS = ["post.published", "post.edited", "post.flagged", "post.restored",
     "post.deleted", "post.pinned", "post.unpinned", "blog.created", "blog.edited",
     "blog.ended", "blog.reopened", "resync"];
