@@ -17,5 +17,9 @@ class Site:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Site:
-        db = Database(settings.database_url)
+        db = Database(
+            settings.database_url,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+        )
         return cls(settings=settings, db=db, bus=make_bus(settings.redis_url, db.write_engine))
