@@ -21,7 +21,6 @@ from starlette.types import ASGIApp
 from liveblog import __version__
 from liveblog.errors import LiveblogError, PreconditionFailed, TryLater
 from liveblog.realtime.hub import Hub
-from liveblog.render.templating import environment
 from liveblog.settings import Settings
 from liveblog.site import Site
 from liveblog.web import api, editor, live, media, ops, pages
@@ -58,7 +57,7 @@ def create_app(settings: Settings | None = None, site: Site | None = None) -> Fa
     )
     app.state.site = site
     app.state.hub = hub
-    app.state.templates = environment()
+    app.state.templates = site.templates
     app.state.page_cache = PageCache()
     app.state.blog_heads = BlogHeads(site.settings.head_ttl_seconds)
     site.bus.subscribe(app.state.blog_heads.wake)

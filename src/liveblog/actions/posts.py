@@ -190,7 +190,7 @@ def live_payload(site: Site, blog: Blog, post: Post) -> dict[str, Any]:
     """What readers' pages need to apply an event, with the card rendered once, here."""
     full = record(site, blog, post)
     return {name: full[name] for name in LIVE_FIELDS} | {
-        "html": post_card(post, blog),
+        "html": post_card(site.templates, post, blog),
         "clock": clock(post.published_at, blog.timezone),
     }
 

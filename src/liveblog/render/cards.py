@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from liveblog.render.templating import environment
+from jinja2 import Environment
+
 from liveblog.storage import Blog, Post
 
 
-def post_card(post: Post, blog: Blog) -> str:
-    macro = environment().get_template("_post.html").module.post_article  # type: ignore[attr-defined]
+def post_card(templates: Environment, post: Post, blog: Blog) -> str:
+    """``templates``: the site's environment (``Site.templates``)."""
+    macro = templates.get_template("_post.html").module.post_article  # type: ignore[attr-defined]
     permalink = f"/live/{blog.slug}/posts/{post.public_id}"
     return str(macro(post, blog, blog.pinned_post_id, permalink)).strip()

@@ -1,4 +1,5 @@
-"""The Jinja2 environment and the filters that show times in a blog's time zone."""
+"""The Jinja2 environment (one per site: ``Site.templates``) and the filters that show times
+in a blog's time zone."""
 
 from __future__ import annotations
 
@@ -61,9 +62,3 @@ def build_environment() -> Environment:
     )
     env.filters.update(clock=clock, day=day, iso_utc=iso_utc, json_script=json_script)
     return env
-
-
-@cache
-def environment() -> Environment:
-    """The one environment of this process: templates compile once, then stay."""
-    return build_environment()
