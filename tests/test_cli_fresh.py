@@ -1,10 +1,12 @@
 """Every command of the command line works on a brand-new, empty database: those that use
-the database migrate it first (through one helper), and none ends in a traceback."""
+the database migrate it first (through one helper), and none ends in a traceback. And
+`liveblog db revision` writes a new migration that the next command applies."""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -18,7 +20,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, text
 
 from liveblog.cli import cli
-from liveblog.storage.migrate import alembic_config
+from liveblog.storage.migrate import MIGRATIONS, alembic_config
 from tests.conftest import ROOT
 
 FIXTURE_TEXT = ROOT / "tests" / "fixtures" / "text" / "posted_at.txt"
@@ -61,7 +63,7 @@ CASES: dict[str, Case] = {
     "audit prune": Case(("audit", "prune", "--older-than", "30")),
 }
 # Commands that never open the database, each with the test that runs it.
-NO_DATABASE: dict[str, str] = {}
+NO_DATABASE = {"db revision": "test_db_revision_writes_a_migration_that_init_applies"}
 
 
 def command_paths(group: click.Group, prefix: str = "") -> set[str]:
@@ -157,3 +159,62 @@ def test_every_command_works_on_a_fresh_database(tmp_path: Path) -> None:
         assert "Traceback" not in outputs[name], f"{name}:\n{outputs[name]}"
         database = tmp_path / name.replace(" ", "-") / case.database
         assert _migrated_to(database) == HEAD, f"{name} did not migrate first:\n{outputs[name]}"
+
+
+def test_db_revision_writes_a_migration_that_init_applies(tmp_path: Path) -> None:
+    """In a copy of the package, so that the checkout gets no new file."""
+    copy = tmp_path / "src"
+    shutil.copytree(ROOT / "src", copy, ignore=shutil.ignore_patterns("__pycache__"))
+    before = sorted(p.name for p in (MIGRATIONS / "versions").glob("*.py"))
+    env = os.environ | {
+        "PYTHONPATH": str(copy),
+        "LIVEBLOG_DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.db'}",
+    }
+
+    def liveblog(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "liveblog", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=tmp_path,
+            timeout=60,
+            check=False,
+        )
+
+    made = liveblog("db", "revision", "-m", "Add a byline to posts")
+    assert made.returncode == 0, made.stderr
+    number = f"{int(HEAD or 0) + 1:04d}"
+    written = (
+        copy
+        / "liveblog"
+        / "storage"
+        / "migrations"
+        / "versions"
+        / (f"{number}_add_a_byline_to_posts.py")
+    )
+    assert made.stdout.strip() == f"wrote {written}"
+    source = written.read_text(encoding="utf-8")
+    assert f'revision: str = "{number}"' in source
+    assert f'down_revision: str | None = "{HEAD}"' in source
+    assert not (tmp_path / "fresh.db").exists(), "writing a revision opens no database"
+    assert liveblog("init").returncode == 0
+    assert _migrated_to(tmp_path / "fresh.db") == number
+    assert sorted(p.name for p in (MIGRATIONS / "versions").glob("*.py")) == before
+
+
+def test_alembic_s_own_command_line_finds_the_migrations(tmp_path: Path) -> None:
+    """From the checkout, `alembic` reads pyproject.toml's [tool.alembic], and env.py
+    migrates the configured database."""
+    env = os.environ | {"LIVEBLOG_DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.db'}"}
+    done = subprocess.run(
+        [sys.executable, "-m", "alembic", "upgrade", "head"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert _migrated_to(tmp_path / "fresh.db") == HEAD

@@ -1,7 +1,8 @@
 """The command line: ``liveblog serve`` (the default), init, user, token, import, export, demo.
 
 Every command that touches the database gets it from ``_site()``, which migrates it first,
-so each one works on a brand-new database. ``demo`` makes its own fresh database."""
+so each one works on a brand-new database. ``demo`` makes its own fresh database, and
+``db revision`` writes a migration file without opening the database."""
 
 from __future__ import annotations
 
@@ -346,6 +347,21 @@ def demo(source: Path | None, interval: float, host: str, port: int, database: P
 
     data = _read_json(source) if source else None
     run_demo(data, interval=interval, host=host, port=port, database=database)
+
+
+@cli.group()
+def db() -> None:
+    """Database migrations (the schema is migrated by every command that uses it)."""
+
+
+@db.command("revision")
+@click.option("-m", "--message", required=True, help="What the migration does, in a line.")
+def db_revision(message: str) -> None:
+    """Write a new, empty migration after the latest one, for you to fill in (from a
+    checkout: it goes into src/liveblog/storage/migrations/versions/)."""
+    from liveblog.storage.migrate import new_revision
+
+    click.echo(f"wrote {new_revision(message)}")
 
 
 def main() -> None:
