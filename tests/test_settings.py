@@ -96,3 +96,13 @@ def test_every_setting_is_documented_with_its_default() -> None:
             assert written == "(empty)", spec.name
         else:
             assert written == f"`{spec.default}`", spec.name
+
+
+def test_the_commands_listen_where_the_default_base_url_points() -> None:
+    """`serve` and `demo` take their default address from settings.py, as BASE_URL does."""
+    from liveblog.cli import demo, serve
+
+    for command in (serve, demo):
+        defaults = {param.name: param.default for param in command.params}
+        assert (defaults["host"], defaults["port"]) == (SERVE_HOST, SERVE_PORT), command.name
+    assert Settings().base_url == f"http://{SERVE_HOST}:{SERVE_PORT}"

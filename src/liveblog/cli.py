@@ -15,7 +15,7 @@ import click
 from sqlalchemy.exc import SQLAlchemyError
 
 from liveblog.errors import LiveblogError
-from liveblog.settings import Settings
+from liveblog.settings import SERVE_HOST, SERVE_PORT, Settings
 from liveblog.site import Site
 
 
@@ -42,8 +42,8 @@ def cli() -> None:
 
 
 @cli.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--host", default=SERVE_HOST, show_default=True)
+@click.option("--port", default=SERVE_PORT, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
 def serve(host: str, port: int, workers: int) -> None:
     """Serve the reader pages and the API (migrates the database first)."""
@@ -332,8 +332,8 @@ def audit_prune(days: int) -> None:
     type=click.FloatRange(0.1, 3600),
     help="Seconds between live posts.",
 )
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--host", default=SERVE_HOST, show_default=True)
+@click.option("--port", default=SERVE_PORT, show_default=True, type=click.IntRange(0, 65535))
 @click.option(
     "--database",
     default="var/demo.db",
