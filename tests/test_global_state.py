@@ -25,8 +25,10 @@ from liveblog.storage import Event
 
 @pytest.fixture
 def gc_state() -> Iterator[None]:
-    """Puts the collector back as it was, whatever the test did to it."""
+    """Starts with nothing frozen (an earlier test in this process may have started a
+    server), and puts the thresholds back as they were, whatever the test did to them."""
     threshold = gc.get_threshold()
+    gc.unfreeze()
     yield
     gc.unfreeze()
     gc.set_threshold(*threshold)
@@ -34,6 +36,7 @@ def gc_state() -> Iterator[None]:
 
 def test_the_app_and_its_lifespan_leave_the_collector_alone(site: Site, gc_state: None) -> None:
     threshold, frozen = gc.get_threshold(), gc.get_freeze_count()
+    assert frozen == 0
     app = create_app(site=site)
 
     async def run_lifespan() -> None:
