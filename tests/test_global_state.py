@@ -8,7 +8,9 @@ import asyncio
 import gc
 from collections.abc import Iterator
 
+import httpx
 import pytest
+from anyio.from_thread import start_blocking_portal
 from jinja2 import DictLoader, Environment
 from sqlalchemy import select
 
@@ -21,6 +23,7 @@ from liveblog.server import app_factory
 from liveblog.settings import Settings
 from liveblog.site import Site
 from liveblog.storage import Event
+from tests.conftest import Client
 
 
 @pytest.fixture
@@ -88,3 +91,38 @@ def test_live_cards_are_rendered_with_the_sites_templates(site: Site) -> None:
     with site.db.reading() as session:
         payload = session.scalars(select(Event.payload).where(Event.kind == "post.published")).one()
     assert payload["html"] == f"card /live/harbour/posts/{post['id']}"
+
+
+def test_tuning_reaches_the_hub_and_the_caches_through_settings(settings: Settings) -> None:
+    tuned = settings.with_changes(
+        heartbeat_seconds=1.5,
+        poll_seconds=2.5,
+        stream_buffer_bytes=4096,
+        socket_buffer_bytes=8192,
+        broadcast_slice=7,
+        recent_events=9,
+        replay_limit=2,
+        head_ttl_seconds=0.5,
+    )
+    site = Site.from_settings(tuned)
+    try:
+        app = create_app(site=site)
+        hub = app.state.hub
+        assert (hub.heartbeat_seconds, hub.poll_seconds, hub.max_buffer) == (1.5, 2.5, 4096)
+        assert (hub.socket_buffer, hub.broadcast_slice, hub.replay_limit) == (8192, 7, 2)
+        assert hub.new_channel(1, 0).recent.maxlen == 9
+        assert app.state.blog_heads.ttl == 0.5
+        # The replay limit is the one updates.json goes by: three events behind is too far.
+        create_blog(site, SYSTEM, BlogFields(title="Harbour", slug="harbour", status="live"))
+        for text in ("One.", "Two.", "Three."):
+            body = {"elements": [{"type": "text", "markdown": text}]}
+            create_post(site, SYSTEM, "harbour", NewPost.model_validate(body))
+        with start_blocking_portal() as portal:
+            client = Client(portal, httpx.AsyncClient(transport=httpx.ASGITransport(app=app)))
+            behind = client.get("http://testserver/live/harbour/updates.json?after=1").json()
+            near = client.get("http://testserver/live/harbour/updates.json?after=2").json()
+            portal.call(client._client.aclose)
+        assert behind["resync"] == "too far behind to replay" and behind["events"] == []
+        assert near["resync"] is None and len(near["events"]) == 2
+    finally:
+        site.db.dispose()
