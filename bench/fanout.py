@@ -169,7 +169,7 @@ def set_up(database_url: str, media_dir: Path) -> Setup:
         with site.db.reading() as session:
             head = blog_head(session, SLUG)
             assert head is not None
-            events = events_after(session, head[0], head[1] - 1)
+            events = events_after(session, head[0], head[1] - 1, site.settings.replay_limit)
         return Setup(token, events[-1].sse)
     finally:
         site.db.dispose()

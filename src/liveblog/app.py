@@ -21,7 +21,6 @@ from starlette.types import ASGIApp
 from liveblog import __version__
 from liveblog.errors import Invalid, LiveblogError, PreconditionFailed, TryLater, problem, problems
 from liveblog.realtime.hub import Hub
-from liveblog.render.templating import environment
 from liveblog.settings import Settings
 from liveblog.site import Site
 from liveblog.web import api, editor, live, media, ops, pages
@@ -34,7 +33,7 @@ from liveblog.web.security import CSP, SecurityHeaders
 
 def create_app(settings: Settings | None = None, site: Site | None = None) -> FastAPI:
     site = site or Site.from_settings(settings or Settings.from_env())
-    hub = Hub(site.db, streams_per_address=site.settings.streams_per_address)
+    hub = Hub(site.db, site.settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -58,9 +57,9 @@ def create_app(settings: Settings | None = None, site: Site | None = None) -> Fa
     )
     app.state.site = site
     app.state.hub = hub
-    app.state.templates = environment()
+    app.state.templates = site.templates
     app.state.page_cache = PageCache()
-    app.state.blog_heads = BlogHeads()
+    app.state.blog_heads = BlogHeads(site.settings.head_ttl_seconds)
     site.bus.subscribe(app.state.blog_heads.wake)
     app.state.updates_cache = PageCache(
         size=1024, max_bytes=16 << 20, min_size=live.UPDATES_MIN_COMPRESS

@@ -1,4 +1,8 @@
-"""The command line: ``liveblog serve`` (the default), init, user, token, import, export, demo."""
+"""The command line: ``liveblog serve`` (the default), init, user, token, import, export, demo.
+
+Every command that touches the database gets it from ``_site()``, which migrates it first,
+so each one works on a brand-new database. ``demo`` makes its own fresh database, and
+``db revision`` writes a migration file without opening the database."""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ import click
 from sqlalchemy.exc import SQLAlchemyError
 
 from liveblog.errors import LiveblogError
-from liveblog.settings import Settings
+from liveblog.settings import SERVE_HOST, SERVE_PORT, Settings
 from liveblog.site import Site
 
 
@@ -24,8 +28,11 @@ class _DefaultGroup(click.Group):
         return super().parse_args(ctx, args)
 
 
-def _site() -> Site:
-    return Site.from_settings(Settings.from_env())
+def _site(settings: Settings | None = None) -> Site:
+    """The configured site, with its database migrated (created, on a fresh one)."""
+    site = Site.from_settings(settings or Settings.from_env())
+    site.db.migrate()
+    return site
 
 
 @click.group(cls=_DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -35,8 +42,8 @@ def cli() -> None:
 
 
 @cli.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--host", default=SERVE_HOST, show_default=True)
+@click.option("--port", default=SERVE_PORT, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
 def serve(host: str, port: int, workers: int) -> None:
     """Serve the reader pages and the API (migrates the database first)."""
@@ -44,9 +51,7 @@ def serve(host: str, port: int, workers: int) -> None:
 
     settings = Settings.from_env()
     check_workers(settings, workers)
-    site = Site.from_settings(settings)
-    site.db.migrate()
-    site.db.dispose()
+    _site(settings).db.dispose()
     run(settings, host=host, port=port, workers=workers)
 
 
@@ -73,9 +78,7 @@ def relay(publish_url: str, poll: float) -> None:
 
     if not publish_url.startswith(("http://", "https://")):
         raise LiveblogError(f"--to must be an http:// or https:// URL, not {publish_url!r}")
-    site = _site()
-    site.db.migrate()
-    relayer = Relay(site, publish_url, poll_seconds=poll)
+    relayer = Relay(_site(), publish_url, poll_seconds=poll)
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -93,7 +96,6 @@ def relay(publish_url: str, poll: float) -> None:
 def init() -> None:
     """Create or upgrade the database schema."""
     site = _site()
-    site.db.migrate()
     click.echo(f"database ready: {site.db.url.render_as_string(hide_password=True)}")
 
 
@@ -114,9 +116,7 @@ def user_create(email: str, role: str, name: str) -> None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     else:
         password = sys.stdin.readline().rstrip("\r\n")
-    site = _site()
-    site.db.migrate()
-    create_user(site, email, password, role, name)
+    create_user(_site(), email, password, role, name)
     click.echo(f"created {role} {email.strip().lower()}")
 
 
@@ -206,7 +206,6 @@ def _import(file: Path, data: object, slug: str | None, source: str) -> None:
     from liveblog.actions.exchange import import_blog
 
     site = _site()
-    site.db.migrate()
     try:
         blog = import_blog(site, data, slug=slug, source=source)
     except LiveblogError as exc:
@@ -295,9 +294,7 @@ def audit_export(fmt: str, since: str | None) -> None:
                 f"not {since!r}"
             ) from None
         start = start if start.tzinfo else start.replace(tzinfo=UTC)
-    site = _site()
-    site.db.migrate()
-    rows = audit_log.entries(site, SYSTEM, audit_log.Filters(since=start))
+    rows = audit_log.entries(_site(), SYSTEM, audit_log.Filters(since=start))
     chunks = audit_log.csv_lines(rows) if fmt == "csv" else audit_log.json_chunks(rows)
     for chunk in chunks:
         click.echo(chunk, nl=False)
@@ -316,9 +313,7 @@ def audit_prune(days: int) -> None:
     from liveblog.actions import SYSTEM
     from liveblog.actions import audit as audit_log
 
-    site = _site()
-    site.db.migrate()
-    count = audit_log.prune(site, SYSTEM, days)
+    count = audit_log.prune(_site(), SYSTEM, days)
     click.echo(f"deleted {count} audit-log entries older than {days} days")
 
 
@@ -337,8 +332,8 @@ def audit_prune(days: int) -> None:
     type=click.FloatRange(0.1, 3600),
     help="Seconds between live posts.",
 )
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--host", default=SERVE_HOST, show_default=True)
+@click.option("--port", default=SERVE_PORT, show_default=True, type=click.IntRange(0, 65535))
 @click.option(
     "--database",
     default="var/demo.db",
@@ -352,6 +347,21 @@ def demo(source: Path | None, interval: float, host: str, port: int, database: P
 
     data = _read_json(source) if source else None
     run_demo(data, interval=interval, host=host, port=port, database=database)
+
+
+@cli.group()
+def db() -> None:
+    """Database migrations (the schema is migrated by every command that uses it)."""
+
+
+@db.command("revision")
+@click.option("-m", "--message", required=True, help="What the migration does, in a line.")
+def db_revision(message: str) -> None:
+    """Write a new, empty migration after the latest one, for you to fill in (from a
+    checkout: it goes into src/liveblog/storage/migrations/versions/)."""
+    from liveblog.storage.migrate import new_revision
+
+    click.echo(f"wrote {new_revision(message)}")
 
 
 def main() -> None:

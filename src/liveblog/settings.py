@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from liveblog.errors import LiveblogError
 
@@ -28,139 +31,294 @@ class Secret:
 
 @dataclass(frozen=True)
 class SettingSpec:
+    """One setting: its variable (``LIVEBLOG_<name>``), its default as the variable would
+    say it, its help text, the ``Settings`` attribute it fills and how its text is read."""
+
     name: str
     default: str
     help: str
+    attr: str
+    parse: Callable[[str, str], Any] = field(default=lambda _name, value: value)
+
+    def default_value(self) -> Any:
+        return self.parse(self.name, self.default)
 
 
-# Every setting, its default and its help text, in one place; docs/deployment.md lists the
-# same names and a test checks that they agree.
+def _secret(_name: str, value: str) -> Secret:
+    return Secret(value or secrets.token_urlsafe(32))
+
+
+def _stripped(_name: str, value: str) -> str:
+    return value.strip()
+
+
+def _addresses(_name: str, value: str) -> tuple[str, ...]:
+    return tuple(host.strip() for host in value.split(",") if host.strip())
+
+
+# The address `liveblog serve` and `liveblog demo` listen on unless told otherwise; the
+# default public address (BASE_URL) is this one.
+SERVE_HOST = "127.0.0.1"
+SERVE_PORT = 8000
+
+# Every setting, its default and its help text, in one place: ``Settings``' defaults come
+# from here, docs/deployment.md lists the same names and defaults, and a test checks that
+# they agree.
 SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec(
         "DATABASE_URL",
         "sqlite:///var/liveblog.db",
         "SQLAlchemy URL; postgresql+psycopg://user@host/db for PostgreSQL.",
+        "database_url",
     ),
-    SettingSpec("REDIS_URL", "", "Redis URL for the cross-process bus; empty means in-process."),
+    SettingSpec(
+        "REDIS_URL",
+        "",
+        "Redis URL for the cross-process bus; empty means in-process.",
+        "redis_url",
+    ),
     SettingSpec(
         "SECRET_KEY",
         "",
         "Key signing form tokens and password-reset links; random per run when empty.",
+        "secret_key",
+        _secret,
     ),
-    SettingSpec("MEDIA_DIR", "var/media", "Folder for uploaded and generated images."),
-    SettingSpec("BASE_URL", "http://127.0.0.1:8000", "Public address, used in links and feeds."),
-    SettingSpec("SITE_NAME", "liveblog", "Name shown in page titles and Open Graph tags."),
+    SettingSpec(
+        "MEDIA_DIR",
+        "var/media",
+        "Folder for uploaded and generated images.",
+        "media_dir",
+        lambda _name, value: Path(value),
+    ),
+    SettingSpec(
+        "BASE_URL",
+        f"http://{SERVE_HOST}:{SERVE_PORT}",
+        "Public address, used in links and feeds.",
+        "base_url",
+        lambda _name, value: value.rstrip("/"),
+    ),
+    SettingSpec(
+        "SITE_NAME", "liveblog", "Name shown in page titles and Open Graph tags.", "site_name"
+    ),
     SettingSpec(
         "STREAMS_PER_ADDRESS",
         "200",
         "Open event streams allowed per client address (429 beyond); 0 for no limit.",
+        "streams_per_address",
+        lambda name, value: _count(name, value),
     ),
     SettingSpec(
         "MAX_BODY_MB",
         "1",
         "Largest JSON or plain form request, in MB (413 beyond, counted as it arrives).",
+        "max_body_bytes",
+        lambda name, value: _megabytes(name, value),
     ),
     SettingSpec(
         "MAX_UPLOAD_MB",
         "50",
         "Largest send with files (photos, a page to import) from a logged-in person, in MB.",
+        "max_upload_bytes",
+        lambda name, value: _megabytes(name, value),
     ),
     SettingSpec(
         "PASSWORD_CHECKS",
         "0",
         "Passwords one process checks at once (64 MB each); 0 means one per CPU, at most 4.",
+        "password_checks",
+        lambda name, value: _count(name, value),
+    ),
+    SettingSpec(
+        "PASSWORD_WAIT_SECONDS",
+        "3",
+        "Seconds a login waits for a free password check before it is told to retry (503).",
+        "password_wait_seconds",
+        lambda name, value: _seconds(name, value),
     ),
     SettingSpec(
         "SESSION_MAX_DAYS",
         "30",
         "Days a desk login lasts at most, however often it is used; then it asks again.",
+        "session_max_days",
+        lambda name, value: _days(name, value),
     ),
     SettingSpec(
         "REQUIRE_2FA_FOR_ADMINS",
         "0",
         "1 makes every admin set up two-factor login before anything else at the desk.",
+        "require_2fa_for_admins",
+        lambda name, value: _flag(name, value),
     ),
     SettingSpec(
         "S3_BUCKET",
         "",
         "Keep media in this S3-compatible bucket (shared by every node) instead of MEDIA_DIR.",
+        "s3_bucket",
+        _stripped,
     ),
-    SettingSpec("S3_ENDPOINT_URL", "", "The S3-compatible service's URL; empty means AWS."),
-    SettingSpec("S3_REGION", "", "The bucket's region, where the service needs one."),
-    SettingSpec("S3_PREFIX", "media/", "Prefix of media keys in the bucket."),
+    SettingSpec(
+        "S3_ENDPOINT_URL",
+        "",
+        "The S3-compatible service's URL; empty means AWS.",
+        "s3_endpoint_url",
+        _stripped,
+    ),
+    SettingSpec(
+        "S3_REGION", "", "The bucket's region, where the service needs one.", "s3_region", _stripped
+    ),
+    SettingSpec(
+        "S3_PREFIX", "media/", "Prefix of media keys in the bucket.", "s3_prefix", _stripped
+    ),
     SettingSpec(
         "EDGE_STREAMS",
         "",
         "Set to nchan when nginx + nchan holds the event streams, fed by `liveblog relay`.",
+        "edge_streams",
+        lambda name, value: _edge(name, value),
     ),
     SettingSpec(
         "METRICS_ALLOW",
         "127.0.0.1,::1",
         "Client addresses that may read /metrics (comma-separated); empty for nobody.",
+        "metrics_allow",
+        _addresses,
+    ),
+    # Tuning: the figures in docs/performance.md were measured with these defaults.
+    SettingSpec(
+        "HEARTBEAT_SECONDS",
+        "15",
+        "Seconds between heartbeats on an idle event stream; a stream stuck across two is dropped.",
+        "heartbeat_seconds",
+        lambda name, value: _seconds(name, value),
+    ),
+    SettingSpec(
+        "POLL_SECONDS",
+        "5",
+        "Seconds between the hub's looks at the log for followed blogs, wake-up or not.",
+        "poll_seconds",
+        lambda name, value: _seconds(name, value),
+    ),
+    SettingSpec(
+        "STREAM_BUFFER_KB",
+        "128",
+        "KB an event stream may have waiting to be sent; a reader further behind is dropped.",
+        "stream_buffer_bytes",
+        lambda name, value: _at_least(1, name, value) << 10,
+    ),
+    SettingSpec(
+        "SOCKET_BUFFER_KB",
+        "64",
+        "Kernel send buffer of each event stream's socket, in KB.",
+        "socket_buffer_bytes",
+        lambda name, value: _at_least(1, name, value) << 10,
+    ),
+    SettingSpec(
+        "BROADCAST_SLICE",
+        "2000",
+        "Streams written between two turns of the event loop while an event goes out.",
+        "broadcast_slice",
+        lambda name, value: _at_least(1, name, value),
+    ),
+    SettingSpec(
+        "RECENT_EVENTS",
+        "256",
+        "Latest events the hub keeps per followed blog, to serve returning readers from memory.",
+        "recent_events",
+        lambda name, value: _count(name, value),
+    ),
+    SettingSpec(
+        "REPLAY_LIMIT",
+        "500",
+        "Most events replayed to a reader; one further behind reloads the page.",
+        "replay_limit",
+        lambda name, value: _at_least(1, name, value),
+    ),
+    SettingSpec(
+        "HEAD_TTL_SECONDS",
+        "1",
+        "Seconds a process trusts a blog's remembered last seq without a wake-up from the bus.",
+        "head_ttl_seconds",
+        lambda name, value: _seconds(name, value, allow_zero=True),
+    ),
+    SettingSpec(
+        "DB_POOL_SIZE",
+        "10",
+        "PostgreSQL connections each process keeps open.",
+        "db_pool_size",
+        lambda name, value: _at_least(1, name, value),
+    ),
+    SettingSpec(
+        "DB_MAX_OVERFLOW",
+        "20",
+        "PostgreSQL connections a process may open beyond the pool at busy moments.",
+        "db_max_overflow",
+        lambda name, value: _count(name, value),
     ),
 )
+_SPECS = {spec.attr: spec for spec in SETTINGS}
+
+
+def _default(attr: str) -> Callable[[], Any]:
+    """The field's default, read from its ``SettingSpec`` for each new ``Settings``."""
+    return _SPECS[attr].default_value
 
 
 @dataclass(frozen=True)
 class Settings:
-    database_url: str = "sqlite:///var/liveblog.db"
-    redis_url: str = ""
-    secret_key: Secret = field(default_factory=lambda: Secret(secrets.token_urlsafe(32)))
-    media_dir: Path = Path("var/media")
-    base_url: str = "http://127.0.0.1:8000"
-    site_name: str = "liveblog"
-    streams_per_address: int = 200
-    metrics_allow: tuple[str, ...] = ("127.0.0.1", "::1")
-    edge_streams: str = ""
-    s3_bucket: str = ""
-    s3_endpoint_url: str = ""
-    s3_region: str = ""
-    s3_prefix: str = "media/"
-    max_body_bytes: int = 1 << 20
-    max_upload_bytes: int = 50 << 20
-    password_checks: int = 0
-    session_max_days: int = 30
-    require_2fa_for_admins: bool = False
+    database_url: str = field(default_factory=_default("database_url"))
+    redis_url: str = field(default_factory=_default("redis_url"))
+    secret_key: Secret = field(default_factory=_default("secret_key"))
+    media_dir: Path = field(default_factory=_default("media_dir"))
+    base_url: str = field(default_factory=_default("base_url"))
+    site_name: str = field(default_factory=_default("site_name"))
+    streams_per_address: int = field(default_factory=_default("streams_per_address"))
+    metrics_allow: tuple[str, ...] = field(default_factory=_default("metrics_allow"))
+    edge_streams: str = field(default_factory=_default("edge_streams"))
+    s3_bucket: str = field(default_factory=_default("s3_bucket"))
+    s3_endpoint_url: str = field(default_factory=_default("s3_endpoint_url"))
+    s3_region: str = field(default_factory=_default("s3_region"))
+    s3_prefix: str = field(default_factory=_default("s3_prefix"))
+    max_body_bytes: int = field(default_factory=_default("max_body_bytes"))
+    max_upload_bytes: int = field(default_factory=_default("max_upload_bytes"))
+    password_checks: int = field(default_factory=_default("password_checks"))
+    password_wait_seconds: float = field(default_factory=_default("password_wait_seconds"))
+    session_max_days: int = field(default_factory=_default("session_max_days"))
+    require_2fa_for_admins: bool = field(default_factory=_default("require_2fa_for_admins"))
+    heartbeat_seconds: float = field(default_factory=_default("heartbeat_seconds"))
+    poll_seconds: float = field(default_factory=_default("poll_seconds"))
+    stream_buffer_bytes: int = field(default_factory=_default("stream_buffer_bytes"))
+    socket_buffer_bytes: int = field(default_factory=_default("socket_buffer_bytes"))
+    broadcast_slice: int = field(default_factory=_default("broadcast_slice"))
+    recent_events: int = field(default_factory=_default("recent_events"))
+    replay_limit: int = field(default_factory=_default("replay_limit"))
+    head_ttl_seconds: float = field(default_factory=_default("head_ttl_seconds"))
+    db_pool_size: int = field(default_factory=_default("db_pool_size"))
+    db_max_overflow: int = field(default_factory=_default("db_max_overflow"))
 
     @classmethod
     def from_env(
-        cls, env: dict[str, str] | None = None, dotenv: Path | None = Path(".env")
+        cls, env: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")
     ) -> Settings:
+        """The environment's ``LIVEBLOG_*`` variables, over those of ``dotenv`` (by default
+        ``.env`` in the working folder, if there is one), over the defaults."""
         values: dict[str, str] = {}
         if dotenv is not None and dotenv.is_file():
             values.update(_read_dotenv(dotenv))
         values.update(os.environ if env is None else env)
-        got = {s.name: values.get(f"LIVEBLOG_{s.name}", s.default) for s in SETTINGS}
-        return cls(
-            database_url=got["DATABASE_URL"],
-            redis_url=got["REDIS_URL"],
-            secret_key=Secret(got["SECRET_KEY"] or secrets.token_urlsafe(32)),
-            media_dir=Path(got["MEDIA_DIR"]),
-            base_url=got["BASE_URL"].rstrip("/"),
-            site_name=got["SITE_NAME"],
-            streams_per_address=_count("STREAMS_PER_ADDRESS", got["STREAMS_PER_ADDRESS"]),
-            edge_streams=_edge(got["EDGE_STREAMS"]),
-            s3_bucket=got["S3_BUCKET"].strip(),
-            s3_endpoint_url=got["S3_ENDPOINT_URL"].strip(),
-            s3_region=got["S3_REGION"].strip(),
-            s3_prefix=got["S3_PREFIX"].strip(),
-            metrics_allow=tuple(
-                host.strip() for host in got["METRICS_ALLOW"].split(",") if host.strip()
-            ),
-            max_body_bytes=_megabytes("MAX_BODY_MB", got["MAX_BODY_MB"]),
-            max_upload_bytes=_megabytes("MAX_UPLOAD_MB", got["MAX_UPLOAD_MB"]),
-            password_checks=_count("PASSWORD_CHECKS", got["PASSWORD_CHECKS"]),
-            session_max_days=_days("SESSION_MAX_DAYS", got["SESSION_MAX_DAYS"]),
-            require_2fa_for_admins=_flag("REQUIRE_2FA_FOR_ADMINS", got["REQUIRE_2FA_FOR_ADMINS"]),
-        )
+        given: dict[str, Any] = {
+            spec.attr: spec.parse(spec.name, values.get(f"LIVEBLOG_{spec.name}", spec.default))
+            for spec in SETTINGS
+        }
+        return cls(**given)
 
     def with_changes(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
 
 
-def _edge(value: str) -> str:
+def _edge(name: str, value: str) -> str:
     if value.strip() not in ("", "nchan"):
-        raise LiveblogError(f"LIVEBLOG_EDGE_STREAMS must be empty or nchan, not {value!r}")
+        raise LiveblogError(f"LIVEBLOG_{name} must be empty or nchan, not {value!r}")
     return value.strip()
 
 
@@ -170,6 +328,25 @@ def _count(name: str, value: str) -> int:
     if not (text.isascii() and text.isdigit()) or len(text) > 9:
         raise LiveblogError(f"LIVEBLOG_{name} must be a whole number of 0 or more, not {value!r}")
     return int(text)
+
+
+def _at_least(least: int, name: str, value: str) -> int:
+    number = _count(name, value)
+    if number < least:
+        raise LiveblogError(f"LIVEBLOG_{name} must be at least {least}, not {value!r}")
+    return number
+
+
+def _seconds(name: str, value: str, *, allow_zero: bool = False) -> float:
+    """A number of seconds above 0 (or 0 itself with ``allow_zero``), such as 15 or 0.5."""
+    try:
+        seconds = float(value.strip())
+    except ValueError:
+        seconds = math.nan
+    if not math.isfinite(seconds) or seconds < 0 or (seconds == 0 and not allow_zero):
+        least = "0 or more" if allow_zero else "above 0"
+        raise LiveblogError(f"LIVEBLOG_{name} must be a number of seconds {least}, not {value!r}")
+    return seconds
 
 
 def _megabytes(name: str, value: str) -> int:

@@ -182,11 +182,8 @@ def test_the_number_of_hashing_slots(
     assert passwords.slot_count(Settings(password_checks=configured)) == slots
 
 
-def test_a_login_beyond_the_slots_waits_briefly_then_is_told_to_retry(
-    site: Site, ana: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(passwords, "SLOT_WAIT", 0.2)
-    settings = site.settings.with_changes(password_checks=2)
+def test_a_login_beyond_the_slots_waits_briefly_then_is_told_to_retry(site: Site, ana: str) -> None:
+    settings = site.settings.with_changes(password_checks=2, password_wait_seconds=0.2)
     busy_site = Site(settings=settings, db=site.db, bus=site.bus)
     holding = threading.Barrier(3)
     release = threading.Event()

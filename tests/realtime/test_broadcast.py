@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import asyncio
 
-from liveblog.realtime.hub import BROADCAST_SLICE, Channel, Hub
+from liveblog.realtime.hub import Hub
 from liveblog.realtime.streams import BufferStream
 from liveblog.site import Site
 
 
 def test_a_large_broadcast_lets_other_work_run_between_slices(site: Site) -> None:
     async def scenario() -> None:
-        hub = Hub(site.db)
-        channel = Channel(blog_id=1, last_seq=0)
-        streams = [BufferStream() for _ in range(BROADCAST_SLICE * 3 + 17)]
+        hub = Hub(site.db, site.settings.with_changes(broadcast_slice=50))
+        channel = hub.new_channel(blog_id=1, last_seq=0)
+        streams = [BufferStream() for _ in range(50 * 3 + 17)]
         channel.streams.update(streams)
         joining = BufferStream()
         ran_during: list[int] = []
@@ -39,8 +39,8 @@ def test_a_large_broadcast_lets_other_work_run_between_slices(site: Site) -> Non
 
 def test_a_small_broadcast_is_one_pass(site: Site) -> None:
     async def scenario() -> None:
-        hub = Hub(site.db)
-        channel = Channel(blog_id=1, last_seq=0)
+        hub = Hub(site.db, site.settings)
+        channel = hub.new_channel(blog_id=1, last_seq=0)
         streams = [BufferStream() for _ in range(10)]
         channel.streams.update(streams)
         order: list[str] = []

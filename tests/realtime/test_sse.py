@@ -16,7 +16,6 @@ from liveblog.actions import SYSTEM
 from liveblog.actions.blogs import create_blog, update_blog
 from liveblog.actions.events import prune_events
 from liveblog.actions.posts import create_post, edit_post
-from liveblog.realtime import hub as hub_module
 from liveblog.schema import BlogChanges, BlogFields, NewPost, PostChanges
 from liveblog.settings import Settings
 from liveblog.site import Site
@@ -121,17 +120,20 @@ def test_unknown_and_draft_blogs_are_404(site: Site, server: str) -> None:
         reader.close()
 
 
-def test_heartbeats_keep_idle_streams_alive(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(hub_module, "HEARTBEAT_SECONDS", 0.2)
+def test_heartbeats_keep_idle_streams_alive(settings: Settings) -> None:
+    site = Site.from_settings(settings.with_changes(heartbeat_seconds=0.2))
     create_blog(site, SYSTEM, BlogFields(title="Quiet", slug="live"))
-    with running_server(site) as (url, _server):
-        reader = SSEClient(url, "/live/live/events")
-        reader.read_head()
-        deadline = time.monotonic() + 3
-        while reader.buffer.count(b": heartbeat") < 2 and reader._fill(deadline):
-            pass
-        assert reader.buffer.count(b": heartbeat") >= 2
-        reader.close()
+    try:
+        with running_server(site) as (url, _server):
+            reader = SSEClient(url, "/live/live/events")
+            reader.read_head()
+            deadline = time.monotonic() + 3  # with the default 15 s, none would come
+            while reader.buffer.count(b": heartbeat") < 2 and reader._fill(deadline):
+                pass
+            assert reader.buffer.count(b": heartbeat") >= 2
+            reader.close()
+    finally:
+        site.db.dispose()
 
 
 def test_ending_the_blog_is_an_event_and_shutdown_closes_streams(site: Site) -> None:

@@ -34,7 +34,7 @@ from liveblog.settings import Settings
 from liveblog.site import Site
 from liveblog.web.assets import STATIC, StaticAssets, static_assets
 from liveblog.web.encoding import negotiate
-from liveblog.web.pagecache import HEAD_TTL, BlogHeads, PageCache
+from liveblog.web.pagecache import BlogHeads, PageCache
 from liveblog.web.pages import PAGE_CACHE_CONTROL
 from tests.servers import running_server
 
@@ -362,7 +362,7 @@ def test_a_cached_page_is_answered_without_a_query(raw: Raw, blog: None) -> None
         with statements(raw.site) as seen:
             full = raw("/live/harbour?page=2", accept_encoding=accept)
         assert full.status_code == 200 and b"Update 9." in decoded(full) and seen
-        heads.ttl = HEAD_TTL
+        heads.ttl = raw.site.settings.head_ttl_seconds
         with statements(raw.site) as seen:
             cached = raw("/live/harbour?page=2", accept_encoding=accept)
         assert seen == []
@@ -389,9 +389,9 @@ def test_a_change_from_another_process_shows_within_the_ttl(
     raw: Raw, blog: None, settings: Settings
 ) -> None:
     """Another process's bus does not reach this app (no Redis here): its change shows when
-    the remembered seq expires, after HEAD_TTL seconds at most."""
+    the remembered seq expires, after LIVEBLOG_HEAD_TTL_SECONDS at most."""
     heads: BlogHeads = raw.app.state.blog_heads
-    assert heads.ttl == HEAD_TTL == 1.0
+    assert heads.ttl == settings.head_ttl_seconds == 1.0
     heads.ttl = 60.0  # long enough for this test to see the stale page for sure
     raw("/live/harbour")
     elsewhere = Site.from_settings(settings)
@@ -405,7 +405,7 @@ def test_a_change_from_another_process_shows_within_the_ttl(
 
 
 def test_a_read_from_before_a_wake_up_does_not_bring_back_the_old_seq() -> None:
-    heads = BlogHeads()
+    heads = BlogHeads(ttl=1.0)
     heads.remember("harbour", 1, 5)
     heads.remember("river", 2, 3)
     assert heads.get("harbour") == (1, 5, heads.get("harbour").checked)  # type: ignore[union-attr]

@@ -2,8 +2,8 @@
 
 Each argon2 hash holds 64 MB while it runs: eight logins at once took a server from 194 to
 707 MB. So one process works out at most a few at a time (``LIVEBLOG_PASSWORD_CHECKS``, or
-one per CPU up to 4). A login that cannot start within ``SLOT_WAIT`` seconds is refused
-with 503 and a Retry-After, instead of queueing without end.
+one per CPU up to 4). A login that cannot start within ``LIVEBLOG_PASSWORD_WAIT_SECONDS``
+is refused with 503 and a Retry-After, instead of queueing without end.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from liveblog.errors import Busy
 from liveblog.settings import Settings
 
 _hasher = PasswordHasher()
-SLOT_WAIT = 3.0
 # One semaphore per size, shared by every site in the process (tests build many sites).
 _slots: dict[int, threading.BoundedSemaphore] = {}
 _slots_lock = threading.Lock()
@@ -36,7 +35,7 @@ def hashing_slot(settings: Settings) -> Iterator[None]:
     size = slot_count(settings)
     with _slots_lock:
         semaphore = _slots.get(size) or _slots.setdefault(size, threading.BoundedSemaphore(size))
-    if not semaphore.acquire(timeout=SLOT_WAIT):
+    if not semaphore.acquire(timeout=settings.password_wait_seconds):
         raise Busy(
             "The server is busy checking other logins. Try again in a few seconds.",
             retry_after=2,

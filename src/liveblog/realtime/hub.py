@@ -3,8 +3,10 @@
 The hot path is ``_broadcast``: one event's bytes, encoded once, written to every stream of
 the blog in a plain loop. No task, queue or serialization per reader: a stream is a
 transport (or, outside our own server, a small buffer) and a write is one call. A stream
-whose buffer grows past ``MAX_BUFFER``, or stays stuck across two heartbeats, is dropped;
-its reader reconnects with Last-Event-ID and replays from the log.
+whose buffer grows past ``LIVEBLOG_STREAM_BUFFER_KB``, or stays stuck across two heartbeats,
+is dropped; its reader reconnects with Last-Event-ID and replays from the log. The hub's
+tuning (heartbeat, poll, buffer cap, broadcast slice, recent events, replay limit) comes
+from the ``Settings`` it is built with.
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ from sqlalchemy import select
 
 from liveblog import metrics
 from liveblog.realtime.log import (
-    REPLAY_LIMIT,
     Backlog,
     LiveEvent,
     backlog,
@@ -30,18 +31,11 @@ from liveblog.realtime.log import (
     events_after,
     resync_event,
 )
+from liveblog.settings import Settings
 from liveblog.storage import Blog, Database
 
 log = logging.getLogger("liveblog.realtime")
 
-MAX_BUFFER = 128 * 1024
-# Streams written between two turns of the event loop during a broadcast (about 30 ms here).
-BROADCAST_SLICE = 2_000
-HEARTBEAT_SECONDS = 15.0
-# Safety net: even with no wake-up at all (Redis down, a lost message), every followed blog
-# is checked against the log this often.
-POLL_SECONDS = 5.0
-RECENT = 256
 HEARTBEAT = b": heartbeat\n\n"
 
 
@@ -57,8 +51,8 @@ class Stream(Protocol):
 class Channel:
     blog_id: int
     last_seq: int
+    recent: deque[LiveEvent]  # the latest events, as many as the hub keeps (maxlen)
     streams: set[Stream] = field(default_factory=set)
-    recent: deque[LiveEvent] = field(default_factory=lambda: deque(maxlen=RECENT))
     refreshing: bool = False
     dirty: bool = False
     joining: int = 0  # readers between arriving and joining: keeps the channel alive
@@ -89,10 +83,21 @@ Looked = tuple[int, int, list[LiveEvent]]
 
 
 class Hub:
-    def __init__(self, db: Database, *, streams_per_address: int = 0) -> None:
+    def __init__(self, db: Database, settings: Settings) -> None:
         self.db = db
         # At most this many open streams per client address (0: no limit).
-        self.streams_per_address = streams_per_address
+        self.streams_per_address = settings.streams_per_address
+        self.heartbeat_seconds = settings.heartbeat_seconds
+        # Safety net: even with no wake-up at all (Redis down, a lost message), every
+        # followed blog is checked against the log this often.
+        self.poll_seconds = settings.poll_seconds
+        self.max_buffer = settings.stream_buffer_bytes
+        # Streams written between two turns of the event loop during a broadcast (2,000 is
+        # about 30 ms here).
+        self.broadcast_slice = settings.broadcast_slice
+        self.recent_events = settings.recent_events
+        self.replay_limit = settings.replay_limit
+        self.socket_buffer = settings.socket_buffer_bytes
         self.addresses: dict[str, int] = {}
         self.channels: dict[int, Channel] = {}
         self.slugs: dict[str, int] = {}
@@ -106,8 +111,8 @@ class Hub:
     def start(self) -> None:
         self.loop = asyncio.get_running_loop()
         self._tasks = [
-            self.loop.create_task(self._every(HEARTBEAT_SECONDS, self._heartbeat)),
-            self.loop.create_task(self._every(POLL_SECONDS, self._poll)),
+            self.loop.create_task(self._every(self.heartbeat_seconds, self._heartbeat)),
+            self.loop.create_task(self._every(self.poll_seconds, self._poll)),
         ]
 
     async def stop(self) -> None:
@@ -126,6 +131,9 @@ class Hub:
                 self._counted_out(channel)
             channel.streams.clear()
         self.channels.clear()
+
+    def new_channel(self, blog_id: int, last_seq: int) -> Channel:
+        return Channel(blog_id, last_seq, deque(maxlen=self.recent_events))
 
     # -- how many streams each client holds -------------------------------------------
     def admit(self, address: str) -> bool:
@@ -198,7 +206,7 @@ class Hub:
                         _restate_recent(channel.recent, event)
                         channel.recent.append(event)
                         await self._broadcast(channel, event.sse)
-                if not channel.dirty and len(events) < REPLAY_LIMIT:
+                if not channel.dirty and len(events) < self.replay_limit:
                     break
         except Exception:
             # The database is unreachable, say: readers keep their streams, and the next
@@ -235,7 +243,7 @@ class Hub:
 
     def _read_after(self, blog_id: int, after: int) -> list[LiveEvent]:
         with self.db.reading() as session:
-            return events_after(session, blog_id, after)
+            return events_after(session, blog_id, after, self.replay_limit)
 
     async def _poll(self) -> None:
         if not self.channels:
@@ -253,22 +261,23 @@ class Hub:
 
     # -- the hot path -----------------------------------------------------------------
     async def _broadcast(self, channel: Channel, data: bytes) -> None:
-        """Writes ``data`` to every stream of the channel, ``BROADCAST_SLICE`` streams at a
+        """Writes ``data`` to every stream of the channel, ``broadcast_slice`` streams at a
         time: between slices the loop answers other requests (the editor's POST among them),
         which would otherwise wait for the whole broadcast. A reader who joins during a
         broadcast already got this event from ``recent``; one who leaves is skipped."""
         started = time.perf_counter()
         streams = channel.streams
-        if len(streams) <= BROADCAST_SLICE:
+        size = self.broadcast_slice
+        if len(streams) <= size:
             self._write_slice(channel, streams, data)
         else:
             everyone = list(streams)
-            for first in range(0, len(everyone), BROADCAST_SLICE):
+            for first in range(0, len(everyone), size):
                 if first:
                     await asyncio.sleep(0)
-                    todo = [s for s in everyone[first : first + BROADCAST_SLICE] if s in streams]
+                    todo = [s for s in everyone[first : first + size] if s in streams]
                 else:
-                    todo = everyone[:BROADCAST_SLICE]
+                    todo = everyone[:size]
                 self._write_slice(channel, todo, data)
         metrics.BROADCAST_SECONDS.observe(time.perf_counter() - started)
         metrics.EVENTS_BROADCAST.inc()
@@ -276,8 +285,9 @@ class Hub:
 
     def _write_slice(self, channel: Channel, streams: Iterable[Stream], data: bytes) -> None:
         dead: list[Stream] | None = None
+        limit = self.max_buffer
         for stream in streams:
-            if stream.buffered() > MAX_BUFFER:
+            if stream.buffered() > limit:
                 dead = dead or []
                 dead.append(stream)
             else:
@@ -334,7 +344,7 @@ class Hub:
                 # A new channel starts with the log's latest events in memory, so readers
                 # who come back a few events behind (a node's readers after it died, all at
                 # once) are served without a database read each.
-                channel = self.channels[blog_id] = Channel(blog_id, db_seq)
+                channel = self.channels[blog_id] = self.new_channel(blog_id, db_seq)
                 channel.recent.extend(latest)
             self.slugs[slug] = blog_id
         channel.joining += 1
@@ -408,15 +418,19 @@ class Hub:
             if head is None:
                 return None
             blog_id, last_seq = head
-            after = max(0, last_seq - RECENT)
-            latest = [e for e in events_after(session, blog_id, after) if e.seq <= last_seq]
+            after = max(0, last_seq - self.recent_events)
+            latest = [
+                e
+                for e in events_after(session, blog_id, after, self.replay_limit)
+                if e.seq <= last_seq
+            ]
             if latest and latest[0].seq != after + 1:
                 latest = []  # the log was pruned past it: no gap may hide in memory
             return blog_id, last_seq, latest
 
     def _backlog(self, blog_id: int, last_seq: int, after: int) -> Backlog:
         with self.db.reading() as session:
-            return backlog(session, blog_id, last_seq, after)
+            return backlog(session, blog_id, last_seq, after, self.replay_limit)
 
     def leave(self, stream: Stream) -> None:
         self._stuck.pop(stream, None)

@@ -20,10 +20,6 @@ from liveblog.events import OWN_FIELDS, POST_STATE_KINDS, current, for_readers, 
 from liveblog.storage import Blog, Event, Post
 from liveblog.times import iso
 
-# A reader further behind than this reloads the page instead of replaying: a fresh page is
-# cheaper than hundreds of events, and the log may be pruned beyond it.
-REPLAY_LIMIT = 500
-
 
 def subject(kind: str, payload: dict[str, Any]) -> str | None:
     """What an event is about: ``post:<id>``, ``blog``, or None (nothing to restate)."""
@@ -141,9 +137,7 @@ def blog_head(session: Session, slug: str) -> tuple[int, int] | None:
     return (row.id, row.last_seq) if row else None
 
 
-def events_after(
-    session: Session, blog_id: int, after: int, limit: int = REPLAY_LIMIT
-) -> list[LiveEvent]:
+def events_after(session: Session, blog_id: int, after: int, limit: int) -> list[LiveEvent]:
     rows = session.scalars(
         select(Event)
         .where(Event.blog_id == blog_id, Event.seq > after)
@@ -154,16 +148,19 @@ def events_after(
     return [live_event(row, reading) for row in rows]
 
 
-def backlog(session: Session, blog_id: int, last_seq: int, after: int) -> Backlog:
-    """What a reader at ``after`` is missing, up to ``last_seq``; never a silent gap."""
+def backlog(session: Session, blog_id: int, last_seq: int, after: int, limit: int) -> Backlog:
+    """What a reader at ``after`` is missing, up to ``last_seq``; never a silent gap. A
+    reader more than ``limit`` events behind (LIVEBLOG_REPLAY_LIMIT) reloads the page
+    instead: a fresh page is cheaper than hundreds of events, and the log may be pruned
+    beyond it."""
     if after > last_seq:
         return Backlog([], last_seq, "the reader is ahead of the log: unknown seq")
     if after == last_seq:
         return Backlog([], last_seq)
-    if last_seq - after > REPLAY_LIMIT:
+    if last_seq - after > limit:
         return Backlog([], last_seq, "too far behind to replay")
     oldest = session.scalar(select(func.min(Event.seq)).where(Event.blog_id == blog_id))
     if oldest is None or oldest > after + 1:
         return Backlog([], last_seq, "the log no longer holds that seq")
-    events = [e for e in events_after(session, blog_id, after) if e.seq <= last_seq]
+    events = [e for e in events_after(session, blog_id, after, limit) if e.seq <= last_seq]
     return Backlog(events, last_seq)

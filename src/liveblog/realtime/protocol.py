@@ -93,7 +93,7 @@ class LiveHttpProtocol(HttpToolsProtocol):
             self._refuse(TOO_MANY)
             return
         last_id = dict(self.headers).get(b"last-event-id")
-        stream = TransportStream(self.transport)
+        stream = TransportStream(self.transport, hub.socket_buffer)
         self._live_stream, self._live_hub, self._live_address = stream, hub, address
         task = self.loop.create_task(
             self._follow(hub, match.group(1).decode(), parse_last_event_id(last_id, query), stream)

@@ -64,7 +64,7 @@ class Relay:
 
     def _events(self, blog_id: int, after: int) -> list[LiveEvent]:
         with self.site.db.reading() as session:
-            return events_after(session, blog_id, after)
+            return events_after(session, blog_id, after, self.site.settings.replay_limit)
 
     async def run(self, stop: asyncio.Event | None = None) -> None:
         self._loop = asyncio.get_running_loop()

@@ -9,7 +9,6 @@ from collections import deque
 
 from liveblog.headers import SECURITY_HEADERS
 
-KERNEL_BUFFER = 64 * 1024
 SSE_HEAD = (
     b"HTTP/1.1 200 OK\r\n"
     b"content-type: text/event-stream; charset=utf-8\r\n"
@@ -41,23 +40,25 @@ class TransportStream:
     """A socket taken over from the HTTP server: a write is one ``transport.write``.
 
     The response has no length and no chunking: it ends when the connection closes, which
-    is how an event stream ends anyway.
+    is how an event stream ends anyway. ``send_buffer`` is the socket's kernel send buffer
+    once the stream opens (LIVEBLOG_SOCKET_BUFFER_KB; None leaves it as it is).
     """
 
-    __slots__ = ("transport",)
+    __slots__ = ("send_buffer", "transport")
 
-    def __init__(self, transport: asyncio.WriteTransport) -> None:
+    def __init__(self, transport: asyncio.WriteTransport, send_buffer: int | None = None) -> None:
         self.transport = transport
+        self.send_buffer = send_buffer
 
     def open(self, first: bytes = b"") -> None:
         """Sends the response head, with ``first`` (the stream's opening bytes) in the
         same write."""
         sock = self.transport.get_extra_info("socket")
-        if sock is not None:
+        if sock is not None and self.send_buffer is not None:
             # A small kernel buffer per reader: less memory at 10,000 readers, and a reader
             # that stops reading shows up in our own buffer soon, where it is dropped.
             with contextlib.suppress(OSError):
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, KERNEL_BUFFER)
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, self.send_buffer)
         self.transport.write(SSE_HEAD + first if first else SSE_HEAD)
 
     def write(self, data: bytes) -> None:

@@ -5,8 +5,11 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
-from liveblog.render.templating import TEMPLATES, environment
+from jinja2 import Environment
+
+from liveblog.render.templating import TEMPLATES, build_environment
 
 CARD_TEMPLATE = "_post.html"
 CARD_FORMAT = 1
@@ -41,7 +44,15 @@ class CardPost:
         return self.public_id
 
 
+@cache
+def _card_templates() -> Environment:
+    """The card's template, compiled once per process. Unlike a site's environment, no app
+    adds globals to it: a card depends on the event's fields alone, so it is the same for
+    every site (and a replay can re-render it without knowing which site reads it)."""
+    return build_environment()
+
+
 def card_html(post: CardPost, permalink: str, timezone: str, pinned: bool) -> str:
-    macro = environment().get_template(CARD_TEMPLATE).module.post_article  # type: ignore[attr-defined]
+    macro = _card_templates().get_template(CARD_TEMPLATE).module.post_article  # type: ignore[attr-defined]
     blog = {"timezone": timezone}
     return str(macro(post, blog, post.id if pinned else None, permalink)).strip()

@@ -1,10 +1,10 @@
-"""The Jinja2 environment, and its filters (times are written by :mod:`liveblog.times`)."""
+"""The Jinja2 environment (one per site: ``Site.templates``), and its filters (times are
+written by :mod:`liveblog.times`)."""
 
 from __future__ import annotations
 
 import json
 from datetime import datetime
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -39,9 +39,3 @@ def build_environment() -> Environment:
     )
     env.filters.update(clock=clock, day=day, iso_utc=iso_utc, stamp=stamp, json_script=json_script)
     return env
-
-
-@cache
-def environment() -> Environment:
-    """The one environment of this process: templates compile once, then stay."""
-    return build_environment()

@@ -21,7 +21,16 @@ class Database:
     wait for writers. On PostgreSQL both share one engine and the blog row lock orders writers.
     """
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        echo: bool = False,
+        pool_size: int | None = None,
+        max_overflow: int | None = None,
+    ) -> None:
+        """``pool_size`` and ``max_overflow``: PostgreSQL's connection pool (the site passes
+        LIVEBLOG_DB_POOL_SIZE and LIVEBLOG_DB_MAX_OVERFLOW; None is SQLAlchemy's own)."""
         self.url = make_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         if self.is_sqlite:
@@ -31,8 +40,13 @@ class Database:
             self.read_engine = _sqlite_engine(url, "BEGIN", echo)
             self.write_engine = _sqlite_engine(url, "BEGIN IMMEDIATE", echo)
         else:
+            pool: dict[str, int] = {}
+            if pool_size is not None:
+                pool["pool_size"] = pool_size
+            if max_overflow is not None:
+                pool["max_overflow"] = max_overflow
             self.read_engine = self.write_engine = create_engine(
-                url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20
+                url, echo=echo, pool_pre_ping=True, **pool
             )
         self._read = sessionmaker(self.read_engine, expire_on_commit=False)
         self._write = sessionmaker(self.write_engine, expire_on_commit=False)

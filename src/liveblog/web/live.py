@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from liveblog.errors import NotFound
-from liveblog.realtime.hub import HEARTBEAT_SECONDS, Hub
+from liveblog.realtime.hub import Hub
 from liveblog.realtime.log import backlog, blog_head
 from liveblog.realtime.protocol import parse_last_event_id
 from liveblog.realtime.streams import BufferStream
@@ -46,7 +46,8 @@ def updates(
         def make() -> bytes:
             body: dict[str, Any] = {"last_seq": last_seq, "events": [], "resync": None}
             if after is not None:
-                missed = backlog(session, blog_id, last_seq, after)
+                limit = request.app.state.site.settings.replay_limit
+                missed = backlog(session, blog_id, last_seq, after, limit)
                 body["events"] = [event.data for event in missed.events]
                 body["resync"] = missed.resync
             return bytes(JSONResponse(body).body)
@@ -77,7 +78,7 @@ async def events(request: Request, slug: str) -> Response:
     async def chunks() -> AsyncIterator[bytes]:
         try:
             while True:
-                chunk = await stream.next_chunk(HEARTBEAT_SECONDS * 2)
+                chunk = await stream.next_chunk(hub.heartbeat_seconds * 2)
                 if chunk is None:
                     return
                 if chunk:

@@ -10,10 +10,10 @@ for. ``updates.json`` answers are kept the same way, in a cache of their own.
 To find a page, a request needs the blog's ``last_seq``. :class:`BlogHeads` remembers it per
 slug, so that a reader whose page is cached costs no query and no thread: an entry is
 forgotten as soon as the bus says the blog has a new event (in this process at once, in
-others as soon as the bus crosses to them), and in any case after ``HEAD_TTL`` seconds,
-which bounds how late a process whose wake-up was lost can be. (Twice that in the rare
-case where the one request sent to refresh an expired entry does not get there, see
-:meth:`BlogHeads.get`.)
+others as soon as the bus crosses to them), and in any case after ``ttl`` seconds
+(LIVEBLOG_HEAD_TTL_SECONDS), which bounds how late a process whose wake-up was lost can
+be. (Twice that in the rare case where the one request sent to refresh an expired entry
+does not get there, see :meth:`BlogHeads.get`.)
 """
 
 from __future__ import annotations
@@ -86,10 +86,6 @@ class PageCache:
                     del self._making[key]
 
 
-HEAD_TTL = 1.0
-"""Seconds a remembered ``last_seq`` is trusted without a wake-up from the bus."""
-
-
 class Head(NamedTuple):
     blog_id: int
     last_seq: int
@@ -100,9 +96,10 @@ class BlogHeads:
     """slug -> (blog id, last_seq) as last read from the database, for ``ttl`` seconds or
     until the bus announces a newer seq of that blog, whichever comes first. Only blogs a
     reader may see are remembered (the caller read them), so the map is as big as the
-    number of public blogs."""
+    number of public blogs. ``ttl``: seconds a remembered ``last_seq`` is trusted without a
+    wake-up from the bus."""
 
-    def __init__(self, ttl: float = HEAD_TTL) -> None:
+    def __init__(self, ttl: float) -> None:
         self.ttl = ttl
         self._heads: dict[str, Head] = {}
         self._woken: dict[int, int] = {}
