@@ -17,7 +17,7 @@ from liveblog.site import Site
 from liveblog.storage import Post
 from liveblog.storage import queries as q
 from liveblog.web.auth import CurrentActor, MaybeActor
-from liveblog.web.postform import small_number
+from liveblog.web.desk.postform import small_number
 
 router = APIRouter(prefix="/api/v1", tags=["v1"])
 

@@ -79,7 +79,7 @@ from liveblog.web.auth import (
 )
 from liveblog.web.pages import render_page
 from liveblog.web.photos import seal, thumbnail_url, unseal
-from liveblog.web.postform import VERIFICATIONS, PostForm, validated
+from liveblog.web.desk.postform import VERIFICATIONS, PostForm, validated
 from liveblog.web.security import CSP
 
 router = APIRouter(prefix="/editor", include_in_schema=False)
