@@ -12,10 +12,12 @@ from fastapi import APIRouter
 from liveblog.web.desk import account, audit, blogs, imports, login, people, posts, team, tokens
 from liveblog.web.desk.common import PREFIX, add_login_redirect
 
-__all__ = ["add_login_redirect", "router"]
+__all__ = ["FAMILIES", "add_login_redirect", "router"]
+
+# The page families, in the order their routes are matched: an address with a fixed part
+# must come before one with a parameter in its place (see people), which a test checks.
+FAMILIES = (login, blogs, posts, team, people, account, tokens, imports, audit)
 
 router = APIRouter(include_in_schema=False)
-# In this order: within a family, an address with a fixed part comes before the one with a
-# parameter in its place (see people).
-for _family in (login, blogs, posts, team, people, account, tokens, imports, audit):
+for _family in FAMILIES:
     router.include_router(_family.router, prefix=PREFIX)
