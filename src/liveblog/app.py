@@ -23,7 +23,7 @@ from liveblog.errors import Invalid, LiveblogError, PreconditionFailed, TryLater
 from liveblog.realtime.hub import Hub
 from liveblog.settings import Settings
 from liveblog.site import Site
-from liveblog.web import api, editor, live, media, ops, pages
+from liveblog.web import api, desk, live, media, ops, pages
 from liveblog.web.assets import static_assets
 from liveblog.web.limits import BodyLimit
 from liveblog.web.pagecache import BlogHeads, PageCache
@@ -75,12 +75,12 @@ def create_app(settings: Settings | None = None, site: Site | None = None) -> Fa
     app.include_router(api.router)
     app.include_router(pages.router)
     app.include_router(live.router)
-    app.include_router(editor.router)
+    app.include_router(desk.router)
     app.include_router(ops.router)
     app.include_router(media.router)
     _add_docs(app)
     _add_error_handlers(app)
-    editor.add_login_redirect(app)
+    desk.add_login_redirect(app)
     app.add_middleware(BodyLimit, site=site, render=_error)
     return app
 

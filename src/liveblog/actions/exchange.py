@@ -96,7 +96,7 @@ def import_blog(
                 blog,
                 item,
                 "published" if item.status == "deleted" else item.status,
-                editor_id=actor.user_id,
+                actor_id=actor.user_id,
                 public_id=public_id,
                 published_at=published_at,
                 updated_at=updated_at,

@@ -1,4 +1,4 @@
-"""Media files: photos editors upload, and the neutral placeholder pictures of the demo.
+"""Media files: photos uploaded at the desk, and the neutral placeholder pictures of the demo.
 
 A photo is cleaned in memory first (``clean_photo``): decoded and written afresh, with
 every metadata block dropped and only its colour profile kept. It is stored only with the

@@ -89,14 +89,14 @@ def snapshot(post: Post) -> dict[str, Any]:
     return {name: getattr(post, name) for name in fields}
 
 
-def save_version(tx: Transaction, post: Post, editor_id: int | None, note: str | None) -> None:
+def save_version(tx: Transaction, post: Post, actor_id: int | None, note: str | None) -> None:
     """Every saved change of a post is a new version, kept as a revision."""
     post.version += 1
     tx.session.add(
         Revision(
             post_id=post.id,
             version=post.version,
-            editor_id=editor_id,
+            editor_id=actor_id,
             at=utcnow(),
             note=note,
             snapshot=snapshot(post),
@@ -186,7 +186,7 @@ def insert_post(
     content: PostContent,
     status: str,
     *,
-    editor_id: int | None,
+    actor_id: int | None,
     public_id: str | None = None,
     published_at: datetime | None = None,
     updated_at: datetime | None = None,
@@ -197,7 +197,7 @@ def insert_post(
         blog_id=blog.id,
         public_id=public_id or new_public_id(),
         status=status,
-        created_by=editor_id,
+        created_by=actor_id,
         version=1,
         created_at=now,
         published_at=(published_at or now) if status == "published" else None,
@@ -212,7 +212,7 @@ def insert_post(
         Revision(
             post_id=post.id,
             version=1,
-            editor_id=editor_id,
+            editor_id=actor_id,
             at=now,
             note="created",
             snapshot=snapshot(post),
@@ -244,7 +244,7 @@ def create_post(
             needed,
             "Publishing" if needed == "editor" else "Writing a draft",
         )
-        post = insert_post(tx, blog, new, new.status, editor_id=actor.user_id)
+        post = insert_post(tx, blog, new, new.status, actor_id=actor.user_id)
         record_photos(tx.session, blog.id, photos)
         if post.status == "published":
             tx.emit(blog, live_payload(PostPublished, site, blog, post), post)

@@ -26,7 +26,7 @@ from liveblog.web.api_models import (
     errors,
 )
 from liveblog.web.auth import CurrentActor, MaybeActor
-from liveblog.web.postform import small_number
+from liveblog.web.desk.postform import small_number
 
 # Any route may answer these; each route adds the ones only it gives (see docs/api.md).
 router = APIRouter(prefix="/api/v1", tags=["v1"], responses=errors(400, 401, 404, 413, 422))

@@ -1,4 +1,4 @@
-"""Who is asking: the bearer token of an API request, or the login cookie of an editor."""
+"""Who is asking: the bearer token of an API request, or the desk's login cookie."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ CurrentActor = Annotated[Actor, Depends(required_actor)]
 MaybeActor = Annotated[Actor | None, Depends(optional_actor)]
 
 
-# The editor's pages log in with a cookie instead of a token.
+# The desk's pages log in with a cookie instead of a token.
 SESSION_COOKIE = "lb_session"
 
 
@@ -60,7 +60,7 @@ def with_address(request: Request, actor: Actor) -> Actor:
 
 
 def csrf_token(request: Request) -> str:
-    """The value every editor form carries back: an HMAC of the session cookie under the
+    """The value every desk form carries back: an HMAC of the session cookie under the
     site's secret key (LIVEBLOG_SECRET_KEY).
 
     Another site can make a browser send the cookie, but it can read neither the cookie nor

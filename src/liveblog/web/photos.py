@@ -1,7 +1,7 @@
 """Photos chosen in a desk form travel back in the form until the post is saved.
 
 A preview, an Add button or an error stores nothing (the photo is stored with its post, in
-the post's transaction), yet the editor must not have to choose the file again. So the
+the post's transaction), yet the writer must not have to choose the file again. So the
 cleaned photo goes back to the browser in a hidden field, signed with the site's secret
 key: what comes back is taken as already cleaned only when the signature holds.
 """

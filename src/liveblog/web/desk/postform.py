@@ -1,4 +1,4 @@
-"""The editor's post form: what it shows, and what it sends back, turned into post content.
+"""The desk's post form: what it shows, and what it sends back, turned into post content.
 
 A post is a list of elements, so the form is too: each element is a fieldset whose fields
 are named ``el-<n>-<field>``. Empty elements are dropped, so a spare paragraph box costs
