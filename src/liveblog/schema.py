@@ -13,9 +13,13 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
+
+from liveblog.states import EDITABLE_POST_STATUSES, BlogStatus, PostStatus, Verification
 
 # NUL and other control characters have no place in news text, and PostgreSQL refuses NUL.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -41,10 +45,24 @@ LongText = Annotated[str, StringConstraints(max_length=20_000), AfterValidator(_
 Caption = Annotated[str, StringConstraints(max_length=2_000), AfterValidator(_no_control)]
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9](?:[a-z0-9-]{0,118}[a-z0-9])?$")]
 MediaName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")]
-Verification = Literal["unverified", "confirmed", "disputed"]
 MAX_ELEMENTS = 200  # elements in one post
-BlogStatus = Literal["draft", "live", "ended"]
-PostStatus = Literal["draft", "submitted", "published"]
+
+
+def _editable(status: PostStatus) -> PostStatus:
+    if status not in EDITABLE_POST_STATUSES:
+        raise PydanticCustomError("enum", "Input should be {expected}", {"expected": _EXPECTED})
+    return status
+
+
+_EXPECTED = " or ".join(
+    [", ".join(f"'{s}'" for s in EDITABLE_POST_STATUSES[:-1]), f"'{EDITABLE_POST_STATUSES[-1]}'"]
+)
+# The statuses an editor may give a post (deletion is its own action).
+EditablePostStatus = Annotated[
+    PostStatus,
+    AfterValidator(_editable),
+    WithJsonSchema({"type": "string", "enum": [str(s) for s in EDITABLE_POST_STATUSES]}),
+]
 
 
 class _Strict(BaseModel):
@@ -117,7 +135,7 @@ class PostContent(_Strict):
 
 
 class NewPost(PostContent):
-    status: PostStatus = "published"
+    status: EditablePostStatus = PostStatus.PUBLISHED
 
 
 class PostChanges(_Changes):
@@ -135,7 +153,7 @@ class PostChanges(_Changes):
     correction: (
         Annotated[str, StringConstraints(max_length=2_000), AfterValidator(_no_control)] | None
     ) = None
-    status: PostStatus | None = None
+    status: EditablePostStatus | None = None
     note: Annotated[str, StringConstraints(max_length=500), AfterValidator(_no_control)] | None = (
         None
     )
@@ -165,7 +183,7 @@ class BlogFields(_Strict):
     section: ShortName | None = None
     language: Language = "en"
     timezone: TimeZone = "UTC"
-    status: BlogStatus = "live"
+    status: BlogStatus = BlogStatus.LIVE
 
 
 class BlogChanges(_Changes):
@@ -187,7 +205,7 @@ class ExchangePost(PostContent):
     id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{4,16}$")] | None = None
     pinned: bool = False
     edited: bool = False
-    status: Literal["draft", "submitted", "published", "deleted"] = "published"
+    status: PostStatus = PostStatus.PUBLISHED
     published_at: datetime | None = None
     updated_at: datetime | None = None
     # The time as a source page printed it ("12.05 BST", "2h ago"): kept by import-text

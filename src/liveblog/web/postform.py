@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar, get_args
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from liveblog.actions.media import Photo
 from liveblog.errors import Invalid
-from liveblog.schema import MAX_ELEMENTS, NewPost, PostChanges, Verification
+from liveblog.schema import MAX_ELEMENTS, NewPost, PostChanges
+from liveblog.states import Verification
 from liveblog.storage import Post
 
 # The fields each kind of element has in the form, in the order they are shown.
@@ -28,7 +29,7 @@ ELEMENT_FIELDS: dict[str, tuple[str, ...]] = {
 }
 # The field that must be filled for an element to count.
 _REQUIRED = {"text": "markdown", "quote": "text", "embed": "url"}
-VERIFICATIONS: tuple[str, ...] = get_args(Verification)
+VERIFICATIONS: tuple[str, ...] = tuple(Verification)
 M = TypeVar("M", bound=BaseModel)
 
 
