@@ -13,6 +13,7 @@ from liveblog.actions.access import SYSTEM, Actor, require_site_role
 from liveblog.actions.blogs import insert_blog
 from liveblog.actions.posts import insert_post, new_public_id
 from liveblog.actions.transaction import transaction
+from liveblog.elements import KINDS
 from liveblog.errors import Invalid
 from liveblog.present import blog_record
 from liveblog.schema import BlogFields, ExchangeBlog
@@ -47,7 +48,7 @@ def _place(loc: tuple[int | str, ...]) -> str:
             after_index = True
             continue
         # pydantic names the union member right after the index; the index already says where
-        if not (after_index and part in ("text", "image", "quote", "embed")):
+        if not (after_index and part in KINDS):
             out += f".{part}" if out else str(part)
         after_index = False
     return out or "(top)"

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from liveblog.actions.access import Actor, require_site_role
 from liveblog.actions.transaction import transaction
+from liveblog.elements import KINDS
 from liveblog.errors import Invalid
 from liveblog.settings import Settings
 from liveblog.site import Site
@@ -195,11 +196,7 @@ def record_photos(session: Session, blog_id: int | None, photos: Sequence[Photo]
 
 def link_media(session: Session, post: Post) -> None:
     """Records which files the post's elements show; called wherever elements are saved."""
-    wanted = {
-        element["file"]
-        for element in post.elements
-        if element.get("type") == "image" and element.get("file")
-    }
+    wanted = {name for element in post.elements for name in KINDS[element["type"]].media(element)}
     have = set(session.scalars(select(PostMedia.filename).where(PostMedia.post_id == post.id)))
     if have - wanted:
         session.execute(

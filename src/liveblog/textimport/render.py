@@ -5,34 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from liveblog.elements import KINDS
+
 
 def _byline(authors: list[str]) -> str:
     if len(authors) == 1:
         return f"By {authors[0]}"
     return f"By {', '.join(authors[:-1])} and {authors[-1]}"
-
-
-def _element_lines(element: dict[str, Any]) -> list[str]:
-    kind = element["type"]
-    if kind == "image":
-        caption = element.get("caption") or ""
-        # An alt line shows only where the alt text says something the caption does not.
-        alt = element.get("alt")
-        out = [alt] if alt and alt != caption else []
-        credit = element.get("credit")
-        if credit:
-            caption = f"{caption} Photograph: {credit}" if caption else f"Photograph: {credit}"
-        # The alt line sits directly above its caption, as on the copied page.
-        return ["\n".join([*out, caption])]
-    if kind == "embed":
-        return [element["url"]]  # an embedded video or post, shown by its address
-    if kind == "quote":
-        return [f"{element['text']}”"]
-    markdown: str = element.get("markdown", "")
-    rows = markdown.split("\n")
-    if rows and all(row.startswith("- ") for row in rows):
-        return [f"  • {row[2:]}" for row in rows]
-    return [row for row in rows if row.strip()]
 
 
 def _post_lines(post: dict[str, Any]) -> list[str]:
@@ -44,7 +23,7 @@ def _post_lines(post: dict[str, Any]) -> list[str]:
     if post.get("authors"):
         out.append(_byline(post["authors"]))
     for element in post.get("elements", []):
-        out.extend(_element_lines(element))
+        out.extend(KINDS[element["type"]].page_lines(element))
     if post.get("correction"):
         out.append(f"Correction: {post['correction']}")  # as the post's page shows it
     return out
