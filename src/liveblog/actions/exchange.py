@@ -18,6 +18,7 @@ from liveblog.errors import Invalid
 from liveblog.present import blog_record
 from liveblog.schema import BlogFields, ExchangeBlog
 from liveblog.site import Site
+from liveblog.states import PostStatus, SiteRole
 from liveblog.storage import Post
 from liveblog.storage.tables import utcnow
 
@@ -64,7 +65,7 @@ def import_blog(
     source: str = "file",
 ) -> dict[str, Any]:
     exchange = parse_exchange(data)
-    require_site_role(actor, ("admin", "editor"), "Importing a blog")
+    require_site_role(actor, (SiteRole.ADMIN, SiteRole.EDITOR), "Importing a blog")
     pinned = [i for i, p in enumerate(exchange.posts) if p.pinned]
     if len(pinned) > 1:
         raise Invalid(f"only one post may be pinned; posts {pinned} are", "posts")
@@ -87,7 +88,7 @@ def import_blog(
         )
         for index, item in enumerate(exchange.posts):
             published_at = item.published_at
-            if published_at is None and item.status in ("published", "deleted"):
+            if published_at is None and item.status in (PostStatus.PUBLISHED, PostStatus.DELETED):
                 published_at = now - SPACING * (count - index)
             updated_at = item.updated_at
             if updated_at is None and item.edited and published_at is not None:
@@ -97,14 +98,15 @@ def import_blog(
                 tx,
                 blog,
                 item,
-                "published" if item.status == "deleted" else item.status,
+                PostStatus.PUBLISHED if item.status == PostStatus.DELETED else item.status,
                 editor_id=actor.user_id,
                 public_id=public_id,
                 published_at=published_at,
                 updated_at=updated_at,
             )
-            if item.status == "deleted":
-                post.status, post.status_before_delete = "deleted", "published"
+            if item.status == PostStatus.DELETED:
+                post.status = PostStatus.DELETED
+                post.status_before_delete = PostStatus.PUBLISHED
             if item.pinned:
                 blog.pinned_post_id = post.id
         tx.emit(blog, "blog.created", blog_record(blog))

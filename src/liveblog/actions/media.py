@@ -31,6 +31,7 @@ from liveblog.elements import KINDS
 from liveblog.errors import Invalid
 from liveblog.settings import Settings
 from liveblog.site import Site
+from liveblog.states import SiteRole
 from liveblog.storage import Media, Post, PostMedia
 from liveblog.storage.db import insert_unless_present
 from liveblog.storage.mediastore import MediaStore, media_store
@@ -80,7 +81,7 @@ def clean_photo(actor: Actor, data: bytes, name: str = "") -> Photo:
     stays, since it says how to show the colours, nothing about who took the photo or
     where. A file that only pretends to be an image is refused.
     """
-    require_site_role(actor, ("admin", "editor", "contributor"), "Uploading a photo")
+    require_site_role(actor, tuple(SiteRole), "Uploading a photo")
     label = name or "the upload"
     if not data:
         raise Invalid(f"{label} is empty", "file")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from liveblog.elements import KINDS
+from liveblog.states import BlogStatus
 
 
 def _byline(authors: list[str]) -> str:
@@ -35,7 +36,7 @@ def render_text(blog: dict[str, Any]) -> str:
     if blog.get("section"):
         title += f" | {blog['section']}"
     blocks: list[str] = [title]
-    if blog.get("status") == "ended":
+    if blog.get("status") == BlogStatus.ENDED:
         blocks.append("This live blog is now closed.")
     dates = sorted({p["published_at"][:10] for p in blog.get("posts", []) if p.get("published_at")})
     if dates:

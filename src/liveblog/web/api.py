@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response
 from sqlalchemy import select
@@ -14,6 +14,7 @@ from liveblog.errors import Invalid, PreconditionRequired
 from liveblog.present import blog_record
 from liveblog.schema import BlogChanges, BlogFields, NewPost, PostChanges
 from liveblog.site import Site
+from liveblog.states import PostStatus
 from liveblog.storage import Post
 from liveblog.storage import queries as q
 from liveblog.web.auth import CurrentActor, MaybeActor
@@ -79,7 +80,7 @@ def list_posts(
     actor: MaybeActor,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=100)] = 20,
-    status: Literal["published", "draft", "submitted", "deleted"] = "published",
+    status: PostStatus = PostStatus.PUBLISHED,
 ) -> dict[str, Any]:
     return post_actions.list_posts(_site(request), actor, slug, status, page, per_page)
 
