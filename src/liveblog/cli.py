@@ -17,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from liveblog.errors import LiveblogError
 from liveblog.settings import SERVE_HOST, SERVE_PORT, Settings
 from liveblog.site import Site
+from liveblog.states import SiteRole
 
 
 class _DefaultGroup(click.Group):
@@ -106,7 +107,7 @@ def user() -> None:
 
 @user.command("create")
 @click.option("--email", required=True)
-@click.option("--role", type=click.Choice(["admin", "editor", "contributor"]), required=True)
+@click.option("--role", type=click.Choice([role.value for role in SiteRole]), required=True)
 @click.option("--name", default="", help="Display name (default: from the email).")
 def user_create(email: str, role: str, name: str) -> None:
     """Create a user; the password comes from a prompt, or from stdin when piped."""

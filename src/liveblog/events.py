@@ -12,9 +12,10 @@ from typing import Annotated, Any, ClassVar, Literal, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from liveblog.elements import Element
 from liveblog.render import render_body
 from liveblog.render.cards import CARD_STAMP, CardPost, card_html
-from liveblog.schema import BlogStatus, Element, Verification
+from liveblog.states import BlogStatus, Verification
 from liveblog.storage import Blog, Post
 from liveblog.times import clock
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Annotated, ClassVar, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -13,38 +12,46 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
-# NUL and other control characters have no place in news text, and PostgreSQL refuses NUL.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def _no_control(value: str) -> str:
-    if _CONTROL.search(value):
-        raise ValueError("contains a control character")
-    return value
-
+from liveblog.elements import Element
+from liveblog.states import EDITABLE_POST_STATUSES, BlogStatus, PostStatus, Verification
+from liveblog.strings import no_control
 
 Line = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=300),
-    AfterValidator(_no_control),
+    AfterValidator(no_control),
 ]
 ShortName = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=120),
-    AfterValidator(_no_control),
+    AfterValidator(no_control),
 ]
-LongText = Annotated[str, StringConstraints(max_length=20_000), AfterValidator(_no_control)]
-Caption = Annotated[str, StringConstraints(max_length=2_000), AfterValidator(_no_control)]
+LongText = Annotated[str, StringConstraints(max_length=20_000), AfterValidator(no_control)]
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9](?:[a-z0-9-]{0,118}[a-z0-9])?$")]
-MediaName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")]
-Verification = Literal["unverified", "confirmed", "disputed"]
 MAX_ELEMENTS = 200  # elements in one post
-BlogStatus = Literal["draft", "live", "ended"]
-PostStatus = Literal["draft", "submitted", "published"]
+
+
+def _editable(status: PostStatus) -> PostStatus:
+    if status not in EDITABLE_POST_STATUSES:
+        raise PydanticCustomError("enum", "Input should be {expected}", {"expected": _EXPECTED})
+    return status
+
+
+_EXPECTED = " or ".join(
+    [", ".join(f"'{s}'" for s in EDITABLE_POST_STATUSES[:-1]), f"'{EDITABLE_POST_STATUSES[-1]}'"]
+)
+# The statuses an editor may give a post (deletion is its own action).
+EditablePostStatus = Annotated[
+    PostStatus,
+    AfterValidator(_editable),
+    WithJsonSchema({"type": "string", "enum": [str(s) for s in EDITABLE_POST_STATUSES]}),
+]
 
 
 class _Strict(BaseModel):
@@ -64,43 +71,6 @@ class _Changes(_Strict):
         return self
 
 
-class TextElement(_Strict):
-    type: Literal["text"]
-    markdown: Annotated[
-        str, StringConstraints(min_length=1, max_length=20_000), AfterValidator(_no_control)
-    ]
-
-
-class ImageElement(_Strict):
-    type: Literal["image"]
-    caption: Caption = ""
-    credit: (
-        Annotated[str, StringConstraints(max_length=300), AfterValidator(_no_control)] | None
-    ) = None
-    alt: Caption | None = None
-    file: MediaName | None = None
-
-
-class QuoteElement(_Strict):
-    type: Literal["quote"]
-    text: Annotated[
-        str, StringConstraints(min_length=1, max_length=5_000), AfterValidator(_no_control)
-    ]
-    attribution: (
-        Annotated[str, StringConstraints(max_length=300), AfterValidator(_no_control)] | None
-    ) = None
-
-
-class EmbedElement(_Strict):
-    type: Literal["embed"]
-    url: Annotated[str, StringConstraints(pattern=r"^https?://[^\s<>\"']+$", max_length=2_000)]
-
-
-Element = Annotated[
-    TextElement | ImageElement | QuoteElement | EmbedElement, Field(discriminator="type")
-]
-
-
 class PostContent(_Strict):
     """What a post says: the fields an editor writes, on create and on edit."""
 
@@ -112,12 +82,12 @@ class PostContent(_Strict):
     verification: Verification | None = None
     authors: list[ShortName] = Field(default_factory=list, max_length=20)
     correction: (
-        Annotated[str, StringConstraints(max_length=2_000), AfterValidator(_no_control)] | None
+        Annotated[str, StringConstraints(max_length=2_000), AfterValidator(no_control)] | None
     ) = None
 
 
 class NewPost(PostContent):
-    status: PostStatus = "published"
+    status: EditablePostStatus = PostStatus.PUBLISHED
 
 
 class PostChanges(_Changes):
@@ -133,10 +103,10 @@ class PostChanges(_Changes):
     verification: Verification | None = None
     authors: list[ShortName] | None = Field(default=None, max_length=20)
     correction: (
-        Annotated[str, StringConstraints(max_length=2_000), AfterValidator(_no_control)] | None
+        Annotated[str, StringConstraints(max_length=2_000), AfterValidator(no_control)] | None
     ) = None
-    status: PostStatus | None = None
-    note: Annotated[str, StringConstraints(max_length=500), AfterValidator(_no_control)] | None = (
+    status: EditablePostStatus | None = None
+    note: Annotated[str, StringConstraints(max_length=500), AfterValidator(no_control)] | None = (
         None
     )
 
@@ -153,7 +123,7 @@ TimeZone = Annotated[str, StringConstraints(max_length=64), AfterValidator(_vali
 Language = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]
 
 
-Standfirst = Annotated[str, StringConstraints(max_length=2_000), AfterValidator(_no_control)]
+Standfirst = Annotated[str, StringConstraints(max_length=2_000), AfterValidator(no_control)]
 
 
 class BlogFields(_Strict):
@@ -165,7 +135,7 @@ class BlogFields(_Strict):
     section: ShortName | None = None
     language: Language = "en"
     timezone: TimeZone = "UTC"
-    status: BlogStatus = "live"
+    status: BlogStatus = BlogStatus.LIVE
 
 
 class BlogChanges(_Changes):
@@ -187,7 +157,7 @@ class ExchangePost(PostContent):
     id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{4,16}$")] | None = None
     pinned: bool = False
     edited: bool = False
-    status: Literal["draft", "submitted", "published", "deleted"] = "published"
+    status: PostStatus = PostStatus.PUBLISHED
     published_at: datetime | None = None
     updated_at: datetime | None = None
     # The time as a source page printed it ("12.05 BST", "2h ago"): kept by import-text

@@ -23,6 +23,7 @@ from liveblog.actions.access import Actor, require_site_role
 from liveblog.errors import Invalid, NotFound
 from liveblog.paging import LAST_PAGE, page_offset
 from liveblog.site import Site
+from liveblog.states import SiteRole
 from liveblog.storage import AuditEntry, Blog, Post, User
 from liveblog.storage.tables import utcnow
 from liveblog.times import iso
@@ -111,7 +112,7 @@ def page(
     site: Site, actor: Actor, filters: Filters, number: int = 1
 ) -> tuple[list[AuditEntry], bool]:
     """One page of entries, newest first, and whether an older page follows. Admins only."""
-    require_site_role(actor, ("admin",), "Reading the audit log")
+    require_site_role(actor, (SiteRole.ADMIN,), "Reading the audit log")
     if number < 1 or number > LAST_PAGE:
         raise Invalid("the page is a number from 1", "page")
     query = _query(filters).order_by(AuditEntry.id.desc())
@@ -179,7 +180,7 @@ def blog_id_of(site: Site, slug: str) -> int:
 def entries(site: Site, actor: Actor, filters: Filters) -> Iterator[dict[str, Any]]:
     """Every matching entry, newest first, at most EXPORT_LIMIT, read in batches of 1,000
     as they are sent. Admins only (checked at once, before the first row)."""
-    require_site_role(actor, ("admin",), "Exporting the audit log")
+    require_site_role(actor, (SiteRole.ADMIN,), "Exporting the audit log")
     return _entries(site, filters)
 
 
@@ -230,7 +231,7 @@ def as_dict(row: AuditEntry) -> dict[str, Any]:
 
 def prune(site: Site, actor: Actor, older_than_days: int) -> int:
     """Deletes entries older than this many days; returns how many. Admins only."""
-    require_site_role(actor, ("admin",), "Pruning the audit log")
+    require_site_role(actor, (SiteRole.ADMIN,), "Pruning the audit log")
     if older_than_days < 1 or older_than_days > 100_000:
         raise Invalid("give the days to keep as a whole number from 1", "older-than")
     from liveblog.actions.transaction import transaction

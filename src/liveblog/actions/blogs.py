@@ -19,6 +19,7 @@ from liveblog.events import BlogCreated, BlogEdited, BlogEnded, BlogReopened, Bl
 from liveblog.present import blog_record
 from liveblog.schema import BlogChanges, BlogFields
 from liveblog.site import Site
+from liveblog.states import BlogRole, BlogStatus, SiteRole
 from liveblog.storage import Blog, Membership, User
 from liveblog.storage.queries import DeskBlog, blog_by_slug
 from liveblog.storage.queries import desk_blogs as _desk_blogs
@@ -40,7 +41,7 @@ def slugify(title: str) -> str:
 def desk_blogs(session: Session, actor: Actor) -> list[DeskBlog]:
     """The blogs listed on this person's desk: every blog for admins and site editors;
     for a site contributor, the blogs on whose team they are."""
-    if actor.role in ("admin", "editor"):
+    if actor.role in (SiteRole.ADMIN, SiteRole.EDITOR):
         return _desk_blogs(session)
     if actor.user_id is None:
         return []
@@ -85,12 +86,12 @@ def insert_blog(session: Session, actor: Actor, fields: BlogFields) -> Blog:
     session.add(blog)
     session.flush()
     if actor.user_id is not None:
-        session.add(Membership(blog_id=blog.id, user_id=actor.user_id, role="owner"))
+        session.add(Membership(blog_id=blog.id, user_id=actor.user_id, role=BlogRole.OWNER))
     return blog
 
 
 def create_blog(site: Site, actor: Actor, fields: BlogFields) -> dict[str, Any]:
-    require_site_role(actor, ("admin", "editor"), "Creating a blog")
+    require_site_role(actor, (SiteRole.ADMIN, SiteRole.EDITOR), "Creating a blog")
     with transaction(site) as tx:
         blog = insert_blog(tx.session, actor, fields)
         tx.emit(blog, BlogCreated.model_validate(blog_record(blog)))
@@ -108,7 +109,7 @@ def create_blog(site: Site, actor: Actor, fields: BlogFields) -> dict[str, Any]:
 def update_blog(site: Site, actor: Actor, slug: str, changes: BlogChanges) -> dict[str, Any]:
     with transaction(site) as tx:
         blog = load_blog(tx.session, slug)
-        require_blog_role(tx.session, actor, blog, "editor", "Changing a blog")
+        require_blog_role(tx.session, actor, blog, BlogRole.EDITOR, "Changing a blog")
         given = changes.model_dump(exclude_unset=True)
         before_status = blog.status
         changed = {k: v for k, v in given.items() if getattr(blog, k) != v}
@@ -120,8 +121,8 @@ def update_blog(site: Site, actor: Actor, slug: str, changes: BlogChanges) -> di
             if "status" in changed:
                 kind = (
                     BlogEnded
-                    if blog.status == "ended"
-                    else (BlogReopened if before_status == "ended" else BlogEdited)
+                    if blog.status == BlogStatus.ENDED
+                    else (BlogReopened if before_status == BlogStatus.ENDED else BlogEdited)
                 )
             tx.emit(blog, kind.model_validate(blog_record(blog)))
             if "status" in changed:
@@ -164,7 +165,7 @@ def set_membership(site: Site, actor: Actor, slug: str, email: str, role: str | 
 def _set_membership(site: Site, actor: Actor, slug: str, email: str, role: str | None) -> None:
     with transaction(site) as tx:
         blog = load_blog(tx.session, slug)
-        require_blog_role(tx.session, actor, blog, "owner", "Changing a blog's team")
+        require_blog_role(tx.session, actor, blog, BlogRole.OWNER, "Changing a blog's team")
         user = tx.session.scalar(select(User).where(User.email == email.strip().lower()))
         if user is None:
             raise NotFound(f"no person with the email {email.strip()}; an admin adds people first")

@@ -13,11 +13,13 @@ from liveblog.actions.access import SYSTEM, Actor, require_site_role
 from liveblog.actions.blogs import insert_blog
 from liveblog.actions.posts import insert_post, new_public_id
 from liveblog.actions.transaction import transaction
+from liveblog.elements import KINDS
 from liveblog.errors import Invalid, invalid_input
 from liveblog.events import BlogCreated
 from liveblog.present import blog_record
 from liveblog.schema import BlogFields, ExchangeBlog
 from liveblog.site import Site
+from liveblog.states import PostStatus, SiteRole
 from liveblog.storage import Post
 from liveblog.storage.tables import utcnow
 
@@ -46,7 +48,7 @@ def _place(loc: tuple[int | str, ...]) -> str:
             after_index = True
             continue
         # pydantic names the union member right after the index; the index already says where
-        if not (after_index and part in ("text", "image", "quote", "embed")):
+        if not (after_index and part in KINDS):
             out += f".{part}" if out else str(part)
         after_index = False
     return out or "(top)"
@@ -62,7 +64,7 @@ def import_blog(
     source: str = "file",
 ) -> dict[str, Any]:
     exchange = parse_exchange(data)
-    require_site_role(actor, ("admin", "editor"), "Importing a blog")
+    require_site_role(actor, (SiteRole.ADMIN, SiteRole.EDITOR), "Importing a blog")
     pinned = [i for i, p in enumerate(exchange.posts) if p.pinned]
     if len(pinned) > 1:
         raise Invalid(f"only one post may be pinned; posts {pinned} are", "posts")
@@ -85,7 +87,7 @@ def import_blog(
         )
         for index, item in enumerate(exchange.posts):
             published_at = item.published_at
-            if published_at is None and item.status in ("published", "deleted"):
+            if published_at is None and item.status in (PostStatus.PUBLISHED, PostStatus.DELETED):
                 published_at = now - SPACING * (count - index)
             updated_at = item.updated_at
             if updated_at is None and item.edited and published_at is not None:
@@ -95,14 +97,15 @@ def import_blog(
                 tx,
                 blog,
                 item,
-                "published" if item.status == "deleted" else item.status,
+                PostStatus.PUBLISHED if item.status == PostStatus.DELETED else item.status,
                 actor_id=actor.user_id,
                 public_id=public_id,
                 published_at=published_at,
                 updated_at=updated_at,
             )
-            if item.status == "deleted":
-                post.status, post.status_before_delete = "deleted", "published"
+            if item.status == PostStatus.DELETED:
+                post.status = PostStatus.DELETED
+                post.status_before_delete = PostStatus.PUBLISHED
             if item.pinned:
                 blog.pinned_post_id = post.id
         tx.emit(blog, BlogCreated.model_validate(blog_record(blog)))

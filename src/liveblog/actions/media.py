@@ -27,9 +27,11 @@ from sqlalchemy.orm import Session
 
 from liveblog.actions.access import Actor, require_site_role
 from liveblog.actions.transaction import transaction
+from liveblog.elements import KINDS
 from liveblog.errors import Invalid
 from liveblog.settings import Settings
 from liveblog.site import Site
+from liveblog.states import SiteRole
 from liveblog.storage import Media, Post, PostMedia
 from liveblog.storage.db import insert_unless_present
 from liveblog.storage.mediastore import MediaStore, media_store
@@ -79,7 +81,7 @@ def clean_photo(actor: Actor, data: bytes, name: str = "") -> Photo:
     stays, since it says how to show the colours, nothing about who took the photo or
     where. A file that only pretends to be an image is refused.
     """
-    require_site_role(actor, ("admin", "editor", "contributor"), "Uploading a photo")
+    require_site_role(actor, tuple(SiteRole), "Uploading a photo")
     label = name or "the upload"
     if not data:
         raise Invalid(f"{label} is empty", "file")
@@ -195,11 +197,7 @@ def record_photos(session: Session, blog_id: int | None, photos: Sequence[Photo]
 
 def link_media(session: Session, post: Post) -> None:
     """Records which files the post's elements show; called wherever elements are saved."""
-    wanted = {
-        element["file"]
-        for element in post.elements
-        if element.get("type") == "image" and element.get("file")
-    }
+    wanted = {name for element in post.elements for name in KINDS[element["type"]].media(element)}
     have = set(session.scalars(select(PostMedia.filename).where(PostMedia.post_id == post.id)))
     if have - wanted:
         session.execute(

@@ -41,6 +41,7 @@ from liveblog.present import post_record
 from liveblog.render import post_label, post_text, render_body
 from liveblog.schema import NewPost, PostChanges, PostContent
 from liveblog.site import Site
+from liveblog.states import BlogRole, PostStatus
 from liveblog.storage import Blog, Post, Revision
 from liveblog.storage import queries as q
 from liveblog.storage.tables import utcnow
@@ -120,13 +121,13 @@ def desk_posts(
 ) -> tuple[Sequence[Post], dict[str, int]]:
     """A page of the blog's desk: for its team only, and for a contributor only the
     published posts and their own."""
-    require_blog_role(session, actor, blog, "contributor", "Opening a blog's desk")
+    require_blog_role(session, actor, blog, BlogRole.CONTRIBUTOR, "Opening a blog's desk")
     return q.desk_posts(session, blog, view, page, per_page, visible_posts(session, actor, blog))
 
 
 def desk_post(session: Session, actor: Actor, blog: Blog, public_id: str) -> Post:
     """A post opened for editing at the desk: for the blog's team, as far as they may read it."""
-    require_blog_role(session, actor, blog, "contributor", "Opening a post at the desk")
+    require_blog_role(session, actor, blog, BlogRole.CONTRIBUTOR, "Opening a post at the desk")
     return readable_post(session, actor, blog, public_id)
 
 
@@ -140,7 +141,7 @@ def list_posts(
     site: Site,
     actor: Actor | None,
     slug: str,
-    status: str = "published",
+    status: str = PostStatus.PUBLISHED,
     page: int = 1,
     per_page: int = 20,
 ) -> dict[str, Any]:
@@ -148,7 +149,7 @@ def list_posts(
     with site.db.reading() as session:
         blog = q.blog_by_slug(session, slug, include_drafts=True)
         require_readable_blog(session, actor, blog)
-        if status != "published" and blog_role(session, actor, blog) is None:
+        if status != PostStatus.PUBLISHED and blog_role(session, actor, blog) is None:
             raise Forbidden("only the blog's team may list posts that are not published")
         visible = visible_posts(session, actor, blog)
         posts, total = q.posts_in_status(session, blog, status, page, per_page, visible)
@@ -200,7 +201,7 @@ def insert_post(
         created_by=actor_id,
         version=1,
         created_at=now,
-        published_at=(published_at or now) if status == "published" else None,
+        published_at=(published_at or now) if status == PostStatus.PUBLISHED else None,
         updated_at=updated_at,
         **data,
     )
@@ -236,19 +237,24 @@ def create_post(
     _require_something(new.title, new.elements)
     with stored_with(site, photos), transaction(site) as tx:
         blog = load_blog(tx.session, slug)
-        needed = "editor" if new.status == "published" else "contributor"
+        needed = BlogRole.EDITOR if new.status == PostStatus.PUBLISHED else BlogRole.CONTRIBUTOR
         require_blog_role(
             tx.session,
             actor,
             blog,
             needed,
-            "Publishing" if needed == "editor" else "Writing a draft",
+            "Publishing" if needed == BlogRole.EDITOR else "Writing a draft",
         )
         post = insert_post(tx, blog, new, new.status, actor_id=actor.user_id)
         record_photos(tx.session, blog.id, photos)
-        if post.status == "published":
+        if post.status == PostStatus.PUBLISHED:
             tx.emit(blog, live_payload(PostPublished, site, blog, post), post)
-        _audit(tx, actor, "post.published" if post.status == "published" else "post.created", post)
+        _audit(
+            tx,
+            actor,
+            "post.published" if post.status == PostStatus.PUBLISHED else "post.created",
+            post,
+        )
         if pinned:
             _pin(tx, site, actor, blog, post, True)
         return result(tx, site, blog, post)
@@ -270,12 +276,12 @@ def edit_post(
     with stored_with(site, photos), transaction(site) as tx:
         blog = load_blog(tx.session, slug)
         post = load_post(tx.session, blog, public_id, lock=True)
-        role = require_blog_role(tx.session, actor, blog, "contributor", "Editing a post")
-        if role == "contributor" and (
-            post.created_by != actor.user_id or post.status == "published"
+        role = require_blog_role(tx.session, actor, blog, BlogRole.CONTRIBUTOR, "Editing a post")
+        if role == BlogRole.CONTRIBUTOR and (
+            post.created_by != actor.user_id or post.status == PostStatus.PUBLISHED
         ):
             raise Forbidden("a contributor may edit only their own unpublished posts")
-        if post.status == "deleted":
+        if post.status == PostStatus.DELETED:
             raise Invalid("the post is deleted; restore it before editing", "status")
         if post.version != expected_version:
             raise PreconditionFailed(
@@ -285,9 +291,13 @@ def edit_post(
             )
         given = changes.model_dump(mode="json", exclude_unset=True, exclude={"note"})
         new_status = given.pop("status", post.status)
-        if new_status == "published" and post.status != "published" and role == "contributor":
+        if (
+            new_status == PostStatus.PUBLISHED
+            and post.status != PostStatus.PUBLISHED
+            and role == BlogRole.CONTRIBUTOR
+        ):
             raise Forbidden("Publishing needs the editor role on this blog; you are a contributor")
-        if post.status == "published" and new_status != "published":
+        if post.status == PostStatus.PUBLISHED and new_status != PostStatus.PUBLISHED:
             raise Invalid("a published post cannot go back to draft; delete it instead", "status")
         changed = {k: v for k, v in given.items() if getattr(post, k) != v}
         _require_something(changed.get("title", post.title), changed.get("elements", post.elements))
@@ -314,11 +324,11 @@ def _save_edit(
         setattr(post, key, value)
     render_post(post)
     link_media(tx.session, post)
-    publishing = new_status == "published" and post.status != "published"
+    publishing = new_status == PostStatus.PUBLISHED and post.status != PostStatus.PUBLISHED
     post.status = new_status
     if publishing:
         post.published_at = now
-    elif post.status == "published" and changed.keys() & set(CONTENT_FIELDS):
+    elif post.status == PostStatus.PUBLISHED and changed.keys() & set(CONTENT_FIELDS):
         # Readers are shown "Updated at" only for changes to what the post says.
         post.updated_at = now
     save_version(tx, post, actor.user_id, note)
@@ -332,7 +342,7 @@ def _save_edit(
             _audit(tx, actor, "post.flags", post, flags)
         else:
             _audit(tx, actor, "post.status", post, {"to": new_status})
-    if post.status == "published":
+    if post.status == PostStatus.PUBLISHED:
         kind: type[PostState] = PostFlagged
         if publishing:
             kind = PostPublished
@@ -344,12 +354,12 @@ def _save_edit(
 def delete_post(site: Site, actor: Actor, slug: str, public_id: str) -> dict[str, Any]:
     with transaction(site) as tx:
         blog = load_blog(tx.session, slug)
-        require_blog_role(tx.session, actor, blog, "editor", "Deleting a post")
+        require_blog_role(tx.session, actor, blog, BlogRole.EDITOR, "Deleting a post")
         post = load_post(tx.session, blog, public_id, lock=True)
-        if post.status == "deleted":
+        if post.status == PostStatus.DELETED:
             return result(tx, site, blog, post)
-        was_public = post.status == "published"
-        post.status_before_delete, post.status = post.status, "deleted"
+        was_public = post.status == PostStatus.PUBLISHED
+        post.status_before_delete, post.status = post.status, PostStatus.DELETED
         if blog.pinned_post_id == post.id:
             blog.pinned_post_id = None
         save_version(tx, post, actor.user_id, "deleted")
@@ -362,14 +372,14 @@ def delete_post(site: Site, actor: Actor, slug: str, public_id: str) -> dict[str
 def restore_post(site: Site, actor: Actor, slug: str, public_id: str) -> dict[str, Any]:
     with transaction(site) as tx:
         blog = load_blog(tx.session, slug)
-        require_blog_role(tx.session, actor, blog, "editor", "Restoring a post")
+        require_blog_role(tx.session, actor, blog, BlogRole.EDITOR, "Restoring a post")
         post = load_post(tx.session, blog, public_id, lock=True)
-        if post.status != "deleted":
+        if post.status != PostStatus.DELETED:
             raise Invalid("the post is not deleted", "status")
-        post.status, post.status_before_delete = post.status_before_delete or "draft", None
+        post.status, post.status_before_delete = post.status_before_delete or PostStatus.DRAFT, None
         save_version(tx, post, actor.user_id, "restored")
         _audit(tx, actor, "post.restored", post)
-        if post.status == "published":
+        if post.status == PostStatus.PUBLISHED:
             tx.emit(blog, live_payload(PostRestored, site, blog, post), post)
         return result(tx, site, blog, post)
 
@@ -384,8 +394,8 @@ def set_pinned(site: Site, actor: Actor, slug: str, public_id: str, pinned: bool
 
 
 def _pin(tx: Transaction, site: Site, actor: Actor, blog: Blog, post: Post, pinned: bool) -> None:
-    require_blog_role(tx.session, actor, blog, "editor", "Pinning a post")
-    if pinned and post.status != "published":
+    require_blog_role(tx.session, actor, blog, BlogRole.EDITOR, "Pinning a post")
+    if pinned and post.status != PostStatus.PUBLISHED:
         raise Invalid("only a published post can be pinned", "status")
     if pinned == (blog.pinned_post_id == post.id):
         return
@@ -406,9 +416,9 @@ def set_key_event(
     """Marks a post as a key event, or not: a new version, and no "Updated at" for readers."""
     with transaction(site) as tx:
         blog = load_blog(tx.session, slug)
-        require_blog_role(tx.session, actor, blog, "editor", "Marking key events")
+        require_blog_role(tx.session, actor, blog, BlogRole.EDITOR, "Marking key events")
         post = load_post(tx.session, blog, public_id, lock=True)
-        if post.status == "deleted":
+        if post.status == PostStatus.DELETED:
             raise Invalid("the post is deleted; restore it first", "status")
         if post.key_event != key_event:
             _save_edit(tx, site, actor, blog, post, {"key_event": key_event}, post.status, None)

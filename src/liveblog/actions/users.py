@@ -24,6 +24,7 @@ from liveblog.actions.passwords import (
 from liveblog.actions.transaction import Transaction, transaction
 from liveblog.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from liveblog.site import Site
+from liveblog.states import SiteRole
 from liveblog.storage import ApiToken, Membership, PasswordReset, User, UserSession
 from liveblog.storage.tables import utcnow
 
@@ -75,7 +76,7 @@ def hash_token(token: str) -> str:
 def create_user(
     site: Site, email: str, password: str, role: str, name: str = "", *, actor: Actor = SYSTEM
 ) -> int:
-    require_site_role(actor, ("admin",), "Adding a person")
+    require_site_role(actor, (SiteRole.ADMIN,), "Adding a person")
     email = email.strip().lower()
     name = " ".join(name.split())
     if len(name) > 200:
@@ -109,14 +110,14 @@ def create_user(
 
 def set_site_role(site: Site, actor: Actor, user_id: int, role: str) -> None:
     """Changes a person's site-wide role; the site always keeps at least one admin."""
-    require_site_role(actor, ("admin",), "Changing a role")
+    require_site_role(actor, (SiteRole.ADMIN,), "Changing a role")
     if role not in SITE_ROLES:
         raise Invalid(f"role must be one of {', '.join(SITE_ROLES)}", "role")
     with transaction(site) as tx:
         # The admins' rows are locked first, always in the same order, so two admins
         # stepping down at once wait for each other instead of deadlocking.
         user, admins = _lock_admins_and(tx, user_id)
-        if user.id in admins and role != "admin" and len(admins) <= 1:
+        if user.id in admins and role != SiteRole.ADMIN and len(admins) <= 1:
             raise Forbidden("the site needs at least one admin; make someone else admin first")
         if user.role != role:
             tx.audit(
@@ -132,7 +133,10 @@ def _lock_admins_and(tx: Transaction, user_id: int) -> tuple[User, list[int]]:
     down (or disabling each other) at once wait for each other instead of deadlocking.
     """
     admins = tx.session.scalars(
-        select(User.id).where(User.role == "admin", *_active()).order_by(User.id).with_for_update()
+        select(User.id)
+        .where(User.role == SiteRole.ADMIN, *_active())
+        .order_by(User.id)
+        .with_for_update()
     ).all()
     user = tx.session.get(User, user_id, with_for_update=True)
     if user is None or user.removed_at is not None:
@@ -143,7 +147,7 @@ def _lock_admins_and(tx: Transaction, user_id: int) -> tuple[User, list[int]]:
 def set_disabled(site: Site, actor: Actor, user_id: int, disabled: bool) -> None:
     """Disables a person (their logins end, their tokens open nothing) or enables them
     again (their tokens work again; they log in anew). The last admin stays enabled."""
-    require_site_role(actor, ("admin",), "Disabling or enabling a person")
+    require_site_role(actor, (SiteRole.ADMIN,), "Disabling or enabling a person")
     with transaction(site) as tx:
         user, admins = _lock_admins_and(tx, user_id)
         if disabled:
@@ -163,7 +167,7 @@ def set_disabled(site: Site, actor: Actor, user_id: int, disabled: bool) -> None
 def remove_person(site: Site, actor: Actor, user_id: int) -> None:
     """Removes a person: their posts stay, and their history still names them, but their
     sessions, tokens, memberships and reset links go, and their email is free again."""
-    require_site_role(actor, ("admin",), "Removing a person")
+    require_site_role(actor, (SiteRole.ADMIN,), "Removing a person")
     with transaction(site) as tx:
         user, admins = _lock_admins_and(tx, user_id)
         if user.id in admins and len(admins) <= 1:
@@ -251,7 +255,7 @@ def revoke_own_token(site: Site, actor: Actor, token_id: int) -> None:
 
 def revoke_person_token(site: Site, actor: Actor, user_id: int, token_id: int) -> None:
     """An admin revokes one of anyone's tokens."""
-    require_site_role(actor, ("admin",), "Revoking someone's token")
+    require_site_role(actor, (SiteRole.ADMIN,), "Revoking someone's token")
     with transaction(site) as tx:
         row = tx.session.get(ApiToken, token_id)
         if row is None or row.user_id != user_id:
@@ -479,7 +483,7 @@ def create_reset_link(site: Site, actor: Actor, user_id: int) -> str:
     """A password-reset token for a person, made by an admin: signed with the site's secret
     key, good once, for RESET_LIFETIME. Only its hash is kept; an earlier one stops working.
     The token goes in the address /editor/reset/<token>."""
-    require_site_role(actor, ("admin",), "Making a password-reset link")
+    require_site_role(actor, (SiteRole.ADMIN,), "Making a password-reset link")
     now = utcnow()
     expires = now + RESET_LIFETIME
     with transaction(site) as tx:
@@ -533,7 +537,7 @@ def reset_password(site: Site, token: str, new: str, again: str, address: str | 
         user_id,
         new,
         reset_token=token,
-        actor=Actor(user_id=user_id, role="contributor", name=email),
+        actor=Actor(user_id=user_id, role=SiteRole.CONTRIBUTOR, name=email),
         address=address,
     )
     return email

@@ -29,6 +29,7 @@ from sqlalchemy import select
 
 from liveblog.realtime.log import LiveEvent, events_after
 from liveblog.site import Site
+from liveblog.states import BlogStatus
 from liveblog.storage import Blog
 
 log = logging.getLogger("liveblog.relay")
@@ -58,7 +59,7 @@ class Relay:
     def _public_heads(self) -> dict[int, tuple[str, int]]:
         with self.site.db.reading() as session:
             rows = session.execute(
-                select(Blog.id, Blog.slug, Blog.last_seq).where(Blog.status != "draft")
+                select(Blog.id, Blog.slug, Blog.last_seq).where(Blog.status != BlogStatus.DRAFT)
             )
             return {row.id: (row.slug, row.last_seq) for row in rows}
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from liveblog.errors import NotFound
 from liveblog.paging import page_count, page_holding, page_offset
+from liveblog.states import BlogRole, BlogStatus, PostStatus, SiteRole
 from liveblog.storage.tables import ApiToken, Blog, Membership, Post, PostMedia, Revision, User
 
 PAGE_SIZE = 20
@@ -33,7 +34,7 @@ class StreamPage:
 
 
 def published(blog_id: int) -> list[ColumnElement[bool]]:
-    return [Post.blog_id == blog_id, Post.status == "published"]
+    return [Post.blog_id == blog_id, Post.status == PostStatus.PUBLISHED]
 
 
 def newest_first() -> tuple[UnaryExpression[Any], ...]:
@@ -42,7 +43,7 @@ def newest_first() -> tuple[UnaryExpression[Any], ...]:
 
 def blog_by_slug(session: Session, slug: str, *, include_drafts: bool = False) -> Blog:
     blog = session.scalar(select(Blog).where(Blog.slug == slug))
-    if blog is None or (blog.status == "draft" and not include_drafts):
+    if blog is None or (blog.status == BlogStatus.DRAFT and not include_drafts):
         raise NotFound(f"no blog with the slug {slug!r}")
     return blog
 
@@ -87,7 +88,7 @@ def pinned_post(session: Session, blog: Blog) -> Post | None:
     if blog.pinned_post_id is None:
         return None
     return session.scalar(
-        select(Post).where(Post.id == blog.pinned_post_id, Post.status == "published")
+        select(Post).where(Post.id == blog.pinned_post_id, Post.status == PostStatus.PUBLISHED)
     )
 
 
@@ -127,7 +128,9 @@ def key_events(session: Session, blog: Blog) -> list[KeyEvent]:
 def page_of_post(session: Session, blog: Blog, public_id: str, per_page: int = PAGE_SIZE) -> int:
     post = session.scalar(
         select(Post).where(
-            Post.blog_id == blog.id, Post.public_id == public_id, Post.status == "published"
+            Post.blog_id == blog.id,
+            Post.public_id == public_id,
+            Post.status == PostStatus.PUBLISHED,
         )
     )
     if post is None:
@@ -152,8 +155,8 @@ def page_of_post(session: Session, blog: Blog, public_id: str, per_page: int = P
 def listed_blogs(session: Session, limit: int = 50) -> Sequence[Blog]:
     return session.scalars(
         select(Blog)
-        .where(Blog.status.in_(("live", "ended")))
-        .order_by((Blog.status == "live").desc(), Blog.updated_at.desc())
+        .where(Blog.status.in_((BlogStatus.LIVE, BlogStatus.ENDED)))
+        .order_by((Blog.status == BlogStatus.LIVE).desc(), Blog.updated_at.desc())
         .limit(limit)
     ).all()
 
@@ -162,10 +165,10 @@ def listed_blogs(session: Session, limit: int = 50) -> Sequence[Blog]:
 
 # The desk's post lists, and the statuses each one shows.
 DESK_VIEWS: dict[str, tuple[str, ...]] = {
-    "all": ("published", "draft", "submitted"),
-    "published": ("published",),
-    "drafts": ("draft", "submitted"),
-    "deleted": ("deleted",),
+    "all": (PostStatus.PUBLISHED, PostStatus.DRAFT, PostStatus.SUBMITTED),
+    "published": (PostStatus.PUBLISHED,),
+    "drafts": (PostStatus.DRAFT, PostStatus.SUBMITTED),
+    "deleted": (PostStatus.DELETED,),
 }
 
 
@@ -188,10 +191,12 @@ def desk_blogs(
         counted = counted.join(
             Membership, (Membership.blog_id == Post.blog_id) & (Membership.user_id == member_of)
         )
-        waiting = waiting & ((Membership.role != "contributor") | (Post.created_by == member_of))
+        waiting = waiting & (
+            (Membership.role != BlogRole.CONTRIBUTOR) | (Post.created_by == member_of)
+        )
     counts = (
         counted.add_columns(
-            func.count().filter(Post.status == "published").label("published"),
+            func.count().filter(Post.status == PostStatus.PUBLISHED).label("published"),
             func.count().filter(waiting).label("waiting"),
         )
         .group_by(Post.blog_id)
@@ -250,7 +255,7 @@ def post_history(session: Session, post: Post, limit: int = 50) -> list[Any]:
 
 def people(session: Session) -> Sequence[User]:
     """Everyone who can log in, admins first, then by name."""
-    order = case({"admin": 0, "editor": 1}, value=User.role, else_=2)
+    order = case({SiteRole.ADMIN: 0, SiteRole.EDITOR: 1}, value=User.role, else_=2)
     return session.scalars(
         select(User).where(User.removed_at.is_(None)).order_by(order, User.name, User.id)
     ).all()
@@ -290,8 +295,8 @@ def media_is_public(session: Session, filename: str) -> bool:
         .join(Blog, Blog.id == Post.blog_id)
         .where(
             PostMedia.filename == filename,
-            Post.status == "published",
-            Blog.status.in_(("live", "ended")),
+            Post.status == PostStatus.PUBLISHED,
+            Blog.status.in_((BlogStatus.LIVE, BlogStatus.ENDED)),
         )
         .limit(1)
     )

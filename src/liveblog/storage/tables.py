@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     DateTime,
     ForeignKey,
     Index,
@@ -19,6 +21,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from liveblog.states import BlogRole, BlogStatus, PostStatus, SiteRole, Verification
 
 
 def utcnow() -> datetime:
@@ -49,6 +53,17 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+def one_of(column: str, values: type[StrEnum]) -> str:
+    """The SQL condition that a column holds one of an enum's values (or is null)."""
+    quoted = ", ".join(f"'{value}'" for value in values)
+    return f"{column} IN ({quoted})"
+
+
+def only(table: str, column: str, values: type[StrEnum]) -> CheckConstraint:
+    """A CHECK constraint named ck_<table>_<column>: the migrations create the same ones."""
+    return CheckConstraint(one_of(column, values), name=f"ck_{table}_{column}")
+
+
 class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict[Any, Any]] = {
         datetime: UTCDateTime(),
@@ -59,12 +74,13 @@ class Base(DeclarativeBase):
 
 class User(Base):
     __tablename__ = "users"
+    __table_args__ = (only("users", "role", SiteRole),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(200))
-    # Site-wide role: admin | editor | contributor. Memberships can raise it per blog.
+    # Site-wide role (SiteRole). Memberships can raise it per blog.
     role: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # A disabled person's logins and tokens open nothing until an admin enables them again.
@@ -80,6 +96,7 @@ class User(Base):
 
 class Blog(Base):
     __tablename__ = "blogs"
+    __table_args__ = (only("blogs", "status", BlogStatus),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(120), unique=True)
@@ -88,7 +105,7 @@ class Blog(Base):
     section: Mapped[str | None] = mapped_column(String(120))
     language: Mapped[str] = mapped_column(String(20), default="en")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
-    status: Mapped[str] = mapped_column(String(10), default="live")  # draft | live | ended
+    status: Mapped[str] = mapped_column(String(10), default=BlogStatus.LIVE.value)
     pinned_post_id: Mapped[int | None] = mapped_column(
         ForeignKey("posts.id", use_alter=True, name="fk_blogs_pinned_post", ondelete="SET NULL")
     )
@@ -100,6 +117,7 @@ class Blog(Base):
 
 class Membership(Base):
     __tablename__ = "memberships"
+    __table_args__ = (only("memberships", "role", BlogRole),)
 
     blog_id: Mapped[int] = mapped_column(
         ForeignKey("blogs.id", ondelete="CASCADE"), primary_key=True
@@ -107,7 +125,7 @@ class Membership(Base):
     user_id: Mapped[int] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
-    role: Mapped[str] = mapped_column(String(20))  # owner | editor | contributor
+    role: Mapped[str] = mapped_column(String(20))  # BlogRole
 
 
 class Post(Base):
@@ -115,6 +133,9 @@ class Post(Base):
     __table_args__ = (
         Index("ix_posts_blog_stream", "blog_id", "status", "published_at", "id"),
         Index("ix_posts_blog_key", "blog_id", "key_event"),
+        only("posts", "status", PostStatus),
+        only("posts", "status_before_delete", PostStatus),
+        only("posts", "verification", Verification),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -125,9 +146,8 @@ class Post(Base):
     key_event: Mapped[bool] = mapped_column(Boolean, default=False)
     summary: Mapped[bool] = mapped_column(Boolean, default=False)
     sources: Mapped[list[Any]] = mapped_column(default=list)
-    verification: Mapped[str | None] = mapped_column(String(12))
-    # draft | submitted | published | deleted
-    status: Mapped[str] = mapped_column(String(12), default="published")
+    verification: Mapped[str | None] = mapped_column(String(12))  # Verification
+    status: Mapped[str] = mapped_column(String(12), default=PostStatus.PUBLISHED.value)
     # The status a deleted post had, so that a restore puts it back.
     status_before_delete: Mapped[str | None] = mapped_column(String(12))
     authors: Mapped[list[Any]] = mapped_column(default=list)

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
+from liveblog.states import BlogStatus
+
 from .furniture import classify_furniture, footer_lines, page_script
 from .textutil import fold
 from .times import TimeKind, match_date_line, match_time_line
@@ -39,7 +41,7 @@ class Scan:
     title: str
     section: str | None
     standfirst: str | None
-    status: Literal["live", "ended"]
+    status: Literal[BlogStatus.LIVE, BlogStatus.ENDED]
     page_date: date | None
     live_marker: bool
     raw: list[str]
@@ -137,7 +139,7 @@ def scan(text: str) -> Scan:
 
     title_index, title, section, live_marker = _header(stripped, taken)
     standfirst: str | None = None
-    status: Literal["live", "ended"] = "live"
+    status: Literal[BlogStatus.LIVE, BlogStatus.ENDED] = BlogStatus.LIVE
     page_date: date | None = None
     start = 0
     if title_index is not None:
@@ -153,7 +155,7 @@ def scan(text: str) -> Scan:
             if found is not None:
                 page_date = page_date or found
             elif _CLOSED.match(line):
-                status = "ended"
+                status = BlogStatus.ENDED
             elif standfirst is None and _STANDFIRST_HINT.search(line):
                 standfirst = line
             else:

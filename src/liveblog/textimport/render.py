@@ -5,34 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from liveblog.elements import KINDS
+from liveblog.states import BlogStatus
+
 
 def _byline(authors: list[str]) -> str:
     if len(authors) == 1:
         return f"By {authors[0]}"
     return f"By {', '.join(authors[:-1])} and {authors[-1]}"
-
-
-def _element_lines(element: dict[str, Any]) -> list[str]:
-    kind = element["type"]
-    if kind == "image":
-        caption = element.get("caption") or ""
-        # An alt line shows only where the alt text says something the caption does not.
-        alt = element.get("alt")
-        out = [alt] if alt and alt != caption else []
-        credit = element.get("credit")
-        if credit:
-            caption = f"{caption} Photograph: {credit}" if caption else f"Photograph: {credit}"
-        # The alt line sits directly above its caption, as on the copied page.
-        return ["\n".join([*out, caption])]
-    if kind == "embed":
-        return [element["url"]]  # an embedded video or post, shown by its address
-    if kind == "quote":
-        return [f"{element['text']}”"]
-    markdown: str = element.get("markdown", "")
-    rows = markdown.split("\n")
-    if rows and all(row.startswith("- ") for row in rows):
-        return [f"  • {row[2:]}" for row in rows]
-    return [row for row in rows if row.strip()]
 
 
 def _post_lines(post: dict[str, Any]) -> list[str]:
@@ -44,7 +24,7 @@ def _post_lines(post: dict[str, Any]) -> list[str]:
     if post.get("authors"):
         out.append(_byline(post["authors"]))
     for element in post.get("elements", []):
-        out.extend(_element_lines(element))
+        out.extend(KINDS[element["type"]].page_lines(element))
     if post.get("correction"):
         out.append(f"Correction: {post['correction']}")  # as the post's page shows it
     return out
@@ -56,7 +36,7 @@ def render_text(blog: dict[str, Any]) -> str:
     if blog.get("section"):
         title += f" | {blog['section']}"
     blocks: list[str] = [title]
-    if blog.get("status") == "ended":
+    if blog.get("status") == BlogStatus.ENDED:
         blocks.append("This live blog is now closed.")
     dates = sorted({p["published_at"][:10] for p in blog.get("posts", []) if p.get("published_at")})
     if dates:

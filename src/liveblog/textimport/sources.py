@@ -4,11 +4,10 @@ institutions it names, and whether it calls them verified."""
 from __future__ import annotations
 
 import re
-from typing import Literal
+
+from liveblog.states import Verification
 
 from .textutil import FUNCTION_WORDS, INSTITUTION_HEADS
-
-Verification = Literal["unverified", "confirmed", "disputed"]
 
 # News agencies and bodies commonly cited in live blogs, longest spellings first so
 # "RIA-Novosti" is not also counted as "RIA". The name is recorded as written.
@@ -109,9 +108,9 @@ def find_sources(text: str) -> list[str]:
 def find_verification(text: str) -> Verification | None:
     """What the post itself says about verification; no judgement of our own."""
     if _UNVERIFIED.search(text):
-        return "unverified"
+        return Verification.UNVERIFIED
     if _DISPUTED.search(text):
-        return "disputed"
+        return Verification.DISPUTED
     if _CONFIRMED.search(text):
-        return "confirmed"
+        return Verification.CONFIRMED
     return None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response
 
@@ -14,6 +14,7 @@ from liveblog.paging import LAST_PAGE
 from liveblog.present import blog_record
 from liveblog.schema import BlogChanges, BlogFields, NewPost, PostChanges
 from liveblog.site import Site
+from liveblog.states import PostStatus
 from liveblog.storage import queries as q
 from liveblog.web.api_models import (
     BlogChanged,
@@ -104,7 +105,7 @@ def list_posts(
     actor: MaybeActor,
     page: Annotated[int, Query(ge=1, le=LAST_PAGE)] = 1,
     per_page: Annotated[int, Query(ge=1, le=100)] = 20,
-    status: Literal["published", "draft", "submitted", "deleted"] = "published",
+    status: PostStatus = PostStatus.PUBLISHED,
 ) -> dict[str, Any]:
     return post_actions.list_posts(_site(request), actor, slug, status, page, per_page)
 

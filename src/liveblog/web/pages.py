@@ -12,6 +12,7 @@ from starlette.types import Receive, Scope, Send
 
 from liveblog.paging import LAST_PAGE
 from liveblog.render.templating import iso_utc
+from liveblog.states import BlogStatus
 from liveblog.storage import Blog, Post
 from liveblog.storage import queries as q
 from liveblog.web.encoding import (
@@ -192,7 +193,7 @@ def _jsonld(base_url: str, blog: Blog, posts: Any) -> dict[str, Any]:
     }
     if blog.section:
         data["articleSection"] = blog.section
-    if blog.status == "ended":
+    if blog.status == BlogStatus.ENDED:
         data["coverageEndTime"] = iso_utc(blog.updated_at)
     return data
 

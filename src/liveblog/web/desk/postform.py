@@ -10,25 +10,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar, get_args
+from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from liveblog.actions.media import Photo
+from liveblog.elements import KINDS, ElementKind
 from liveblog.errors import invalid_input
-from liveblog.schema import MAX_ELEMENTS, NewPost, PostChanges, Verification
+from liveblog.schema import MAX_ELEMENTS, NewPost, PostChanges
+from liveblog.states import Verification
 from liveblog.storage import Post
 
 # The fields each kind of element has in the form, in the order they are shown.
 ELEMENT_FIELDS: dict[str, tuple[str, ...]] = {
-    "text": ("markdown",),
-    "quote": ("text", "attribution"),
-    "image": ("file", "caption", "credit", "alt"),
-    "embed": ("url",),
+    name: tuple(f.name for f in kind.form_fields) for name, kind in KINDS.items()
 }
-# The field that must be filled for an element to count.
-_REQUIRED = {"text": "markdown", "quote": "text", "embed": "url"}
-VERIFICATIONS: tuple[str, ...] = get_args(Verification)
+VERIFICATIONS: tuple[str, ...] = tuple(Verification)
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -51,6 +48,9 @@ def small_number(value: str, digits: int = 6) -> int | None:
 
 @dataclass
 class PostForm:
+    # The element kinds, for the template: each one's fieldset, legend and Add button.
+    kinds: ClassVar[dict[str, ElementKind]] = KINDS
+
     title: str = ""
     elements: list[dict[str, str]] = field(default_factory=lambda: [blank("text")])
     key_event: bool = False
@@ -150,28 +150,12 @@ class PostForm:
         """The post's fields as the schema takes them; empty elements left out."""
         elements: list[dict[str, Any]] = []
         for element in self.elements:
-            kind = element["type"]
-            values = {name: element.get(name, "").strip() for name in ELEMENT_FIELDS[kind]}
-            if kind == "image":
-                if not any(values.values()):
-                    continue
-                elements.append(
-                    {"type": kind, "caption": values["caption"]}
-                    | {k: values[k] or None for k in ("credit", "alt", "file")}
-                )
-                continue
-            if not values[_REQUIRED[kind]]:
-                continue
-            if kind == "text":
-                # Markdown keeps its own spacing: only the ends are trimmed.
-                elements.append({"type": kind, "markdown": element["markdown"].strip()})
-            elif kind == "quote":
-                elements.append(
-                    {"type": kind, "text": values["text"]}
-                    | {"attribution": values["attribution"] or None}
-                )
-            else:
-                elements.append({"type": kind, "url": values["url"]})
+            kind = KINDS[element["type"]]
+            sent = kind.form_values(
+                {name: element.get(name, "").strip() for name in ELEMENT_FIELDS[kind.name]}
+            )
+            if sent is not None:
+                elements.append(sent)
         return {
             "title": self.title.strip() or None,
             "elements": elements,
@@ -184,7 +168,7 @@ class PostForm:
 
     def new_photos(self) -> list[Photo]:
         """The photos chosen in this form that the post, as sent, shows."""
-        shown = {el.get("file") for el in self.elements if el["type"] == "image"}
+        shown = {name for el in self.elements for name in KINDS[el["type"]].media(el)}
         return [photo for name, photo in self.photos.items() if name in shown]
 
     def new_post(self, status: str) -> NewPost:
@@ -208,7 +192,6 @@ _FIELD_NAMES = {
     "correction": "Correction",
     "note": "Note on this edit",
 }
-_ELEMENT_NAMES = {"text": "Paragraphs", "quote": "Quote", "image": "Photo", "embed": "Link"}
 
 
 def validated(model: type[M], data: dict[str, Any]) -> M:
@@ -225,5 +208,5 @@ def _describe(loc: tuple[int | str, ...], data: dict[str, Any]) -> str:
         return ""
     if loc[0] == "elements" and len(loc) > 1 and isinstance(loc[1], int):
         kind = data["elements"][loc[1]]["type"]
-        return f"{_ELEMENT_NAMES[kind]} (element {loc[1] + 1})"
+        return f"{KINDS[kind].label} (element {loc[1] + 1})"
     return _FIELD_NAMES.get(str(loc[0]), str(loc[0]))
