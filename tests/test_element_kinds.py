@@ -10,7 +10,6 @@ import typing
 from typing import Any
 
 import pytest
-from liveblog.web.desk.postform import ELEMENT_FIELDS, VERIFICATIONS, PostForm, blank
 from pydantic import TypeAdapter
 
 from liveblog.actions.exchange import import_blog, parse_exchange
@@ -21,6 +20,7 @@ from liveblog.render.templating import TEMPLATES, build_environment
 from liveblog.schema import EXCHANGE_FORMAT, PostContent
 from liveblog.site import Site
 from liveblog.textimport import parse_text, render_text
+from liveblog.web.desk.postform import ELEMENT_FIELDS, VERIFICATIONS, PostForm, blank
 from tests.conftest import ROOT
 
 KIND_NAMES = sorted(KINDS)
