@@ -137,6 +137,13 @@ SETTINGS: tuple[SettingSpec, ...] = (
         lambda name, value: _seconds(name, value),
     ),
     SettingSpec(
+        "SESSION_IDLE_DAYS",
+        "14",
+        "Days a desk login lasts unused; a use in the second half of them renews it.",
+        "session_idle_days",
+        lambda name, value: _days(name, value),
+    ),
+    SettingSpec(
         "SESSION_MAX_DAYS",
         "30",
         "Days a desk login lasts at most, however often it is used; then it asks again.",
@@ -283,6 +290,7 @@ class Settings:
     max_upload_bytes: int = field(default_factory=_default("max_upload_bytes"))
     password_checks: int = field(default_factory=_default("password_checks"))
     password_wait_seconds: float = field(default_factory=_default("password_wait_seconds"))
+    session_idle_days: int = field(default_factory=_default("session_idle_days"))
     session_max_days: int = field(default_factory=_default("session_max_days"))
     require_2fa_for_admins: bool = field(default_factory=_default("require_2fa_for_admins"))
     heartbeat_seconds: float = field(default_factory=_default("heartbeat_seconds"))

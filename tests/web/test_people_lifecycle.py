@@ -16,7 +16,13 @@ from anyio.from_thread import start_blocking_portal
 from sqlalchemy import func, select, update
 
 from liveblog.actions.access import Actor
-from liveblog.actions.users import create_token, create_user, remove_person
+from liveblog.actions.users import (
+    actor_for_session,
+    create_token,
+    create_user,
+    remove_person,
+    start_session,
+)
 from liveblog.app import create_app
 from liveblog.errors import Forbidden
 from liveblog.site import Site
@@ -348,6 +354,33 @@ def test_the_absolute_lifetime_is_a_setting(site: Site, new_client: Callable[[],
                 )
             assert browser.get("/editor").status_code == 303
             portal.call(browser._client.aclose)
+    finally:
+        short.db.dispose()
+
+
+def test_the_idle_lifetime_is_a_setting(site: Site) -> None:
+    from liveblog.settings import Settings
+
+    assert site.settings.session_idle_days == 14
+    with pytest.raises(Exception, match="SESSION_IDLE_DAYS"):
+        Settings.from_env({"LIVEBLOG_SESSION_IDLE_DAYS": "0"}, None)
+    short = Site.from_settings(site.settings.with_changes(session_idle_days=2))
+    try:
+        user_id, email = person(short)
+        cookie = start_session(short, Actor(user_id=user_id, role="editor", name=email))
+        with short.db.reading() as session:
+            expires = session.scalar(select(UserSession.expires_at))
+        assert expires is not None
+        assert utcnow() + timedelta(days=2) - expires < timedelta(minutes=1)
+        # Used in the second half of the two days: renewed for two days again.
+        with short.db.writing() as session:
+            session.execute(update(UserSession).values(expires_at=utcnow() + timedelta(hours=20)))
+        found = actor_for_session(short, cookie)
+        assert found is not None and found[1] is True
+        with short.db.reading() as session:
+            renewed = session.scalar(select(UserSession.expires_at))
+        assert renewed is not None
+        assert utcnow() + timedelta(days=2) - renewed < timedelta(minutes=1)
     finally:
         short.db.dispose()
 

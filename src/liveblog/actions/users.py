@@ -30,9 +30,6 @@ from liveblog.storage.tables import utcnow
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 TOKEN_PREFIX = "lb_"
-# A login lasts this long; each use within the last half of it renews it, up to the
-# site's LIVEBLOG_SESSION_MAX_DAYS from the login.
-SESSION_LIFETIME = timedelta(days=14)
 MIN_PASSWORD = 12
 # How long a password-reset link made by an admin can be used (once).
 RESET_LIFETIME = timedelta(hours=24)
@@ -312,7 +309,7 @@ def start_session(site: Site, actor: Actor) -> str:
                 id=hash_token(cookie),
                 user_id=actor.user_id,
                 created_at=now,
-                expires_at=min(now + SESSION_LIFETIME, now + _max_age(site)),
+                expires_at=min(now + session_lifetime(site), now + _max_age(site)),
             )
         )
         tx.audit(actor, "sign-in", "person", actor.user_id)
@@ -334,15 +331,21 @@ def actor_for_session(site: Site, cookie: str) -> tuple[Actor, bool] | None:
     if row is None or not _session_open(site, row.expires_at, row.created_at, now):
         return None
     last = row.created_at + _max_age(site)  # however often it is used
-    renew = row.expires_at - now < SESSION_LIFETIME / 2 and row.expires_at < last
+    renew = row.expires_at - now < session_lifetime(site) / 2 and row.expires_at < last
     if renew:
         with transaction(site) as tx:
             tx.session.execute(
                 update(UserSession)
                 .where(UserSession.id == hash_token(cookie))
-                .values(expires_at=min(now + SESSION_LIFETIME, last))
+                .values(expires_at=min(now + session_lifetime(site), last))
             )
     return Actor(user_id=row.id, role=row.role, name=row.name), renew
+
+
+def session_lifetime(site: Site) -> timedelta:
+    """How long a login lasts unused (LIVEBLOG_SESSION_IDLE_DAYS): each use in the second
+    half of it renews it, never past LIVEBLOG_SESSION_MAX_DAYS from the login."""
+    return timedelta(days=site.settings.session_idle_days)
 
 
 def _max_age(site: Site) -> timedelta:

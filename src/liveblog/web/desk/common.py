@@ -9,7 +9,7 @@ from fastapi import Depends, FastAPI, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from liveblog.actions import Actor
-from liveblog.actions.users import SESSION_LIFETIME, needs_enrolment
+from liveblog.actions.users import needs_enrolment, session_lifetime
 from liveblog.errors import Forbidden
 from liveblog.site import Site
 from liveblog.web.auth import SESSION_COOKIE, csrf_token, session_actor
@@ -74,7 +74,7 @@ def set_session_cookie(request: Request, response: Response, cookie: str) -> Non
     response.set_cookie(
         SESSION_COOKIE,
         cookie,
-        max_age=int(SESSION_LIFETIME.total_seconds()),
+        max_age=int(session_lifetime(site_of(request)).total_seconds()),
         path="/",
         httponly=True,
         samesite="lax",
