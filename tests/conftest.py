@@ -47,9 +47,14 @@ def need_service(name: str, host: str, port: int) -> None:
 
 
 def seed_file(name: str) -> Path:
+    """A file of ../shared/fixtures. Skips when it is absent; in CI its absence is a
+    failure, not a skip, as for the services above."""
     path = SHARED / name
     if not path.is_file():
-        pytest.skip(f"{path} is absent (it lives outside the project)")
+        message = f"{path} is absent (it lives outside the project)"
+        if IN_CI:
+            pytest.fail(message + " (CI requires it)")
+        pytest.skip(message)
     return path
 
 
