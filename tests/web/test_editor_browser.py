@@ -547,8 +547,10 @@ def test_a_contributor_submits_and_an_editor_publishes(
     expect(page_c.locator(f"#post-{post_id} a.button")).to_have_count(1)  # their own, to edit
     audit(page_c)
 
-    # Not for readers yet, neither live nor on a fresh page.
-    reader.wait_for_timeout(500)
+    # Not for readers yet, neither live nor on a fresh page. A post published after it
+    # reaching the reader proves the reader has had every event since the submission.
+    later = create_post(site, SYSTEM, slug, NewPost.model_validate(text("Car parks are full.")))
+    expect(reader.locator(f"#post-{later['id']}")).to_be_visible()
     expect(reader.locator(f"#post-{post_id}")).to_have_count(0)
     fresh = context_c.new_page()
     fresh.goto(f"{live.url}/live/{slug}")
@@ -870,8 +872,8 @@ def test_unsent_text_survives_a_closed_tab_and_a_failed_send(
 
     # The connection drops as Publish is pressed: the text is still kept.
     context.set_offline(True)
-    page.click("form.post-form button[value=publish]")
-    page.wait_for_timeout(300)
+    with page.expect_event("requestfailed"):
+        page.click("form.post-form button[value=publish]")
     context.set_offline(False)
     page.goto(f"{live.url}/editor/blogs/tunnel-flooding")
     expect(page.locator("#f-title")).to_have_value("Pumps fail in the south tunnel")
