@@ -36,7 +36,10 @@ TEST_DATABASE = os.environ.get("LIVEBLOG_TEST_DATABASE", "sqlite")
 SLOW: dict[str, set[str] | None] = {
     "tests/actions/test_authorization_table.py": None,  # every action x every role
     "tests/actions/test_throttle.py": None,  # waits out real throttle windows
-    "tests/actions/test_audit.py": {"test_no_secret_and_no_post_body_is_ever_written"},
+    "tests/actions/test_audit.py": {
+        "test_no_secret_and_no_post_body_is_ever_written",
+        "test_each_action_leaves_its_entry_with_who_and_where",
+    },
     "tests/actions/test_people.py": {"test_two_admins_stepping_down_at_once_leave_one"},
     "tests/realtime/test_reader_state.py": None,  # a state machine against a real server
     "tests/realtime/test_removal_property.py": None,
@@ -49,9 +52,11 @@ SLOW: dict[str, set[str] | None] = {
     "tests/web/test_login_throttle.py": None,  # real servers, throttle windows
     "tests/web/test_two_factor.py": None,
     "tests/web/test_audit.py": None,  # pages through a long log
+    "tests/web/test_body_limits.py": None,  # megabyte bodies, and a real server
+    "tests/web/test_media.py": {"test_media_prune_on_the_command_line"},  # a subprocess
     "tests/test_serve.py": None,  # `liveblog serve` as a subprocess
     "tests/test_demo.py": {"test_the_demo_prints_addresses_and_a_login_that_work"},
-    "tests/test_audit_cli.py": {"test_prune_keeps_recent_entries_and_prints_one_line"},
+    "tests/test_audit_cli.py": None,  # subprocesses
     "tests/test_cli.py": {  # one subprocess each; test_help_lists_the_commands stays quick
         "test_user_token_import_export",
         "test_errors_are_one_line",
