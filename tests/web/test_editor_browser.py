@@ -25,6 +25,7 @@ from liveblog.actions.posts import create_post
 from liveblog.actions.users import create_user
 from liveblog.schema import BlogFields, NewPost
 from liveblog.site import Site
+from tests import waiting
 from tests.conftest import seed_file
 from tests.servers import A11Y_AUDIT, Watcher
 from tests.web.conftest import Live
@@ -85,10 +86,9 @@ def expect_error_status(page: Page, watcher: Watcher, status: int) -> None:
 
 
 def wait_until(page: Page, check: Callable[[], bool], seconds: float = 5.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not check():
-        assert time.monotonic() < deadline, "timed out"
-        page.wait_for_timeout(50)
+    waiting.wait_until(
+        check, seconds, pause=lambda s: page.wait_for_timeout(s * 1000), interval=0.05
+    )
 
 
 def watched_page(context: BrowserContext) -> tuple[Page, Watcher]:

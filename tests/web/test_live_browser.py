@@ -23,6 +23,7 @@ from liveblog.actions.posts import create_post, delete_post, edit_post, set_pinn
 from liveblog.schema import BlogChanges, BlogFields, NewPost, PostChanges
 from liveblog.site import Site
 from liveblog.storage import Post
+from tests import waiting
 from tests.servers import A11Y_AUDIT, Watcher
 from tests.sse import SSEClient
 from tests.web.conftest import Live
@@ -61,10 +62,9 @@ def stream_ids(page: Page) -> list[str]:
 
 def wait_until(page: Page, check: Callable[[], bool], seconds: float = 5.0) -> None:
     """Waits on the server's side of things; the page's own events keep being handled."""
-    deadline = time.monotonic() + seconds
-    while not check():
-        assert time.monotonic() < deadline, "timed out"
-        page.wait_for_timeout(50)
+    waiting.wait_until(
+        check, seconds, pause=lambda s: page.wait_for_timeout(s * 1000), interval=0.05
+    )
 
 
 def test_posts_arrive_change_pin_and_go_in_place(
