@@ -38,9 +38,10 @@ lint: $(STAMP)
 # The whole suite runs twice: on SQLite, then on a throwaway PostgreSQL database.
 test: lint test-sqlite test-postgres
 
-# The edit-run loop: SQLite only, no browser, no cluster of nodes (a few minutes).
+# The edit-run loop, under a minute: SQLite only, no browser, no cluster of nodes, and none
+# of the tests marked slow (servers, subprocesses, whole matrices; see tests/conftest.py).
 test-fast: $(STAMP)
-	LIVEBLOG_TEST_DATABASE=sqlite $(BIN)/pytest -q -x -m "not browser and not heavy" --ignore=tests/deploy
+	LIVEBLOG_TEST_DATABASE=sqlite $(BIN)/pytest -q -x -m "not browser and not heavy and not slow" --ignore=tests/deploy
 
 test-sqlite: $(STAMP)
 	LIVEBLOG_TEST_DATABASE=sqlite $(BIN)/pytest -q

@@ -31,6 +31,61 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 TEST_DATABASE = os.environ.get("LIVEBLOG_TEST_DATABASE", "sqlite")
 
 
+# The slow tests, which `make test-fast` leaves out (`-m "not slow"`) and `make test` runs:
+# a whole module (None), or some of its tests by name. They start servers or subprocesses,
+# wait out throttles, walk whole authorization matrices or generate hundreds of examples.
+# Every layer keeps quick tests of its own in the fast subset. See docs/development.md.
+SLOW: dict[str, set[str] | None] = {
+    "tests/actions/test_authorization_table.py": None,  # every action x every role
+    "tests/actions/test_throttle.py": None,  # waits out real throttle windows
+    "tests/actions/test_audit.py": {
+        "test_no_secret_and_no_post_body_is_ever_written",
+        "test_each_action_leaves_its_entry_with_who_and_where",
+    },
+    "tests/actions/test_people.py": {"test_two_admins_stepping_down_at_once_leave_one"},
+    "tests/realtime/test_reader_state.py": None,  # a state machine against a real server
+    "tests/realtime/test_removal_property.py": None,
+    "tests/realtime/test_redis_bus.py": None,  # two server processes and a redis-server
+    "tests/realtime/test_sse.py": None,  # uvicorn, a thousand readers
+    "tests/textimport/test_textimport_roundtrip.py": None,  # 150 generated blogs
+    "tests/web/test_authorization_http.py": None,  # every route x every role
+    "tests/web/test_editor.py": None,  # the desk page by page (test_form_token stays quick)
+    "tests/web/test_people_lifecycle.py": None,  # many logins, each an argon2 hash
+    "tests/web/test_login_throttle.py": None,  # real servers, throttle windows
+    "tests/web/test_two_factor.py": None,
+    "tests/web/test_audit.py": None,  # pages through a long log
+    "tests/web/test_body_limits.py": None,  # megabyte bodies, and a real server
+    "tests/web/test_media.py": {"test_media_prune_on_the_command_line"},  # a subprocess
+    "tests/test_serve.py": None,  # `liveblog serve` as a subprocess
+    "tests/test_demo.py": {"test_the_demo_prints_addresses_and_a_login_that_work"},
+    "tests/test_audit_cli.py": None,  # subprocesses
+    "tests/test_cli.py": {  # one subprocess each; test_help_lists_the_commands stays quick
+        "test_user_token_import_export",
+        "test_errors_are_one_line",
+        "test_seed_fixture_imports_from_the_command_line",
+        "test_missing_files_are_one_line",
+        "test_import_text_dry_run_then_import",
+        "test_import_text_of_the_seed_page",
+        "test_import_text_refuses_binary",
+        "test_prune_events",
+    },
+}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Marks the tests listed in SLOW; a name there that no longer exists is an error."""
+    for path, names in SLOW.items():
+        source = ROOT / path
+        defined = source.read_text(encoding="utf-8") if source.is_file() else ""
+        for name in [None] if names is None else sorted(names):
+            if not defined or (name and f"\ndef {name}(" not in defined):
+                raise pytest.UsageError(f"tests/conftest.py: SLOW names {path} {name or ''}")
+    for item in items:
+        names = SLOW.get(item.path.relative_to(ROOT).as_posix(), set())
+        if names is None or getattr(item, "originalname", item.name) in names:
+            item.add_marker(pytest.mark.slow)
+
+
 def reachable(host: str, port: int) -> bool:
     try:
         with socket.create_connection((host, port), timeout=1):
@@ -49,9 +104,14 @@ def need_service(name: str, host: str, port: int) -> None:
 
 
 def seed_file(name: str) -> Path:
+    """A file of ../shared/fixtures. Skips when it is absent; in CI its absence is a
+    failure, not a skip, as for the services above."""
     path = SHARED / name
     if not path.is_file():
-        pytest.skip(f"{path} is absent (it lives outside the project)")
+        message = f"{path} is absent (it lives outside the project)"
+        if IN_CI:
+            pytest.fail(message + " (CI requires it)")
+        pytest.skip(message)
     return path
 
 

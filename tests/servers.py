@@ -9,7 +9,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from liveblog.server import LIVE_PROTOCOL, config
 from liveblog.settings import Settings
 from liveblog.site import Site
 from tests.conftest import IN_CI
+from tests.waiting import wait_until
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -60,17 +60,19 @@ def running_server(
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            if server.started and httpx.get(url + "/", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline or not thread.is_alive():
-            server.should_exit = True
-            pytest.fail("the uvicorn server did not start")
-        time.sleep(0.05)
+
+    def answers() -> bool:
+        if not thread.is_alive():
+            raise AssertionError("the uvicorn server stopped before it answered")
+        with suppress(httpx.HTTPError):
+            return server.started and httpx.get(url + "/", timeout=1).status_code == 200
+        return False
+
+    try:
+        wait_until(answers, timeout=10, interval=0.05, what="the uvicorn server to start")
+    except AssertionError as exc:
+        server.should_exit = True
+        pytest.fail(str(exc))
     try:
         yield url, server
     finally:
@@ -213,15 +215,19 @@ def liveblog_serve(
             start_new_session=True,
         )
     served = Served(f"http://127.0.0.1:{port}", process, log)
+
+    def ready() -> bool:
+        if process.poll() is not None:
+            pytest.fail(f"liveblog serve exited before it was ready:\n{served.output()}")
+        with suppress(httpx.HTTPError):
+            return httpx.get(served.url + ready_path, timeout=1).status_code == 200
+        return False
+
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            with suppress(httpx.HTTPError):
-                if httpx.get(served.url + ready_path, timeout=1).status_code == 200:
-                    break
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"liveblog serve did not start:\n{served.output()}")
-            time.sleep(0.1)
+        try:
+            wait_until(ready, timeout=30, interval=0.1, what="liveblog serve to be ready")
+        except AssertionError as exc:
+            pytest.fail(f"{exc}:\n{served.output()}")
         yield served
     finally:
         if process.poll() is None:
@@ -257,16 +263,20 @@ def s3_server(workdir: Path) -> Iterator[str]:
             [str(MOTO), "-H", "127.0.0.1", "-p", str(port)], stdout=out, stderr=out
         )
     url = f"http://127.0.0.1:{port}"
+
+    def answers() -> bool:
+        if process.poll() is not None:
+            pytest.fail(f"moto_server exited: {log.read_text()[-2000:]}")
+        with suppress(httpx.HTTPError):
+            httpx.get(url, timeout=1)
+            return True
+        return False
+
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(url, timeout=1)
-                break
-            except httpx.HTTPError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"moto_server did not start: {log.read_text()[-2000:]}")
-                time.sleep(0.1)
+        try:
+            wait_until(answers, timeout=30, interval=0.1, what="moto_server to start")
+        except AssertionError as exc:
+            pytest.fail(f"{exc}: {log.read_text()[-2000:]}")
         yield url
     finally:
         process.terminate()

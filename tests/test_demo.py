@@ -7,7 +7,7 @@ import re
 import subprocess
 import sys
 import threading
-import time
+from contextlib import suppress
 from pathlib import Path
 
 import httpx
@@ -19,6 +19,7 @@ from liveblog.schema import ExchangeBlog
 from liveblog.site import Site
 from tests.conftest import seed_file
 from tests.servers import free_socket
+from tests.waiting import wait_until
 
 
 def test_demo_blog_has_the_shape_of_a_real_live_page() -> None:
@@ -99,14 +100,14 @@ def test_the_demo_prints_addresses_and_a_login_that_work(tmp_path: Path) -> None
         assert printed["Reader"] == f"{base}/live/storm-maren"
         assert printed["Editor"] == f"{base}/editor/blogs/storm-maren"
         email, _, password = printed["Login"].partition(" / ")
-        deadline = time.monotonic() + 20
-        while True:
-            try:
+
+        def answers() -> bool:
+            with suppress(httpx.HTTPError):
                 httpx.get(base + "/", timeout=1)
-                break
-            except httpx.HTTPError:
-                assert time.monotonic() < deadline, "the demo server did not start"
-                time.sleep(0.1)
+                return True
+            return False
+
+        wait_until(answers, timeout=20, interval=0.1, what="the demo server to start")
         with httpx.Client(base_url=base, timeout=5) as browser:
             assert "Storm Maren" in browser.get(printed["Reader"]).text
             login = browser.post(

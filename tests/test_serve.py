@@ -21,6 +21,7 @@ from liveblog.site import Site
 from tests.conftest import TEST_DATABASE
 from tests.servers import LIVEBLOG, Served, liveblog_serve, serve_env
 from tests.sse import SSEClient
+from tests.waiting import wait_until
 
 ON_SQLITE = TEST_DATABASE == "sqlite"
 
@@ -90,7 +91,7 @@ def test_the_event_stream_is_the_hubs_own_response(served: Served) -> None:
 def test_a_publish_reaches_a_reader_within_a_second(served: Served, auth: dict[str, str]) -> None:
     reader = SSEClient(served.url, "/live/live/events")
     reader.read_head()
-    time.sleep(0.2)
+    wait_until(lambda: metric(served, "liveblog_readers") == 1, what="the reader to join")
     started = time.monotonic()
     post = publish(served, auth, "The bridge has reopened.")
     [message] = reader.messages(1, timeout=5)
@@ -103,8 +104,7 @@ def test_a_reader_that_never_reads_is_dropped(served: Served, auth: dict[str, st
     stuck.read_head()
     reader = SSEClient(served.url, "/live/live/events")
     reader.read_head()
-    time.sleep(0.2)
-    assert metric(served, "liveblog_readers") == 2
+    wait_until(lambda: metric(served, "liveblog_readers") == 2, what="both readers to join")
     big = "A long update with many words in it. " * 500  # about 18 KB of text per post
     for n in range(40):
         publish(served, auth, f"{n}: {big}")
@@ -139,14 +139,16 @@ def test_event_streams_per_address_are_capped(served: Served) -> None:
     assert "retry-after: 30" in head and "x-content-type-options: nosniff" in head
     assert b"too many event streams" in refused.buffer
     readers[0].close()
-    deadline = time.monotonic() + 5
-    while True:  # the server notices the closed stream, then admits a new one
+
+    def admitted() -> bool:
         again = SSEClient(served.url, "/live/live/events")
         if again.read_head() == 200:
-            break
+            return True
         again.close()
-        assert time.monotonic() < deadline, "a closed stream's place was never given back"
-        time.sleep(0.1)
+        return False
+
+    # The server notices the closed stream, then admits a new one.
+    wait_until(admitted, interval=0.1, what="a closed stream's place to be given back")
     assert metric(served, 'liveblog_streams_refused_total{reason="per-address cap"}') >= 1
 
 
@@ -177,7 +179,7 @@ def test_sigterm_sends_readers_elsewhere_and_exits_within_seconds(served: Served
     for reader in readers:
         reader.read_head()
         reader.messages(0)
-    time.sleep(0.2)
+    wait_until(lambda: metric(served, "liveblog_readers") == 5, what="the readers to join")
     started = time.monotonic()
     os.killpg(served.process.pid, signal.SIGTERM)
     for reader in readers:
@@ -220,8 +222,8 @@ def test_several_workers_on_postgresql_share_updates_through_listen_notify(
         readers = [SSEClient(served.url, "/live/live/events") for _ in range(12)]
         for reader in readers:
             reader.read_head()
-        time.sleep(0.5)
-        assert metric(served, "liveblog_readers") == 12, "added up over both workers"
+        # Added up over both workers.
+        wait_until(lambda: metric(served, "liveblog_readers") == 12, timeout=10)
         for n in range(3):
             started = time.monotonic()
             post = publish(served, auth, f"Update {n} from one of two workers.")

@@ -31,6 +31,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from tests.conftest import IN_CI, ROOT, TEST_DATABASE, need_service
+from tests.waiting import poll_until
 
 NGINX = Path("/usr/sbin/nginx")
 TEMPLATE = ROOT / "deploy" / "nginx.conf"
@@ -228,12 +229,13 @@ class Redis:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )  # fmt: skip
-        deadline = time.monotonic() + 10
-        while not self._answers():
-            if time.monotonic() > deadline or self.process.poll() is not None:
-                self.stop()
-                pytest.fail(f"redis-server did not start:\n{tail(self.log)}")
-            time.sleep(0.05)
+
+        def answers() -> bool:
+            return self.process.poll() is not None or self._answers()
+
+        if not poll_until(answers, 10, interval=0.05) or self.process.poll() is not None:
+            self.stop()
+            pytest.fail(f"redis-server did not start:\n{tail(self.log)}")
 
     @property
     def url(self) -> str:
@@ -311,13 +313,14 @@ class Node:
 
     def wait_ready(self, timeout: float = 30) -> float:
         """Seconds from start to ready."""
-        deadline = time.monotonic() + timeout
-        while not self.ready():
+
+        def ready() -> bool:
             if not self.alive():
                 pytest.fail(f"node {self.name} exited:\n{tail(self.log)}")
-            if time.monotonic() > deadline:
-                pytest.fail(f"node {self.name} not ready after {timeout} s:\n{tail(self.log)}")
-            time.sleep(0.1)
+            return self.ready()
+
+        if not poll_until(ready, timeout, interval=0.1):
+            pytest.fail(f"node {self.name} not ready after {timeout} s:\n{tail(self.log)}")
         return time.monotonic() - self.started_at
 
     def signal(self, signum: int) -> None:
@@ -437,16 +440,17 @@ class Nginx:
             self.process = subprocess.Popen(
                 command, stdout=out, stderr=out, start_new_session=True, preexec_fn=raise_nofile
             )
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                with socket.create_connection((HOST, self.port), timeout=0.5):
-                    break
-            except OSError:
-                if time.monotonic() > deadline or self.process.poll() is not None:
-                    self.stop()
-                    pytest.fail(f"nginx did not start:\n{tail(workdir / 'error.log')}")
-                time.sleep(0.05)
+
+        def accepts() -> bool:
+            if self.process.poll() is not None:
+                return True  # exited: no use waiting
+            with contextlib.suppress(OSError), socket.create_connection((HOST, self.port), 0.5):
+                return True
+            return False
+
+        if not poll_until(accepts, 10, interval=0.05) or self.process.poll() is not None:
+            self.stop()
+            pytest.fail(f"nginx did not start:\n{tail(workdir / 'error.log')}")
 
     @property
     def url(self) -> str:

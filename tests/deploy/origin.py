@@ -85,7 +85,7 @@ class Origin:
         route = self.routes.get(handler.path.split("?")[0])
         answer = route(seen) if route else Answer(404, body=b"no such route")
         if answer.delay:
-            time.sleep(answer.delay)
+            time.sleep(answer.delay)  # the subject: a slow node, as the test asked for
         handler.send_response(answer.status)
         for name, value in answer.headers.items():
             handler.send_header(name, value)
@@ -94,7 +94,7 @@ class Origin:
             handler.end_headers()
             handler.wfile.flush()
             for pause, piece in answer.stream:
-                time.sleep(pause)
+                time.sleep(pause)  # the subject: a stream that trickles, as the test asked
                 handler.wfile.write(piece)
                 handler.wfile.flush()
             handler.close_connection = True

@@ -23,6 +23,8 @@ from typing import Any, Literal, TypeVar
 
 import brotli
 
+from tests.waiting import poll_until
+
 try:
     import uvloop
 
@@ -322,14 +324,9 @@ class ReaderPool:
     def wait_all_have(self, seq: int, timeout: float) -> float | None:
         """Seconds until every reader has received ``seq`` (or passed it), or None."""
         began = time.monotonic()
-        deadline = began + timeout
-        while True:
-            behind = self.thread.call(lambda: sum(1 for r in self.readers if r.last_id < seq))
-            if behind == 0:
-                return time.monotonic() - began
-            if time.monotonic() > deadline:
-                return None
-            time.sleep(0.05)
+        if poll_until(lambda: self.behind(seq) == 0, timeout, interval=0.05):
+            return time.monotonic() - began
+        return None
 
     def behind(self, seq: int) -> int:
         return self.thread.call(lambda: sum(1 for r in self.readers if r.last_id < seq))
@@ -387,6 +384,7 @@ class ReaderPool:
 
         with contextlib.suppress(Exception):
             self.thread.call(shut)
+            # Teardown only: the hang-ups get a moment to go out before the loop stops.
             time.sleep(0.2)
         self.thread.close()
 
@@ -421,7 +419,8 @@ class Poller:
     writer: asyncio.StreamWriter | None = None
 
     async def run(self, until: float, interval: tuple[float, float]) -> None:
-        await asyncio.sleep(random.uniform(0, interval[1]))  # pages opened at random times
+        # The subject: pages opened, and polling, at random times (a load's pacing).
+        await asyncio.sleep(random.uniform(0, interval[1]))
         while time.monotonic() < until:
             try:
                 await self.poll()

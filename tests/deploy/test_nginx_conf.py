@@ -19,6 +19,7 @@ import pytest
 
 from tests.deploy.cluster import HOST, Nginx, free_port, parse_log, request
 from tests.deploy.origin import Answer, Origin, Seen, origin
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.nginx
 
@@ -184,15 +185,13 @@ def test_s_maxage_is_honoured_and_an_old_entry_is_served_while_its_etag_is_check
     assert proxy.get("/live/s")[1]["x-cache-status"] == "MISS"
     assert proxy.get("/live/s")[1]["x-cache-status"] == "HIT"
     # nginx keeps times in whole seconds: an entry of s-maxage=1 is fresh for 1 to 2 s.
-    time.sleep(2.2)  # past s-maxage (max-age, for browsers, is 10 minutes)
+    time.sleep(2.2)  # the subject: past s-maxage (max-age, for browsers, is 10 minutes)
     status, headers, body = proxy.get("/live/s")
     assert (status, body) == (200, b"<p>page</p>")
     assert headers["x-cache-status"] in ("STALE", "UPDATING")  # no wait for the node
-    deadline = time.monotonic() + 5
-    while len(proxy.origin.requests("/live/s")) < 2 and time.monotonic() < deadline:
-        time.sleep(0.02)
-    time.sleep(0.1)
-    assert proxy.get("/live/s")[1]["x-cache-status"] == "HIT"
+    wait_until(lambda: len(proxy.origin.requests("/live/s")) >= 2, what="the background update")
+    # nginx stores the fresh copy once the node's answer is complete: HIT from then on.
+    wait_until(lambda: proxy.get("/live/s")[1]["x-cache-status"] == "HIT", timeout=2)
     first, second = proxy.origin.requests("/live/s")
     assert "if-none-match" not in first.headers
     assert second.headers["if-none-match"] == 'W/"9-20-None"'  # answered 304: cheap
@@ -211,11 +210,11 @@ def test_readers_get_the_last_page_when_the_nodes_fail(proxy: Proxy) -> None:
 
     proxy.origin.route("/live/down", answer)
     assert proxy.get("/live/down")[2] == b"kept"
-    time.sleep(2.2)  # past max-age=1, in nginx's whole seconds
+    time.sleep(2.2)  # the subject: past max-age=1, in nginx's whole seconds
     for _ in range(3):
         status, _, body = proxy.get("/live/down")
         assert (status, body) == (200, b"kept")
-        time.sleep(0.2)
+        time.sleep(0.2)  # the subject: readers keep asking while the nodes are down
     assert len(calls) >= 2  # the nodes were asked again, and failed
 
 

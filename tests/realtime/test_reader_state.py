@@ -176,9 +176,13 @@ class Newsroom(RuleBasedStateMachine):
         return Reader(view, self._connect(view))
 
     def _connect(self, view: View) -> SSEClient:
-        return SSEClient(
+        client = SSEClient(
             self.url, f"/live/{self.slug}/events", headers={"Last-Event-ID": str(view.seq)}
         )
+        # Wait for the response head here: the short reads below would give up on a busy
+        # machine before it came.
+        assert client.read_head() == 200
+        return client
 
     def _read(self, reader: Reader, timeout: float = 0.05) -> None:
         if reader.client is None:

@@ -24,6 +24,7 @@ from tests.conftest import Client
 from tests.realtime.test_reader_state import View, fresh
 from tests.servers import running_server
 from tests.sse import Message, SSEClient
+from tests.waiting import wait_until
 
 FIRST, REPLACED = "Kittiwake", "Fulmar"  # the words a post had, and the ones an edit gave it
 
@@ -138,7 +139,7 @@ def test_stream_replay_and_the_hubs_recent_events_forget(
     url, hub = server
     keeper = SSEClient(url, "/live/live/events")  # keeps the channel (and its recent events)
     keeper.read_head()
-    time.sleep(0.1)
+    wait_until(lambda: hub.reader_count() == 1, what="the keeper to join the channel")
     post = publish(site, f"{FIRST} nests.")
     [live] = keeper.messages(1)
     assert FIRST in live.data  # what is public at that moment
@@ -186,7 +187,7 @@ def test_a_blog_back_in_draft_ends_its_streams_and_every_answer_is_404(
     ]
     for reader in readers:
         assert reader.read_head() == 200
-    time.sleep(0.1)
+    wait_until(lambda: hub.reader_count() == 2, what="both readers to join the channel")
     update_blog(site, SYSTEM, "live", BlogChanges(status="draft"))  # seq 3
     publish(site, "Embargoed: Skua.")  # seq 4
     for reader in readers:
@@ -210,11 +211,11 @@ def test_new_streams_are_404_right_after_the_blog_goes_back_to_draft(
 ) -> None:
     """The channel is still cached when the next reader arrives, but its refresh, woken by
     the commit, is already on its way: the new reader waits for it and gets a 404."""
-    url, _hub = server
+    url, hub = server
     for _ in range(5):
         keeper = SSEClient(url, "/live/live/events")
         assert keeper.read_head() == 200
-        time.sleep(0.05)
+        wait_until(lambda: hub.reader_count() == 1, what="the keeper to join the channel")
         update_blog(site, SYSTEM, "live", BlogChanges(status="draft"))
         assert SSEClient(url, "/live/live/events").read_head() == 404
         assert keeper.wait_closed(timeout=3)
@@ -222,10 +223,11 @@ def test_new_streams_are_404_right_after_the_blog_goes_back_to_draft(
 
 
 def test_under_another_asgi_server_a_draft_ends_streams_too(site: Site) -> None:
-    with running_server(site, protocol="httptools") as (url, _server):
+    with running_server(site, protocol="httptools") as (url, uvicorn_server):
+        hub = hub_of(uvicorn_server)
         reader = SSEClient(url, "/live/live/events")
         assert reader.read_head() == 200
-        time.sleep(0.1)
+        wait_until(lambda: hub.reader_count() == 1, what="the stream to join its channel")
         update_blog(site, SYSTEM, "live", BlogChanges(status="draft"))
         publish(site, "Embargoed: Skua.")
         # The response ends (its last chunk; the connection may stay open for the next).

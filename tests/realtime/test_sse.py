@@ -16,11 +16,14 @@ from liveblog.actions import SYSTEM
 from liveblog.actions.blogs import create_blog, update_blog
 from liveblog.actions.events import prune_events
 from liveblog.actions.posts import create_post, edit_post
+from liveblog.realtime.hub import Hub
+from liveblog.realtime.protocol import find_hub
 from liveblog.schema import BlogChanges, BlogFields, NewPost, PostChanges
 from liveblog.settings import Settings
 from liveblog.site import Site
 from tests.servers import running_server
 from tests.sse import SSEClient
+from tests.waiting import wait_until
 
 
 def publish(site: Site, text: str, slug: str = "live", **fields: Any) -> dict[str, Any]:
@@ -39,17 +42,31 @@ def settings(settings: Settings) -> Settings:
 
 
 @pytest.fixture
-def server(site: Site) -> Iterator[str]:
+def served(site: Site) -> Iterator[tuple[str, Hub]]:
     create_blog(site, SYSTEM, BlogFields(title="Live test", slug="live"))
-    with running_server(site) as (url, _server):
-        yield url
+    with running_server(site) as (url, uvicorn_server):
+        hub = find_hub(uvicorn_server.config.app)
+        assert hub is not None
+        yield url, hub
 
 
-def test_a_publish_reaches_a_connected_reader_within_a_second(site: Site, server: str) -> None:
+@pytest.fixture
+def server(served: tuple[str, Hub]) -> str:
+    return served[0]
+
+
+@pytest.fixture
+def hub(served: tuple[str, Hub]) -> Hub:
+    return served[1]
+
+
+def test_a_publish_reaches_a_connected_reader_within_a_second(
+    site: Site, server: str, hub: Hub
+) -> None:
     reader = SSEClient(server, "/live/live/events")
     assert reader.read_head() == 200
     assert "text/event-stream" in reader.head and "no-store" in reader.head
-    time.sleep(0.1)  # let the stream join its channel
+    wait_until(lambda: hub.reader_count() == 1, what="the stream to join its channel")
     started = time.monotonic()
     post = publish(site, "Breaking.", title="Breaking")
     [message] = reader.messages(1, timeout=1)
@@ -92,7 +109,10 @@ def test_header_wins_over_query_and_retry_carries_jitter(site: Site, server: str
     publish(site, "Two.")  # seq 3
     reader = SSEClient(server, "/live/live/events?last_event_id=1", headers={"Last-Event-ID": "3"})
     reader.read_head()
-    assert reader.messages(1, timeout=0.5) == []
+    later = publish(site, "Three.")  # seq 4
+    # The first event it gets is the next one: nothing after the query's 1 was replayed.
+    [first] = reader.messages(1)
+    assert first.id == "4" and first.json["id"] == later["id"]
     [retry] = reader.retries
     assert 2_000 <= retry <= 7_000
     reader.close()
@@ -139,9 +159,11 @@ def test_heartbeats_keep_idle_streams_alive(settings: Settings) -> None:
 def test_ending_the_blog_is_an_event_and_shutdown_closes_streams(site: Site) -> None:
     create_blog(site, SYSTEM, BlogFields(title="Closing", slug="live"))
     with running_server(site) as (url, server):
+        hub = find_hub(server.config.app)
+        assert hub is not None
         reader = SSEClient(url, "/live/live/events")
         reader.read_head()
-        time.sleep(0.1)
+        wait_until(lambda: hub.reader_count() == 1, what="the stream to join its channel")
         update_blog(site, SYSTEM, "live", BlogChanges(status="ended"))
         [ended] = reader.messages(1)
         assert ended.event == "blog.ended" and ended.json["status"] == "ended"
@@ -179,7 +201,7 @@ def _drain_all(sockets: list[socket.socket], last_id: bytes, timeout: float) -> 
 
 
 def test_a_reader_that_never_reads_is_dropped_and_others_are_unaffected(
-    site: Site, server: str
+    site: Site, server: str, hub: Hub
 ) -> None:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if hard < 4096:
@@ -190,7 +212,7 @@ def test_a_reader_that_never_reads_is_dropped_and_others_are_unaffected(
     readers = [SSEClient(server, "/live/live/events") for _ in range(1000)]
     for reader in readers:
         reader.read_head()
-    time.sleep(0.5)
+    wait_until(lambda: hub.reader_count() == 1001, what="every stream to join its channel")
     big = "A long update with many words. " * 600  # about 18 KB of text per post
     count = 20
     done: dict[int, bytes] = {}

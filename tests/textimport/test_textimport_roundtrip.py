@@ -10,44 +10,70 @@ from hypothesis import strategies as st
 from liveblog.textimport import parse_text, render_text
 from liveblog.textimport.textutil import fold
 
-# Plain lowercase vocabulary: sentence-like text with no names, agencies or
-# verification phrases, so headline detection is tested fairly and sources stay empty.
+# Real words in real sentences: lowercase newsroom vocabulary, capitalised place names,
+# numbers and punctuation. No people's names, agencies or verification phrases in the
+# prose, so headline detection is tested fairly and sources stay empty.
 # fmt: off
 WORDS = [
-    "h", "a", "r", "b", "o", "u", "r", "c", "o", "u", "n", "c", "i", "l", "r", "i", "v", "e", "r",
-    "b", "r", "i", "d", "g", "e", "m", "a", "r", "k", "e", "t", "v", "o", "l", "u", "n", "t", "e",
-    "e", "r", "s", "s", "t", "a", "t", "i", "o", "n", "t", "i", "d", "e", "c", "r", "o", "w", "d",
-    "f", "e", "s", "t", "i", "v", "a", "l", "e", "n", "g", "i", "n", "e", "e", "r", "s", "s", "c",
-    "h", "o", "o", "l", "l", "i", "b", "r", "a", "r", "y", "g", "a", "r", "d", "e", "n", "f", "e",
-    "r", "r", "y", "r", "o", "a", "d", "v", "i", "l", "l", "a", "g", "e", "l", "a", "n", "t", "e",
-    "r", "n", "s", "o", "r", "c", "h", "e", "s", "t", "r", "a", "m", "u", "s", "e", "u", "m", "f",
-    "a", "r", "m", "e", "r", "s", "b", "a", "k", "e", "r", "y", "i", "s", "l", "a", "n", "d", "v",
-    "a", "l", "l", "e", "y", "w", "o", "r", "k", "e", "r", "s", "s", "t", "u", "d", "e", "n", "t",
-    "s", "v", "i", "s", "i", "t", "o", "r", "s", "l", "i", "g", "h", "t", "h", "o", "u", "s", "e",
-    "s", "q", "u", "a", "r", "e", "o", "p", "e", "n", "e", "d", "c", "l", "o", "s", "e", "d", "r",
-    "e", "a", "c", "h", "e", "d", "c", "r", "o", "s", "s", "e", "d", "v", "i", "s", "i", "t", "e",
-    "d", "r", "e", "p", "a", "i", "r", "e", "d", "p", "a", "i", "n", "t", "e", "d", "w", "e", "l",
-    "c", "o", "m", "e", "d", "c", "o", "u", "n", "t", "e", "d", "d", "e", "s", "c", "r", "i", "b",
-    "e", "d", "m", "o", "v", "e", "d", "w", "a", "t", "c", "h", "e", "d", "q", "u", "i", "c", "k",
-    "l", "y", "s", "l", "o", "w", "l", "y", "n", "e", "a", "r", "a", "c", "r", "o", "s", "s", "u",
-    "n", "d", "e", "r", "b", "e", "s", "i", "d", "e", "a", "f", "t", "e", "r", "b", "e", "f", "o",
-    "r", "e", "e", "v", "e", "r", "y", "s", "m", "a", "l", "l", "l", "a", "r", "g", "e", "e", "a",
-    "r", "l", "y", "l", "a", "t", "e", "g", "r", "e", "e", "n", "q", "u", "i", "e", "t", "b", "u",
-    "s", "y",
+    "harbour", "council", "river", "bridge", "market", "volunteers", "station", "tide",
+    "crowd", "festival", "engineers", "school", "library", "garden", "ferry", "road",
+    "village", "lanterns", "orchestra", "museum", "farmers", "bakery", "island", "valley",
+    "workers", "students", "visitors", "lighthouse", "square", "opened", "closed", "reached",
+    "crossed", "visited", "repaired", "painted", "welcomed", "counted", "described", "moved",
+    "watched", "quickly", "slowly", "near", "across", "under", "beside", "after", "before",
+    "every", "small", "large", "early", "late", "green", "quiet", "busy", "boats", "rain",
+    "morning", "evening", "water", "levels", "rose", "fell", "again", "nearby", "waiting",
 ]
+# Little words join the others, never open a line ("And ...", "Still ..." point back).
+LINKS = ["with", "of", "to", "from", "the", "a", "in", "on", "by", "for", "at", "and", "still"]
+PLACES = ["Kingsbridge", "Dartmouth", "Salcombe", "Plymouth", "Exeter", "Totnes", "Brixham"]
 # fmt: on
+NUMBERS = st.one_of(
+    st.integers(2, 99).map(str),
+    st.integers(100, 99_999).map(lambda n: f"{n:,}"),
+    st.sampled_from(["3.5", "0.8", "12.25", "1,200", "40%"]),
+)
 NAMES = ["Ana Lima", "Tom Reid", "Mei Chen", "Kofi Mensah"]
 CREDITS = ["Ana Lima/Coastal Press", "Getty Images", "Tom Reid/Harbour Pictures"]
 
 
-def _phrase(low: int, high: int) -> st.SearchStrategy[str]:
-    return st.lists(st.sampled_from(WORDS), min_size=low, max_size=high).map(
-        lambda ws: " ".join([ws[0].capitalize(), *ws[1:]])
+# A word of prose: mostly vocabulary, sometimes a place or a number, sometimes with a comma.
+_token = st.one_of(
+    st.sampled_from(WORDS),
+    st.sampled_from(WORDS),
+    st.sampled_from(LINKS),
+    st.sampled_from(PLACES),
+    NUMBERS,
+)
+
+
+def _phrase(low: int, high: int, commas: bool = False) -> st.SearchStrategy[str]:
+    first = st.sampled_from(WORDS).map(str.capitalize) | st.sampled_from(PLACES)
+    rest = st.lists(
+        st.tuples(_token, st.booleans() if commas else st.just(False)),
+        min_size=low - 1,
+        max_size=high - 1,
     )
 
+    def join(head: str, tail: list[tuple[str, bool]]) -> str:
+        tokens = [head, *(word for word, _ in tail)]
+        for i, (_, comma) in enumerate(tail[:-1]):
+            if comma:
+                tokens[i + 1] += ","
+        return " ".join(tokens)
 
-sentence = _phrase(5, 12).map(lambda s: s + ".")
-paragraph = st.lists(sentence, min_size=1, max_size=2).map(" ".join)
+    return st.builds(join, first, rest)
+
+
+sentence = _phrase(5, 12, commas=True).map(lambda s: s + ".")
+# A question or an exclamation may open a paragraph, not make one: a short one alone on
+# its line is a headline, for the importer as for a reader.
+asking = st.builds(lambda s, end: s + end, _phrase(3, 12, commas=True), st.sampled_from("?!"))
+paragraph = st.builds(
+    lambda first, rest: " ".join([*first, *rest]),
+    st.lists(asking, max_size=1),
+    st.lists(sentence, min_size=1, max_size=2),
+)
 title = _phrase(3, 9)
 
 
@@ -138,7 +164,13 @@ def _texts(data: dict[str, Any]) -> list[str]:
     return [fold(t) for t in out]
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# derandomize: the same 150 blogs on every run, so a failure here is one anyone can repeat.
+@settings(
+    max_examples=150,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(blog())
 def test_parse_render_round_trip(data: dict[str, Any]) -> None:
     texts = _texts(data)

@@ -3,25 +3,20 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from liveblog.textimport import parse_text, render_text
 from liveblog.textimport.textutil import fold
+from tests.conftest import seed_file
 from tests.textimport.textimport_checks import assert_every_line_accounted
 
 pytestmark = pytest.mark.seed
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures"
-
 
 def _read(name: str) -> str:
-    path = SHARED / name
-    if not path.exists():
-        pytest.skip(f"{path} not available")
-    return path.read_text(encoding="utf-8")
+    return seed_file(name).read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="module")

@@ -423,7 +423,7 @@ def test_a_read_from_before_a_wake_up_does_not_bring_back_the_old_seq() -> None:
 def test_an_expired_head_sends_one_request_to_the_database() -> None:
     heads = BlogHeads(ttl=0.05)
     heads.remember("harbour", 1, 5)
-    time.sleep(0.06)
+    time.sleep(0.06)  # the subject: the head's 50 ms must run out (no race is waited for)
     assert heads.get("harbour") is None  # this one reads the database ...
     kept = heads.get("harbour")  # ... while the others keep the page they have
     assert kept is not None and kept.last_seq == 5
@@ -438,7 +438,7 @@ def test_readers_who_miss_together_wait_for_one_render() -> None:
 
     def render() -> bytes:
         renders.append(1)
-        time.sleep(0.2)
+        time.sleep(0.2)  # the subject: a slow render, while the other readers arrive
         return b"<p>the page</p>" * 100
 
     def reader() -> bytes:

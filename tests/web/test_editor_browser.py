@@ -25,6 +25,7 @@ from liveblog.actions.posts import create_post
 from liveblog.actions.users import create_user
 from liveblog.schema import BlogFields, NewPost
 from liveblog.site import Site
+from tests import waiting
 from tests.conftest import seed_file
 from tests.servers import A11Y_AUDIT, Watcher
 from tests.web.conftest import Live
@@ -85,10 +86,9 @@ def expect_error_status(page: Page, watcher: Watcher, status: int) -> None:
 
 
 def wait_until(page: Page, check: Callable[[], bool], seconds: float = 5.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not check():
-        assert time.monotonic() < deadline, "timed out"
-        page.wait_for_timeout(50)
+    waiting.wait_until(
+        check, seconds, pause=lambda s: page.wait_for_timeout(s * 1000), interval=0.05
+    )
 
 
 def watched_page(context: BrowserContext) -> tuple[Page, Watcher]:
@@ -547,8 +547,10 @@ def test_a_contributor_submits_and_an_editor_publishes(
     expect(page_c.locator(f"#post-{post_id} a.button")).to_have_count(1)  # their own, to edit
     audit(page_c)
 
-    # Not for readers yet, neither live nor on a fresh page.
-    reader.wait_for_timeout(500)
+    # Not for readers yet, neither live nor on a fresh page. A post published after it
+    # reaching the reader proves the reader has had every event since the submission.
+    later = create_post(site, SYSTEM, slug, NewPost.model_validate(text("Car parks are full.")))
+    expect(reader.locator(f"#post-{later['id']}")).to_be_visible()
     expect(reader.locator(f"#post-{post_id}")).to_have_count(0)
     fresh = context_c.new_page()
     fresh.goto(f"{live.url}/live/{slug}")
@@ -870,8 +872,8 @@ def test_unsent_text_survives_a_closed_tab_and_a_failed_send(
 
     # The connection drops as Publish is pressed: the text is still kept.
     context.set_offline(True)
-    page.click("form.post-form button[value=publish]")
-    page.wait_for_timeout(300)
+    with page.expect_event("requestfailed"):
+        page.click("form.post-form button[value=publish]")
     context.set_offline(False)
     page.goto(f"{live.url}/editor/blogs/tunnel-flooding")
     expect(page.locator("#f-title")).to_have_value("Pumps fail in the south tunnel")

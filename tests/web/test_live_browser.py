@@ -23,7 +23,9 @@ from liveblog.actions.posts import create_post, delete_post, edit_post, set_pinn
 from liveblog.schema import BlogChanges, BlogFields, NewPost, PostChanges
 from liveblog.site import Site
 from liveblog.storage import Post
+from tests import waiting
 from tests.servers import A11Y_AUDIT, Watcher
+from tests.sse import SSEClient
 from tests.web.conftest import Live
 
 pytestmark = pytest.mark.browser
@@ -60,10 +62,9 @@ def stream_ids(page: Page) -> list[str]:
 
 def wait_until(page: Page, check: Callable[[], bool], seconds: float = 5.0) -> None:
     """Waits on the server's side of things; the page's own events keep being handled."""
-    deadline = time.monotonic() + seconds
-    while not check():
-        assert time.monotonic() < deadline, "timed out"
-        page.wait_for_timeout(50)
+    waiting.wait_until(
+        check, seconds, pause=lambda s: page.wait_for_timeout(s * 1000), interval=0.05
+    )
 
 
 def test_posts_arrive_change_pin_and_go_in_place(
@@ -331,11 +332,20 @@ def test_the_end_of_the_blog_stops_the_stream(site: Site, live: Live, browser: B
     assert same_as_server(page, ".blog-head", ".stream")
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "live-ended.png"))
-    # It stopped listening: its stream is closed, and a later post does not appear.
+    # It stopped listening: its stream is closed, it asks for nothing more, and a later
+    # post does not appear, though a reader still listening gets it.
     wait_until(page, lambda: live.hub.reader_count() == 0)
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url) if f"/live/{slug}/" in r.url else None)
+    seq = page.locator("article.liveblog").get_attribute("data-seq")
+    listening = SSEClient(live.url, f"/live/{slug}/events", headers={"Last-Event-ID": seq or ""})
+    assert listening.read_head() == 200
+    wait_until(page, lambda: live.hub.reader_count() == 1)
     late = publish(site, slug, "One more thing.")
-    page.wait_for_timeout(1200)
+    [arrived] = listening.messages(1)
+    assert arrived.event == "post.published" and arrived.json["id"] == late
     assert page.locator(f"#post-{late}").count() == 0
+    assert asked == []
     # A reload shows the same ending the script showed.
     page.reload()
     expect(page.locator(".ended-notice")).to_have_text("This live blog has ended.")

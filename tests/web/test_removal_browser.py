@@ -82,6 +82,7 @@ def test_a_blog_back_in_draft_is_no_longer_followed(
     # The browser tries the stream again (404), then updates.json (404), and stops.
     wait_until(page, lambda: any("updates.json" in u and s == 404 for u, s in asked), 15)
     settled = len(asked)
+    # The subject: it stops asking. A silence is only seen by waiting for a while.
     page.wait_for_timeout(3000)
     assert len(asked) == settled, f"still asking: {asked[settled:]}"
     assert page.locator(f"#post-{embargoed}").count() == 0
