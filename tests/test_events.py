@@ -60,11 +60,15 @@ def test_every_schema_is_json_schema() -> None:
         assert json.loads(json.dumps(schema)) == schema
 
 
-def test_the_reader_script_listens_to_exactly_the_kinds() -> None:
-    script = (STATIC / "live.js").read_text()
+@pytest.mark.parametrize("name", ["live.js", "editor.js"])
+def test_each_script_that_follows_a_stream_listens_to_exactly_the_kinds(name: str) -> None:
+    """The reader page applies every kind; the desk counts every kind as a change."""
+    script = (STATIC / name).read_text()
     listed = re.search(r"var KINDS = \[([^\]]*)\]", script)
     assert listed is not None
     assert json.loads(f"[{listed.group(1)}]") == list(STREAM_KINDS)
+    assert script.count("new EventSource(") == 1
+    assert "KINDS.forEach" in script
 
 
 def test_the_browser_scripts_name_no_other_kind() -> None:

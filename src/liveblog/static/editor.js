@@ -120,10 +120,11 @@
     var seq = parseInt(desk.getAttribute("data-seq"), 10) || 0;
     var changes = 0, bar = null;
     var src = new EventSource("/live/" + slug + "/events?last_event_id=" + seq);
-    var kinds = ["post.published", "post.edited", "post.flagged", "post.deleted",
-      "post.restored", "post.pinned", "post.unpinned", "blog.edited", "blog.ended",
-      "blog.reopened", "resync"];
-    kinds.forEach(function (kind) {
+    /* EventKind in liveblog/events.py, then "resync": tests/test_events.py checks it. */
+    var KINDS = ["post.published", "post.edited", "post.flagged", "post.restored",
+      "post.deleted", "post.pinned", "post.unpinned", "blog.created", "blog.edited",
+      "blog.ended", "blog.reopened", "resync"];
+    KINDS.forEach(function (kind) {
       src.addEventListener(kind, function (e) {
         var n = parseInt(e.lastEventId, 10);
         if (n && n <= seq) return;
