@@ -73,7 +73,7 @@ def test_each_script_that_follows_a_stream_listens_to_exactly_the_kinds(name: st
 
 def test_the_browser_scripts_name_no_other_kind() -> None:
     for script in STATIC.glob("*.js"):
-        named = set(re.findall(r"\"((?:post|blog)\.[a-z]+)\"", script.read_text()))
+        named = set(re.findall(r"\"((?:post|blog)\.[a-z_]+)\"", script.read_text()))
         assert named <= set(EventKind), script.name
 
 
