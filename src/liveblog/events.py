@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from liveblog.elements import Element
 from liveblog.render import render_body
 from liveblog.render.cards import CARD_STAMP, CardPost, card_html
-from liveblog.states import BlogStatus, Verification
+from liveblog.states import BlogStatus, PostStatus, Verification
 from liveblog.storage import Blog, Post
 from liveblog.times import clock
 
@@ -280,7 +280,7 @@ def _post_v1_to_v2(
     post-state event equal to the post's public state, so its row has the fields; a post
     that is no longer public (which restating rules out) reads as a tombstone."""
     post = context.post(post_id)
-    if post is None or post.status != "published":
+    if post is None or post.status != PostStatus.PUBLISHED:
         return EventKind.POST_DELETED, tombstone(str(payload.get("id")))
     content = {
         "elements": post.elements,
