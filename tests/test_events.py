@@ -77,6 +77,13 @@ def test_the_browser_scripts_name_no_other_kind() -> None:
         assert named <= set(EventKind), script.name
 
 
+def test_the_architecture_names_every_kind() -> None:
+    docs = (ROOT / "docs" / "architecture.md").read_text()
+    table = docs.partition("## The event log")[2].partition("\n## ")[0]
+    named = set(re.findall(r"`((?:post|blog)\.[a-z_]+)`", table))
+    assert named == set(EventKind)
+
+
 def test_the_docs_describe_every_kind_and_its_fields() -> None:
     docs = (ROOT / "docs" / "real-time.md").read_text()
     section = docs.partition("## Events: the contract")[2].partition("\n## ")[0]
