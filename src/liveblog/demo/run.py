@@ -24,6 +24,7 @@ from liveblog.schema import ExchangeBlog, NewPost, PostChanges
 from liveblog.server import config, tune_gc
 from liveblog.settings import Settings
 from liveblog.site import Site
+from liveblog.states import SiteRole
 
 DEMO_EMAIL = "editor@demo.example"
 # The first posts are there when the page opens; the rest arrive one by one.
@@ -128,7 +129,7 @@ def run_demo(
     ExchangeBlog.model_validate(data)  # a broken file fails here, before anything is served
     site = fresh_site(database, port)
     password = secrets.token_urlsafe(12)
-    create_user(site, DEMO_EMAIL, password, "admin", "Demo Editor")
+    create_user(site, DEMO_EMAIL, password, SiteRole.ADMIN, "Demo Editor")
     api_token = create_token(site, DEMO_EMAIL, "demo")
     first, later, edits = plan(data, site)
     blog = import_blog(site, first)

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from liveblog.events import OWN_FIELDS, POST_STATE_KINDS, current, for_readers, tombstone
+from liveblog.states import BlogStatus
 from liveblog.storage import Blog, Event, Post
 from liveblog.times import iso
 
@@ -75,7 +76,7 @@ class LiveEvent:
     def hides_blog(self) -> bool:
         """A blog event saying the blog is a draft (now: blog events are restated to the
         blog's current record): nothing more of it may leave the server."""
-        return self.kind.startswith("blog.") and self.payload.get("status") == "draft"
+        return self.kind.startswith("blog.") and self.payload.get("status") == BlogStatus.DRAFT
 
     def restated(self, latest: LiveEvent) -> LiveEvent:
         """This event as the log holds it once ``latest`` (of the same subject) is in it."""
@@ -132,7 +133,7 @@ def resync_event(last_seq: int, reason: str) -> bytes:
 def blog_head(session: Session, slug: str) -> tuple[int, int] | None:
     """The blog's id and last seq, for a reader who may follow it (not drafts)."""
     row = session.execute(
-        select(Blog.id, Blog.last_seq).where(Blog.slug == slug, Blog.status != "draft")
+        select(Blog.id, Blog.last_seq).where(Blog.slug == slug, Blog.status != BlogStatus.DRAFT)
     ).first()
     return (row.id, row.last_seq) if row else None
 

@@ -73,7 +73,11 @@ def posts_in_status(
     there are: published ones newest first, the others most recently created first."""
     where = [Post.blog_id == blog.id, Post.status == status, visible]
     total = session.scalar(select(func.count()).select_from(Post).where(*where)) or 0
-    order = newest_first() if status == "published" else (Post.created_at.desc(), Post.id.desc())
+    order = (
+        newest_first()
+        if status == PostStatus.PUBLISHED
+        else (Post.created_at.desc(), Post.id.desc())
+    )
     posts = session.scalars(
         select(Post)
         .where(*where)

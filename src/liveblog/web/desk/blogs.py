@@ -12,6 +12,7 @@ from liveblog.actions import Actor
 from liveblog.actions import blogs as blog_actions
 from liveblog.errors import LiveblogError
 from liveblog.schema import BlogChanges, BlogFields
+from liveblog.states import BlogStatus
 from liveblog.web.desk.common import SignedIn, render, see_other, site_of
 from liveblog.web.desk.forms import Buttons, Sent, text_field
 from liveblog.web.desk.postform import validated
@@ -39,7 +40,9 @@ def create_blog(request: Request, actor: SignedIn, form: Sent) -> Response:
     values = {name: form.text(name) for name in BLOG_FORM_FIELDS}
     try:
         form.check()
-        fields = validated(BlogFields, {k: v for k, v in values.items() if v} | {"status": "live"})
+        fields = validated(
+            BlogFields, {k: v for k, v in values.items() if v} | {"status": BlogStatus.LIVE}
+        )
         record = blog_actions.create_blog(site_of(request), actor, fields)
     except LiveblogError as exc:
         return _blog_list(request, actor, exc.status, new_blog=values, error=exc.message)

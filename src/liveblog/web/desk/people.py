@@ -20,6 +20,7 @@ from liveblog.actions.users import (
 )
 from liveblog.errors import Invalid, LiveblogError, NotFound
 from liveblog.site import Site
+from liveblog.states import SiteRole
 from liveblog.storage import User
 from liveblog.storage import queries as q
 from liveblog.web.desk.common import RowId, SignedIn, render, require_admin, see_other, site_of
@@ -33,7 +34,9 @@ PERSON_FORM_FIELDS = ("email", "name", "role")
 def _people_page(request: Request, actor: Actor, status: int = 200, **context: Any) -> HTMLResponse:
     with site_of(request).db.reading() as session:
         people = q.people(session)
-    context.setdefault("new_person", dict.fromkeys(PERSON_FORM_FIELDS, "") | {"role": "editor"})
+    context.setdefault(
+        "new_person", dict.fromkeys(PERSON_FORM_FIELDS, "") | {"role": SiteRole.EDITOR.value}
+    )
     context.setdefault("error", "")
     return render(
         request,

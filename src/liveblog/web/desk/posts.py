@@ -16,6 +16,7 @@ from liveblog.errors import Invalid, LiveblogError, NotFound, PreconditionFailed
 from liveblog.paging import LAST_PAGE, page_count
 from liveblog.schema import NewPost
 from liveblog.site import Site
+from liveblog.states import PostStatus
 from liveblog.storage import Post
 from liveblog.storage import queries as q
 from liveblog.storage.tables import utcnow
@@ -130,14 +131,18 @@ def create_post(request: Request, slug: str, actor: SignedIn, form: Sent) -> Res
     try:
         if _take_form(site, actor, form, post_form):
             return _blog_page(request, actor, slug, composer=post_form)
-        statuses = {"publish": "published", "draft": "draft", "submit": "submitted"}
-        status = _status_for(action, statuses) or "published"
+        statuses = {
+            "publish": PostStatus.PUBLISHED,
+            "draft": PostStatus.DRAFT,
+            "submit": PostStatus.SUBMITTED,
+        }
+        status = _status_for(action, statuses) or PostStatus.PUBLISHED
         record = post_actions.create_post(
             site,
             actor,
             slug,
             post_form.new_post(status),
-            pinned=post_form.pinned and status == "published",
+            pinned=post_form.pinned and status == PostStatus.PUBLISHED,
             photos=post_form.new_photos(),
         )
     except LiveblogError as exc:
@@ -215,10 +220,10 @@ def save_post(request: Request, slug: str, public_id: str, actor: SignedIn, form
             return _edit_page(request, actor, slug, public_id, post_form)
         if post_form.version is None:
             raise Invalid("the form lost the post's version; reload the page", "version")
-        statuses = {"save": None, "publish": "published", "submit": "submitted"}
+        statuses = {"save": None, "publish": PostStatus.PUBLISHED, "submit": PostStatus.SUBMITTED}
         status = _status_for(action, statuses)
         post_form.keep_names_of(stored)
-        will_publish = status == "published" or stored.status == "published"
+        will_publish = PostStatus.PUBLISHED in (status, stored.status)
         post_actions.edit_post(
             site,
             actor,

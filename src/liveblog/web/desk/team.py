@@ -12,6 +12,7 @@ from liveblog.actions import Actor
 from liveblog.actions import blogs as blog_actions
 from liveblog.actions.access import BLOG_ROLES, require_blog_role
 from liveblog.errors import LiveblogError
+from liveblog.states import BlogRole
 from liveblog.storage import queries as q
 from liveblog.web.desk.common import SignedIn, render, see_other, site_of
 from liveblog.web.desk.forms import Sent
@@ -24,8 +25,8 @@ def _team_page(
 ) -> HTMLResponse:
     with site_of(request).db.reading() as session:
         blog = q.blog_by_slug(session, slug, include_drafts=True)
-        require_blog_role(session, actor, blog, "owner", "Changing a blog's team")
-        context.setdefault("member", {"email": "", "role": "editor"})
+        require_blog_role(session, actor, blog, BlogRole.OWNER, "Changing a blog's team")
+        context.setdefault("member", {"email": "", "role": BlogRole.EDITOR.value})
         context.setdefault("error", "")
         return render(
             request,
