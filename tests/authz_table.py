@@ -69,7 +69,9 @@ unpin_post               Y     Y     Y        N          N          N        N  
 flag_key_event           Y     Y     Y        N          N          N        N        N
 flag_summary             Y     Y     Y        N          N          N        N        N
 upload_photo             Y     Y     Y        Y          Y          Y        Y        N
+see_team                 Y     Y     N        N          N          N        N        N
 manage_team              Y     Y     N        N          N          N        N        N
+see_people               Y     N     N        N          N          N        N        N
 manage_people            Y     N     N        N          N          N        N        N
 revoke_tokens            Y     N     N        N          N          N        N        N
 """

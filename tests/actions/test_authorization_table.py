@@ -14,7 +14,7 @@ from PIL import Image
 from sqlalchemy import create_engine, text
 
 from liveblog.actions import SYSTEM, Actor
-from liveblog.actions.blogs import create_blog, set_membership, update_blog
+from liveblog.actions.blogs import create_blog, set_membership, team, update_blog
 from liveblog.actions.media import clean_photo
 from liveblog.actions.posts import (
     create_post,
@@ -26,7 +26,8 @@ from liveblog.actions.posts import (
     set_key_event,
     set_pinned,
 )
-from liveblog.actions.users import revoke_person_token, set_site_role
+from liveblog.actions.users import people as people_list
+from liveblog.actions.users import person, revoke_person_token, set_site_role
 from liveblog.errors import Forbidden, NotFound
 from liveblog.schema import BlogChanges, BlogFields, NewPost, PostChanges
 from liveblog.settings import Settings
@@ -124,6 +125,8 @@ RUN: dict[str, Run] = {
     "manage_team": lambda site, a, s, p, who: set_membership(
         site, a, s.slug, p.emails["outsider"], "contributor"
     ),
+    "see_team": lambda site, a, s, p, who: team(site, a, s.slug),
+    "see_people": lambda site, a, s, p, who: (people_list(site, a), person(site, a, p.victim)),
     "manage_people": lambda site, a, s, p, who: set_site_role(site, a, p.victim, "editor"),
     "revoke_tokens": lambda site, a, s, p, who: revoke_person_token(
         site, a, p.victim, p.victim_token

@@ -125,6 +125,8 @@ DESK: dict[str, Request] = {
     "manage_team": _form(
         "/editor/blogs/{s.slug}/team", email="{p.emails[outsider]}", role="editor"
     ),
+    "see_team": lambda s, p, who: ("GET", f"/editor/blogs/{s.slug}/team", {}),
+    "see_people": lambda s, p, who: ("GET", f"/editor/people/{p.victim}", {}),
     "manage_people": _form("/editor/people/{p.victim}/role", role="editor"),
     "revoke_tokens": _form("/editor/people/{p.victim}/tokens/{p.victim_token}/revoke"),
 }

@@ -21,7 +21,7 @@ from liveblog.schema import BlogChanges, BlogFields
 from liveblog.site import Site
 from liveblog.states import BlogRole, BlogStatus, SiteRole
 from liveblog.storage import Blog, Membership, User
-from liveblog.storage.queries import DeskBlog, blog_by_slug
+from liveblog.storage.queries import DeskBlog, blog_by_slug, blog_team
 from liveblog.storage.queries import desk_blogs as _desk_blogs
 from liveblog.storage.tables import utcnow
 
@@ -147,6 +147,15 @@ def update_blog(site: Site, actor: Actor, slug: str, changes: BlogChanges) -> di
         # 404 everywhere, at once).
         urls = purge_urls(tx.session, site.settings.base_url, blog) if changed else []
         return blog_record(blog, site.settings.base_url) | {"purge": urls}
+
+
+def team(site: Site, actor: Actor, slug: str) -> tuple[Blog, list[Any]]:
+    """The blog and its team (name, email, user id, blog role), for those who may change
+    it: the blog's owners, and admins."""
+    with site.db.reading() as session:
+        blog = blog_by_slug(session, slug, include_drafts=True)
+        require_blog_role(session, actor, blog, BlogRole.OWNER, "Changing a blog's team")
+        return blog, blog_team(session, blog)
 
 
 def set_membership(site: Site, actor: Actor, slug: str, email: str, role: str | None) -> None:

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -26,6 +27,7 @@ from liveblog.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from liveblog.site import Site
 from liveblog.states import SiteRole
 from liveblog.storage import ApiToken, Membership, PasswordReset, User, UserSession
+from liveblog.storage import queries as q
 from liveblog.storage.tables import utcnow
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -103,6 +105,23 @@ def create_user(
             return user.id
     except IntegrityError:
         raise taken from None  # the same email, added at the same moment
+
+
+def people(site: Site, actor: Actor) -> Sequence[User]:
+    """Everyone who can log in, admins first: for admins, who manage them."""
+    require_site_role(actor, (SiteRole.ADMIN,), "Managing people")
+    with site.db.reading() as session:
+        return q.people(session)
+
+
+def person(site: Site, actor: Actor, user_id: int) -> tuple[User, Sequence[ApiToken]]:
+    """One person and their API tokens (revoked ones too), for admins."""
+    require_site_role(actor, (SiteRole.ADMIN,), "Managing people")
+    with site.db.reading() as session:
+        found = session.get(User, user_id)
+        if found is None or found.removed_at is not None:
+            raise NotFound(f"no person with the id {user_id}")
+        return found, q.tokens_of(session, user_id)
 
 
 def set_site_role(site: Site, actor: Actor, user_id: int, role: str) -> None:

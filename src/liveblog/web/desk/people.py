@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from liveblog.actions import Actor
+from liveblog.actions import Actor, users
 from liveblog.actions.access import SITE_ROLES
 from liveblog.actions.users import (
     create_reset_link,
@@ -21,8 +21,6 @@ from liveblog.actions.users import (
 from liveblog.errors import Invalid, LiveblogError, NotFound
 from liveblog.site import Site
 from liveblog.states import SiteRole
-from liveblog.storage import User
-from liveblog.storage import queries as q
 from liveblog.web.desk.common import RowId, SignedIn, render, require_admin, see_other, site_of
 from liveblog.web.desk.forms import Buttons, Sent, text_field
 
@@ -32,8 +30,7 @@ PERSON_FORM_FIELDS = ("email", "name", "role")
 
 
 def _people_page(request: Request, actor: Actor, status: int = 200, **context: Any) -> HTMLResponse:
-    with site_of(request).db.reading() as session:
-        people = q.people(session)
+    people = users.people(site_of(request), actor)
     context.setdefault(
         "new_person", dict.fromkeys(PERSON_FORM_FIELDS, "") | {"role": SiteRole.EDITOR.value}
     )
@@ -52,7 +49,6 @@ def _people_page(request: Request, actor: Actor, status: int = 200, **context: A
 
 @router.get("/people", response_class=HTMLResponse)
 def people_page(request: Request, actor: SignedIn) -> Response:
-    require_admin(actor, "managing people")
     return _people_page(request, actor)
 
 
@@ -85,18 +81,13 @@ def change_role(request: Request, user_id: RowId, actor: SignedIn, form: Buttons
 
 @router.get("/people/{user_id}", response_class=HTMLResponse)
 def person_page(request: Request, user_id: RowId, actor: SignedIn) -> Response:
-    require_admin(actor, "managing people")
     return _person_page(request, actor, user_id)
 
 
 def _person_page(
     request: Request, actor: Actor, user_id: int, status: int = 200, **context: Any
 ) -> HTMLResponse:
-    with site_of(request).db.reading() as session:
-        person = session.get(User, user_id)
-        if person is None or person.removed_at is not None:
-            raise NotFound(f"no person with the id {user_id}")
-        tokens = q.tokens_of(session, user_id)
+    person, tokens = users.person(site_of(request), actor, user_id)
     context.setdefault("reset_link", "")
     context.setdefault("error", "")
     return render(

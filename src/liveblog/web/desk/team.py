@@ -10,10 +10,9 @@ from fastapi.responses import HTMLResponse, Response
 
 from liveblog.actions import Actor
 from liveblog.actions import blogs as blog_actions
-from liveblog.actions.access import BLOG_ROLES, require_blog_role
+from liveblog.actions.access import BLOG_ROLES
 from liveblog.errors import LiveblogError
 from liveblog.states import BlogRole
-from liveblog.storage import queries as q
 from liveblog.web.desk.common import SignedIn, render, see_other, site_of
 from liveblog.web.desk.forms import Sent
 
@@ -23,22 +22,20 @@ router = APIRouter()
 def _team_page(
     request: Request, actor: Actor, slug: str, status: int = 200, **context: Any
 ) -> HTMLResponse:
-    with site_of(request).db.reading() as session:
-        blog = q.blog_by_slug(session, slug, include_drafts=True)
-        require_blog_role(session, actor, blog, BlogRole.OWNER, "Changing a blog's team")
-        context.setdefault("member", {"email": "", "role": BlogRole.EDITOR.value})
-        context.setdefault("error", "")
-        return render(
-            request,
-            "editor/team.html",
-            actor,
-            status,
-            blog=blog,
-            team=q.blog_team(session, blog),
-            roles=BLOG_ROLES,
-            done=request.query_params.get("done", ""),
-            **context,
-        )
+    blog, team = blog_actions.team(site_of(request), actor, slug)
+    context.setdefault("member", {"email": "", "role": BlogRole.EDITOR.value})
+    context.setdefault("error", "")
+    return render(
+        request,
+        "editor/team.html",
+        actor,
+        status,
+        blog=blog,
+        team=team,
+        roles=BLOG_ROLES,
+        done=request.query_params.get("done", ""),
+        **context,
+    )
 
 
 @router.get("/blogs/{slug}/team", response_class=HTMLResponse)
