@@ -53,6 +53,8 @@ class TransportStream:
     def open(self, first: bytes = b"") -> None:
         """Sends the response head, with ``first`` (the stream's opening bytes) in the
         same write."""
+        if self.gone():
+            return  # the reader left while the stream was being opened: nothing to send
         sock = self.transport.get_extra_info("socket")
         if sock is not None and self.send_buffer is not None:
             # A small kernel buffer per reader: less memory at 10,000 readers, and a reader
@@ -66,6 +68,10 @@ class TransportStream:
 
     def buffered(self) -> int:
         return self.transport.get_write_buffer_size()
+
+    def gone(self) -> bool:
+        """The connection is closed or closing: the reader cannot get anything more."""
+        return self.transport.is_closing()
 
     def close(self) -> None:
         self.transport.close()
@@ -99,6 +105,9 @@ class BufferStream:
 
     def buffered(self) -> int:
         return self._size
+
+    def gone(self) -> bool:
+        return self.closed
 
     def close(self) -> None:
         self.closed = True
