@@ -31,7 +31,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from tests.conftest import IN_CI, ROOT, TEST_DATABASE, need_service
-from tests.waiting import poll_until
+from tests.waiting import poll_until, wait_until
 
 NGINX = Path("/usr/sbin/nginx")
 TEMPLATE = ROOT / "deploy" / "nginx.conf"
@@ -542,6 +542,22 @@ class Cluster:
             return status, (json.loads(data) if data else None)
         except ValueError:  # nginx's own error page (a 502 while a node goes away)
             return status, data.decode(errors="replace")
+
+    def wait_routed(self, nodes: list[Node], timeout: float = 15) -> None:
+        """Until nginx sends requests to each of ``nodes`` again. A node it could not reach
+        (not started yet, say) is passed over for fail_timeout (5 s) after that, however
+        soon it is back; the access log says when nginx asks it again."""
+        wanted = {f"{HOST}:{node.port}" for node in nodes}
+
+        def all_answered() -> bool:
+            request(self.nginx.port, "GET", "/api/v1/blogs", headers=self.auth)
+            answered = set()
+            for logged in parse_log(self.nginx.log_lines()):
+                if logged.status < 500:
+                    answered.add(logged.upstream.rpartition(", ")[2])
+            return wanted <= answered
+
+        wait_until(all_answered, timeout=timeout, interval=0.25, what="nginx to use every node")
 
     def create_blog(self, slug: str = "cluster-night") -> str:
         status, blog = self.api(

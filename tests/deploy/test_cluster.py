@@ -151,6 +151,7 @@ def test_readers_of_a_killed_node_come_back_through_nginx_and_miss_nothing(
                 node.start()
             for node in (second, third):
                 node.wait_ready()
+            three.wait_routed([second, third])
             for n in range(3):
                 three.publish(f"Before the kill, {n}.", port=second.port)
             assert pool.wait_all_have(three.last_seq(), timeout=10) is not None
