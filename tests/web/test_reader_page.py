@@ -13,7 +13,9 @@ import pytest
 from sqlalchemy import event
 
 from liveblog.actions import SYSTEM
+from liveblog.actions.blogs import create_blog
 from liveblog.actions.exchange import import_blog
+from liveblog.schema import BlogFields
 from liveblog.site import Site
 from tests.conftest import Client
 from tests.harmless import executable_parts
@@ -218,6 +220,20 @@ def test_index_lists_live_and_ended_blogs(client: Client, site: Site) -> None:
     assert client.get("/live/three").status_code == 404
     ended = client.get("/live/two").text
     assert '<span class="badge badge-ended">Ended' in ended
+
+
+@pytest.mark.parametrize(
+    ("title", "shown"),
+    [
+        ("Storm over the coast", "Storm over the coast – live"),
+        ("Budget day – live", "Budget day – live"),
+    ],
+)
+def test_the_title_says_live_once(client: Client, site: Site, title: str, shown: str) -> None:
+    slug = create_blog(site, SYSTEM, BlogFields(title=title))["slug"]
+    page = client.get(f"/live/{slug}").text
+    assert f"<title>{shown} · " in page
+    assert f'<meta property="og:title" content="{shown}">' in page
 
 
 def test_unknown_pages_get_a_clear_html_404(client: Client) -> None:
