@@ -29,7 +29,6 @@ router = APIRouter()
 def _account_page(
     request: Request, actor: Actor, status: int = 200, **context: Any
 ) -> HTMLResponse:
-    context.setdefault("error", "")
     context.setdefault("totp_error", "")
     context.setdefault("enrolment", None)
     context.setdefault("two_factor", has_totp(site_of(request), actor.user_id or 0))
@@ -40,7 +39,6 @@ def _account_page(
         "editor/account.html",
         actor,
         status,
-        done=request.query_params.get("done", ""),
         **context,
     )
 

@@ -26,7 +26,6 @@ def _blog_list(request: Request, actor: Actor, status: int = 200, **context: Any
     with site_of(request).db.reading() as session:
         blogs = blog_actions.desk_blogs(session, actor)
     context.setdefault("new_blog", dict.fromkeys(BLOG_FORM_FIELDS, ""))
-    context.setdefault("error", "")
     return render(request, "editor/desk.html", actor, status, blogs=blogs, **context)
 
 

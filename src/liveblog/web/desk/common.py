@@ -86,6 +86,9 @@ def render(
     request: Request, template: str, actor: Actor | None, status: int = 200, **context: Any
 ) -> HTMLResponse:
     csrf = csrf_token(request) if actor else ""
+    # Every desk page may say what was just done (?done=…) and show an error: both default
+    # to nothing, so a page passes only what it has.
+    context = {"done": request.query_params.get("done", ""), "error": ""} | context
     response = render_page(request, template, status, actor=actor, csrf=csrf, **context)
     response.headers["Cache-Control"] = "no-store"
     response.headers["Content-Security-Policy"] = DESK_CSP

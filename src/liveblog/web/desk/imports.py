@@ -25,7 +25,6 @@ _IMPORTING = "importing a blog from text"
 def _import_page(
     request: Request, actor: Actor, text: str = "", status: int = 200, **context: Any
 ) -> HTMLResponse:
-    context.setdefault("error", "")
     context.setdefault("result", None)
     context.setdefault("preview", [])
     context.setdefault("slug", "")

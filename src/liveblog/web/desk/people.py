@@ -34,7 +34,6 @@ def _people_page(request: Request, actor: Actor, status: int = 200, **context: A
     context.setdefault(
         "new_person", dict.fromkeys(PERSON_FORM_FIELDS, "") | {"role": SiteRole.EDITOR.value}
     )
-    context.setdefault("error", "")
     return render(
         request,
         "editor/people.html",
@@ -42,7 +41,6 @@ def _people_page(request: Request, actor: Actor, status: int = 200, **context: A
         status,
         people=people,
         roles=SITE_ROLES,
-        done=request.query_params.get("done", ""),
         **context,
     )
 
@@ -89,7 +87,6 @@ def _person_page(
 ) -> HTMLResponse:
     person, tokens = users.person(site_of(request), actor, user_id)
     context.setdefault("reset_link", "")
-    context.setdefault("error", "")
     return render(
         request,
         "editor/person.html",
@@ -97,7 +94,6 @@ def _person_page(
         status,
         person=person,
         tokens=tokens,
-        done=request.query_params.get("done", ""),
         **context,
     )
 

@@ -61,7 +61,6 @@ def _blog_page(
             pages=page_count(counts[view], POSTS_PER_PAGE),
             form=composer or PostForm(authors=actor.name),
             error=error,
-            done=request.query_params.get("done", ""),
             verifications=VERIFICATIONS,
         )
 
@@ -192,7 +191,6 @@ def _edit_page(
             current=current if stale else None,
             history=q.post_history(session, post),
             error=error,
-            done=request.query_params.get("done", ""),
             verifications=VERIFICATIONS,
         )
 

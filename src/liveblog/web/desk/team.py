@@ -24,7 +24,6 @@ def _team_page(
 ) -> HTMLResponse:
     blog, team = blog_actions.team(site_of(request), actor, slug)
     context.setdefault("member", {"email": "", "role": BlogRole.EDITOR.value})
-    context.setdefault("error", "")
     return render(
         request,
         "editor/team.html",
@@ -33,7 +32,6 @@ def _team_page(
         blog=blog,
         team=team,
         roles=BLOG_ROLES,
-        done=request.query_params.get("done", ""),
         **context,
     )
 

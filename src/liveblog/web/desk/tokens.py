@@ -22,14 +22,12 @@ def _tokens_page(request: Request, actor: Actor, status: int = 200, **context: A
         tokens = q.tokens_of(session, actor.user_id or 0)
     context.setdefault("new_token", "")
     context.setdefault("name", "")
-    context.setdefault("error", "")
     return render(
         request,
         "editor/tokens.html",
         actor,
         status,
         tokens=tokens,
-        done=request.query_params.get("done", ""),
         base_url=site_of(request).settings.base_url,
         **context,
     )
