@@ -230,14 +230,24 @@ def tombstone(public_id: str) -> dict[str, Any]:
 
 
 def post_state(
-    model: type[S], fields: dict[str, Any], blog_slug: str, timezone: str, **own: Any
+    model: type[S],
+    fields: dict[str, Any],
+    blog_slug: str,
+    timezone: str,
+    body_html: str | None = None,
+    **own: Any,
 ) -> S:
-    """A post-state event from the post's public fields, with its card rendered from them."""
+    """A post-state event from the post's public fields, with its card rendered from them.
+    ``body_html``: the body already rendered from these same elements (the writing action
+    has it), so it is not rendered twice."""
     public = PostFields.model_validate(fields)
-    return model.model_validate(public.model_dump() | own | _card(public, blog_slug, timezone))
+    card = _card(public, blog_slug, timezone, body_html)
+    return model.model_validate(public.model_dump() | own | card)
 
 
-def _card(post: PostFields, blog_slug: str, timezone: str) -> dict[str, str]:
+def _card(
+    post: PostFields, blog_slug: str, timezone: str, body_html: str | None = None
+) -> dict[str, str]:
     """The card and clock, derived from the post's fields alone (never from its row)."""
     published = _time(post.published_at)
     view = CardPost(
@@ -253,7 +263,11 @@ def _card(post: PostFields, blog_slug: str, timezone: str) -> dict[str, str]:
         verification=post.verification,
         sources=post.sources,
         correction=post.correction,
-        body_html=render_body([e.model_dump(mode="json") for e in post.elements]),
+        body_html=(
+            render_body([e.model_dump(mode="json") for e in post.elements])
+            if body_html is None
+            else body_html
+        ),
     )
     return {
         "html": card_html(view, f"/live/{blog_slug}/posts/{post.id}", timezone, post.pinned),

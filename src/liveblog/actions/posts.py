@@ -175,10 +175,11 @@ def result(tx: Transaction, site: Site, blog: Blog, post: Post) -> dict[str, Any
 
 
 def live_payload(model: type[S], site: Site, blog: Blog, post: Post, **own: Any) -> S:
-    """The post's public fields, with its card rendered from them once, here."""
+    """The post's public fields, with its card rendered from them once, here (its body as
+    ``render_post`` rendered it from the same elements)."""
     full = record(site, blog, post)
     fields = {name: full[name] for name in PostFields.model_fields}
-    return post_state(model, fields, blog.slug, blog.timezone, **own)
+    return post_state(model, fields, blog.slug, blog.timezone, post.body_html, **own)
 
 
 def insert_post(
