@@ -47,6 +47,7 @@ CASES: dict[str, Case] = {
         ready="liveblog demo:",
         database="demo.db",
     ),
+    "worker": Case(("worker",), ready="worker: following"),
     "init": Case(("init",)),
     "user create": Case(
         ("user", "create", "--email", "ed@news.example", "--role", "admin"),

@@ -29,20 +29,26 @@ from liveblog.web.limits import BodyLimit
 from liveblog.web.pagecache import BlogHeads, PageCache
 from liveblog.web.pages import CachedPageRoute
 from liveblog.web.security import CSP, SecurityHeaders
+from liveblog.worker import Worker
 
 
 def create_app(settings: Settings | None = None, site: Site | None = None) -> FastAPI:
     site = site or Site.from_settings(settings or Settings.from_env())
     hub = Hub(site.db, site.settings)
+    worker = Worker(site) if site.settings.worker == "inline" else None
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         hub.start()
         unsubscribe = site.bus.subscribe(hub.wake)
         await site.bus.start()
+        if worker is not None:
+            worker.start()
         try:
             yield
         finally:
+            if worker is not None:
+                await worker.stop()
             unsubscribe()
             await site.bus.stop()
             await hub.stop()
@@ -57,6 +63,7 @@ def create_app(settings: Settings | None = None, site: Site | None = None) -> Fa
     )
     app.state.site = site
     app.state.hub = hub
+    app.state.worker = worker
     app.state.templates = site.templates
     app.state.page_cache = PageCache()
     app.state.blog_heads = BlogHeads(site.settings.head_ttl_seconds)

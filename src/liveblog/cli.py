@@ -94,6 +94,36 @@ def relay(publish_url: str, poll: float) -> None:
 
 
 @cli.command()
+def worker() -> None:
+    """Deliver webhooks and notifications from the event log (docs/worker.md), for
+    servers started with LIVEBLOG_WORKER=off; any number may run."""
+    import asyncio
+    import signal
+
+    from liveblog.worker import Worker
+
+    site = _site()
+    runner = Worker(site)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await site.bus.start()
+        runner.start()
+        click.echo(f"worker: following the event log ({len(runner.jobs)} jobs)")
+        try:
+            await stop.wait()
+        finally:
+            await runner.stop()
+            await site.bus.stop()
+
+    asyncio.run(main())
+    click.echo(f"worker stopped after dispatching {runner.dispatched} events")
+
+
+@cli.command()
 def init() -> None:
     """Create or upgrade the database schema."""
     site = _site()

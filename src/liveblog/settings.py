@@ -185,6 +185,14 @@ SETTINGS: tuple[SettingSpec, ...] = (
         lambda name, value: _edge(name, value),
     ),
     SettingSpec(
+        "WORKER",
+        "inline",
+        "inline: each server process also delivers webhooks and notifications; off: "
+        "`liveblog worker` does.",
+        "worker",
+        lambda name, value: _worker(name, value),
+    ),
+    SettingSpec(
         "METRICS_ALLOW",
         "127.0.0.1,::1",
         "Client addresses that may read /metrics (comma-separated); empty for nobody.",
@@ -282,6 +290,7 @@ class Settings:
     streams_per_address: int = field(default_factory=_default("streams_per_address"))
     metrics_allow: tuple[str, ...] = field(default_factory=_default("metrics_allow"))
     edge_streams: str = field(default_factory=_default("edge_streams"))
+    worker: str = field(default_factory=_default("worker"))
     s3_bucket: str = field(default_factory=_default("s3_bucket"))
     s3_endpoint_url: str = field(default_factory=_default("s3_endpoint_url"))
     s3_region: str = field(default_factory=_default("s3_region"))
@@ -327,6 +336,12 @@ class Settings:
 def _edge(name: str, value: str) -> str:
     if value.strip() not in ("", "nchan"):
         raise LiveblogError(f"LIVEBLOG_{name} must be empty or nchan, not {value!r}")
+    return value.strip()
+
+
+def _worker(name: str, value: str) -> str:
+    if value.strip() not in ("inline", "off"):
+        raise LiveblogError(f"LIVEBLOG_{name} must be inline or off, not {value!r}")
     return value.strip()
 
 

@@ -194,6 +194,19 @@ class Event(Base):
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class DispatchCursor(Base):
+    """How far the work that follows a blog's log outside requests (webhooks, push; see
+    actions/dispatch.py) has taken it: every event up to ``seq`` has been handed over."""
+
+    __tablename__ = "dispatch_cursors"
+
+    blog_id: Mapped[int] = mapped_column(
+        ForeignKey("blogs.id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class UserSession(Base):
     __tablename__ = "sessions"
 
