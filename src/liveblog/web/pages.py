@@ -52,10 +52,12 @@ PAGE_TYPE = "text/html; charset=utf-8"
 PAGE_CACHE_CONTROL = "public, max-age=5, s-maxage=5, stale-while-revalidate=30"
 
 
-def _page_answer(
-    scope: Scope, blog_id: int, last_seq: int, page: int
+def seq_answer(
+    scope: Scope, blog_id: int, last_seq: int, page: int | str
 ) -> tuple[str, dict[str, str], bool]:
-    """The coding, the headers and whether the reader's copy is current (a 304).
+    """The coding, the headers and whether the reader's copy is current (a 304), for a
+    page (``page``: its number) or anything else rendered from the blog at one seq (its
+    name, such as a feed's ``feed.atom``).
 
     The ETag is weak and names the coding: ``W/"<blog>-<seq>-<page>"`` for identity and the
     same with ``-br`` or ``-gzip``. Weak, because the tag comes from the blog's seq, not
@@ -84,7 +86,7 @@ def blog_page(request: Request, slug: str, page: int = Query(1, ge=1, le=LAST_PA
     with state.site.db.reading() as session:
         blog = q.blog_by_slug(session, slug)
         state.blog_heads.remember(slug, blog.id, blog.last_seq)
-        coding, headers, current = _page_answer(request.scope, blog.id, blog.last_seq, page)
+        coding, headers, current = seq_answer(request.scope, blog.id, blog.last_seq, page)
         if current:
             return Response(status_code=304, headers=headers)
         html = cache.get_or_make(
@@ -141,7 +143,7 @@ class CachedPageRoute(Route):
 
     async def _answer(self, scope: Scope, receive: Receive, send: Send) -> None:
         head, page, html = scope["liveblog.page"]
-        coding, headers, current = _page_answer(scope, head.blog_id, head.last_seq, page)
+        coding, headers, current = seq_answer(scope, head.blog_id, head.last_seq, page)
         if current:
             await send_answer(scope, send, 304, headers, b"")
             return
