@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -11,6 +12,7 @@ from starlette.routing import Match, Route
 from starlette.types import Receive, Scope, Send
 
 from liveblog.paging import LAST_PAGE
+from liveblog.render.feeds import headline
 from liveblog.render.templating import iso_utc
 from liveblog.states import BlogStatus
 from liveblog.storage import Blog, Post
@@ -164,7 +166,7 @@ def _render_blog_page(request: Request, blog: Blog, page: int, shown: q.ReaderPa
         pinned=shown.pinned,
         key_events=shown.key_events,
         canonical=canonical,
-        jsonld=_jsonld(base_url, blog, stream.posts),
+        jsonld=_jsonld(base_url, request.app.state.site.settings.site_name, blog, stream.posts),
     )
     return bytes(response.body)
 
@@ -178,20 +180,24 @@ def permalink(request: Request, slug: str, public_id: str) -> RedirectResponse:
     return RedirectResponse(f"/live/{slug}{query}#post-{public_id}", status_code=302)
 
 
-def _jsonld(base_url: str, blog: Blog, posts: Any) -> dict[str, Any]:
+def _jsonld(base_url: str, site_name: str, blog: Blog, posts: Any) -> dict[str, Any]:
+    """The page's ``LiveBlogPosting``, as Google's live coverage rules ask: the coverage's
+    start (and end, once the blog has ended), and one ``BlogPosting`` update per post shown,
+    each with a headline, its publication and modification times, permalink and text."""
     url = f"{base_url}/live/{blog.slug}"
     data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "LiveBlogPosting",
         "@id": url,
         "url": url,
-        "headline": blog.title,
+        "headline": _short(blog.title),
         "description": blog.standfirst or blog.title,
         "inLanguage": blog.language,
         "datePublished": iso_utc(blog.created_at),
         "dateModified": iso_utc(blog.updated_at),
         "coverageStartTime": iso_utc(blog.created_at),
-        "liveBlogUpdate": [_update(url, post) for post in posts],
+        "publisher": {"@type": "Organization", "name": site_name},
+        "liveBlogUpdate": [_update(base_url, url, blog, post) for post in posts],
     }
     if blog.section:
         data["articleSection"] = blog.section
@@ -200,10 +206,21 @@ def _jsonld(base_url: str, blog: Blog, posts: Any) -> dict[str, Any]:
     return data
 
 
-def _update(blog_url: str, post: Post) -> dict[str, Any]:
+HEADLINE_LIMIT = 110
+"""Google shows no headline longer than this in its live coverage results."""
+_PHOTO = re.compile(r'<img src="(/media/[^"]+)"')
+
+
+def _short(text: str) -> str:
+    if len(text) <= HEADLINE_LIMIT:
+        return text
+    return text[: HEADLINE_LIMIT - 1].rstrip() + "…"
+
+
+def _update(base_url: str, blog_url: str, blog: Blog, post: Post) -> dict[str, Any]:
     update: dict[str, Any] = {
         "@type": "BlogPosting",
-        "headline": post.label,
+        "headline": _short(headline(post, blog.timezone)),
         "url": f"{blog_url}/posts/{post.public_id}",
         "datePublished": iso_utc(post.published_at),
         "dateModified": iso_utc(post.updated_at or post.published_at),
@@ -211,4 +228,7 @@ def _update(blog_url: str, post: Post) -> dict[str, Any]:
     }
     if post.authors:
         update["author"] = [{"@type": "Person", "name": name} for name in post.authors]
+    photos = _PHOTO.findall(post.body_html)
+    if photos:
+        update["image"] = [base_url + photo for photo in photos]
     return update
