@@ -14,14 +14,15 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 import pytest
 
-from liveblog.actions import Actor
-from liveblog.actions.blogs import create_blog
+from liveblog.actions import SYSTEM, Actor
+from liveblog.actions.blogs import create_blog, update_blog
 from liveblog.actions.media import clean_photo
 from liveblog.actions.posts import create_post, delete_post, edit_post
 from liveblog.actions.users import create_user
 from liveblog.archive import write_archive
 from liveblog.errors import LiveblogError, NotFound
-from liveblog.schema import BlogFields, NewPost, PostChanges
+from liveblog.schema import BlogChanges, BlogFields, NewPost, PostChanges
+from liveblog.settings import Settings
 from liveblog.site import Site
 from tests.actions.test_photo_metadata import png
 from tests.servers import free_port
@@ -192,3 +193,32 @@ def test_write_archive_in_process(site: Site, tmp_path: Path, blog: dict[str, An
     with pytest.raises(LiveblogError, match="not empty"):
         write_archive(site, blog["slug"], tmp_path / "out")
     assert not (tmp_path / "other").exists()
+
+
+def test_ending_a_blog_archives_it_when_asked(
+    database_url: str, tmp_path: Path, blog: dict[str, Any]
+) -> None:
+    """With LIVEBLOG_ARCHIVE_DIR, the action that ends a blog writes its archive after the
+    commit; ending it again (after a reopening) replaces the copy."""
+    settings = Settings(
+        database_url=database_url,
+        media_dir=tmp_path / "media",
+        base_url="http://testserver",
+        archive_dir=str(tmp_path / "archives"),
+    )
+    site = Site.from_settings(settings)
+    admin = SYSTEM
+    slug = blog["slug"]
+    try:
+        update_blog(site, admin, slug, BlogChanges.model_validate({"title": "Harbour, later"}))
+        assert not (tmp_path / "archives").exists()  # only ending archives
+        update_blog(site, admin, slug, BlogChanges.model_validate({"status": "ended"}))
+        index = tmp_path / "archives" / slug / "index.html"
+        assert "This live blog has ended." in index.read_text()
+        update_blog(site, admin, slug, BlogChanges.model_validate({"status": "live"}))
+        update_blog(site, admin, slug, BlogChanges.model_validate({"title": "Harbour, at last"}))
+        update_blog(site, admin, slug, BlogChanges.model_validate({"status": "ended"}))
+        assert "Harbour, at last" in index.read_text()
+        assert sorted(p.name for p in (tmp_path / "archives").iterdir()) == [slug]
+    finally:
+        site.db.dispose()

@@ -19,7 +19,12 @@ site's absolute addresses, which a feed and structured data need.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import re
+import secrets
+import shutil
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from html import escape, unescape
 from pathlib import Path
@@ -32,6 +37,8 @@ from liveblog.errors import LiveblogError
 from liveblog.render.feeds import FEEDS
 from liveblog.site import Site
 from liveblog.storage import queries as q
+
+log = logging.getLogger("liveblog.archive")
 
 _LINK = re.compile(r'\b(href|src|srcset)="([^"]*)"')
 _LIVE_SCRIPT = re.compile(r'<script src="/static/live\.js[^"]*"[^>]*></script>\n?')
@@ -141,13 +148,43 @@ def _redirect_page(target: str, label: str, lang: str) -> str:
     )
 
 
+def archive_ended_blog(site: Site, slug: str) -> Path | None:
+    """After a blog has ended (``LIVEBLOG_ARCHIVE_DIR`` set): its archive, in
+    ``<archive_dir>/<slug>``, written beside and then put in place of an earlier one (a blog
+    reopened and ended again). The blog has ended whatever happens here, so a failure is
+    logged, not raised; returns where the archive is, or None."""
+    root = Path(site.settings.archive_dir)
+    final = root / slug
+    fresh = root / f".{slug}.{secrets.token_hex(4)}"
+    try:
+        write_archive(site, slug, fresh)
+        if final.exists():
+            old = root / f".{slug}.old.{secrets.token_hex(4)}"
+            final.rename(old)
+            fresh.rename(final)
+            shutil.rmtree(old)
+        else:
+            fresh.rename(final)
+    except (LiveblogError, OSError) as exc:
+        log.error("could not archive %s in %s: %s", slug, root, exc)
+        shutil.rmtree(fresh, ignore_errors=True)
+        return None
+    return final
+
+
 def write_archive(site: Site, slug: str, directory: Path) -> Archived:
     """Writes blog ``slug`` (live or ended) into ``directory``, which must be new or empty."""
     with site.db.reading() as session:
         lang = q.blog_by_slug(session, slug).language
     _check_directory(directory)
     archived = Archived(directory)
-    anyio.run(_write, site, slug, lang, archived)
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        anyio.run(_write, site, slug, lang, archived)
+    else:  # called from async code: the app runs on a loop of its own, in a thread
+        with ThreadPoolExecutor(1) as thread:
+            thread.submit(anyio.run, _write, site, slug, lang, archived).result()
     return archived
 
 
