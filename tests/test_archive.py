@@ -17,7 +17,7 @@ import pytest
 from liveblog.actions import SYSTEM, Actor
 from liveblog.actions.blogs import create_blog, update_blog
 from liveblog.actions.media import clean_photo
-from liveblog.actions.posts import create_post, delete_post, edit_post
+from liveblog.actions.posts import create_post, delete_post, edit_post, set_pinned
 from liveblog.actions.users import create_user
 from liveblog.archive import write_archive
 from liveblog.errors import LiveblogError, NotFound
@@ -32,7 +32,8 @@ from tests.waiting import wait_until
 
 @pytest.fixture
 def blog(site: Site) -> dict[str, Any]:
-    """A blog of three pages: 44 posts, one with a photo, one edited, one deleted."""
+    """A blog of three pages: 44 posts, one with a photo, one edited, one deleted, the
+    oldest pinned."""
     actor = Actor(
         user_id=create_user(site, "ed@archive.example", "correct horse battery", "editor"),
         role="editor",
@@ -53,6 +54,7 @@ def blog(site: Site) -> dict[str, Any]:
     photo_post = create_post(site, actor, slug, new, photos=[photo])["id"]
     edit_post(site, actor, slug, ids[3], PostChanges(title="Gauge three, corrected"), 1)
     delete_post(site, actor, slug, ids[7])
+    set_pinned(site, actor, slug, ids[0], True)  # shown atop every page; its post is on page 3
     return {"slug": slug, "ids": ids, "photo": photo, "photo_post": photo_post}
 
 

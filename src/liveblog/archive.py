@@ -208,24 +208,33 @@ async def _write(site: Site, slug: str, lang: str, archived: Archived) -> None:
 
     async with client:
         labels: dict[str, str] = {}
+        pages_of: dict[str, int] = {}
         page, more = 1, True
         while more:
             html = (await fetch(f"/live/{slug}" + (f"?page={page}" if page > 1 else ""))).decode()
             for post_id, label in _SHARED.findall(html):
                 archived.posts.add(post_id)
                 labels[post_id] = unescape(label)
+            # The page whose stream shows a post is where its permalink leads (the pinned
+            # post is also shown above every page's stream).
+            stream = html.split('<section class="stream"', 1)[-1]
+            for post_id, _label in _SHARED.findall(stream):
+                pages_of[post_id] = page
             (directory / page_file(page)).write_text(links.rewrite(html), encoding="utf-8")
             archived.pages, page, more = page, page + 1, bool(_NEXT.search(html))
         for name in FEEDS:
             (directory / name).write_bytes(await fetch(f"/live/{slug}/{name}"))
         for post_id in sorted(archived.posts):
-            answer = await client.get(f"/live/{slug}/posts/{post_id}")
-            if answer.status_code != 302:
-                continue  # deleted while the archive was written
-            target = links.local(answer.headers["location"], prefix="../")
-            found = _PAGE_NAME.search(target)
-            if found and int(found.group(1)) > archived.pages:
-                continue  # published meanwhile, on a page the archive does not hold
+            if post_id in pages_of:
+                target = f"../{page_file(pages_of[post_id])}#post-{post_id}"
+            else:  # not in any stream the archive holds: ask the site where it is now
+                answer = await client.get(f"/live/{slug}/posts/{post_id}")
+                if answer.status_code != 302:
+                    continue  # deleted while the archive was written
+                target = links.local(answer.headers["location"], prefix="../")
+                found = _PAGE_NAME.search(target)
+                if found and int(found.group(1)) > archived.pages:
+                    continue  # published meanwhile, on a page the archive does not hold
             page_html = _redirect_page(target, labels.get(post_id, ""), lang)
             (directory / "posts" / f"{post_id}.html").write_text(page_html, encoding="utf-8")
         for folder, names in (("static", archived.static), ("media", archived.photos)):
