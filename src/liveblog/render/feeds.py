@@ -76,7 +76,11 @@ def permalink(base_url: str, blog: Blog, post: Post) -> str:
 
 
 def _modified(post: Post) -> Any:
-    return post.updated_at or post.published_at
+    """When what the post says last changed: its publication, or a later edit (as the page
+    shows "Updated at" only for an edit after publication)."""
+    if post.updated_at and post.published_at and post.updated_at > post.published_at:
+        return post.updated_at
+    return post.published_at
 
 
 def _title(blog: Blog, kind: FeedKind) -> str:
