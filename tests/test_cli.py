@@ -143,7 +143,7 @@ def test_seed_fixture_imports_from_the_command_line(database_url: str, tmp_path:
 
 def test_help_lists_the_commands(tmp_path: Path) -> None:
     result = subprocess.run([*LIVEBLOG, "--help"], capture_output=True, text=True, check=True)
-    for command in ("serve", "init", "user", "token", "import", "export", "demo"):
+    for command in ("serve", "init", "user", "token", "import", "export", "archive", "demo"):
         assert command in result.stdout
 
 

@@ -60,6 +60,7 @@ CASES: dict[str, Case] = {
     "import": Case(("import", "blog.json")),
     "import-text": Case(("import-text", str(FIXTURE_TEXT), "--slug", "from-text")),
     "export": Case(("export", "nothing")),
+    "archive": Case(("archive", "nothing", "archived")),
     "audit export": Case(("audit", "export")),
     "audit prune": Case(("audit", "prune", "--older-than", "30")),
 }

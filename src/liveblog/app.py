@@ -23,7 +23,7 @@ from liveblog.errors import Invalid, LiveblogError, PreconditionFailed, TryLater
 from liveblog.realtime.hub import Hub
 from liveblog.settings import Settings
 from liveblog.site import Site
-from liveblog.web import api, desk, live, media, ops, pages
+from liveblog.web import api, desk, feeds, live, media, ops, pages, sitemap
 from liveblog.web.assets import static_assets
 from liveblog.web.limits import BodyLimit
 from liveblog.web.pagecache import BlogHeads, PageCache
@@ -82,6 +82,8 @@ def create_app(settings: Settings | None = None, site: Site | None = None) -> Fa
     app.include_router(api.router)
     app.include_router(pages.router)
     app.include_router(live.router)
+    app.include_router(feeds.router)
+    app.include_router(sitemap.router)
     app.include_router(desk.router)
     app.include_router(ops.router)
     app.include_router(media.router)

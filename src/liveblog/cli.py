@@ -1,4 +1,5 @@
-"""The command line: ``liveblog serve`` (the default), init, user, token, import, export, demo.
+"""The command line: ``liveblog serve`` (the default), init, user, token, import, export,
+archive, demo.
 
 Every command that touches the database gets it from ``_site()``, which migrates it first,
 so each one works on a brand-new database. ``demo`` makes its own fresh database, and
@@ -294,6 +295,17 @@ def export(slug: str, output: Path | None) -> None:
         click.echo(text, nl=False)
     else:
         output.write_text(text, encoding="utf-8")
+
+
+@cli.command()
+@click.argument("slug")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def archive(slug: str, directory: Path) -> None:
+    """Write a static copy of a blog into DIRECTORY (new or empty): its pages, permalinks,
+    photos, feeds, CSS and scripts, with relative links, for any static host."""
+    from liveblog.archive import write_archive
+
+    click.echo(write_archive(_site(), slug, directory).summary())
 
 
 @cli.group()

@@ -199,6 +199,13 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "metrics_allow",
         _addresses,
     ),
+    SettingSpec(
+        "ARCHIVE_DIR",
+        "",
+        "Folder where ending a blog writes its static archive (DIR/<slug>); empty: none.",
+        "archive_dir",
+        _stripped,
+    ),
     # Tuning: the figures in docs/performance.md were measured with these defaults.
     SettingSpec(
         "HEARTBEAT_SECONDS",
@@ -289,6 +296,7 @@ class Settings:
     site_name: str = field(default_factory=_default("site_name"))
     streams_per_address: int = field(default_factory=_default("streams_per_address"))
     metrics_allow: tuple[str, ...] = field(default_factory=_default("metrics_allow"))
+    archive_dir: str = field(default_factory=_default("archive_dir"))
     edge_streams: str = field(default_factory=_default("edge_streams"))
     worker: str = field(default_factory=_default("worker"))
     s3_bucket: str = field(default_factory=_default("s3_bucket"))

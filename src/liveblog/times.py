@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
+from email.utils import format_datetime, parsedate_to_datetime
 from functools import cache
 from zoneinfo import ZoneInfo
 
@@ -41,3 +42,19 @@ def day(value: datetime | None, zone: str) -> str:
 def stamp(value: datetime) -> str:
     """2024-05-29 12:05:00: to the second, as the audit log shows its entries."""
     return f"{value:%Y-%m-%d %H:%M:%S}"
+
+
+def http_date(value: datetime) -> str:
+    """``Wed, 29 May 2024 12:05:00 GMT``: the form of ``Last-Modified`` (RFC 9110)."""
+    return format_datetime(value.astimezone(UTC), usegmt=True)
+
+
+def parse_http_date(text: str | None) -> datetime | None:
+    """An ``If-Modified-Since`` time, or None when absent or not a date."""
+    if not text:
+        return None
+    try:
+        value = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from liveblog.paging import page_count
+from liveblog.render.feeds import FEEDS
 from liveblog.storage import Blog, Post
 from liveblog.storage.queries import PAGE_SIZE, published
 
@@ -26,7 +27,8 @@ def purge_urls(
     """The addresses whose answers a change to ``blog`` (and to the posts ``post_ids``) can
     alter: the index, the reader page and each of its pages (one more than there are now,
     for the page a deletion emptied), each post's permalink, ``updates.json`` (purge it as a
-    prefix: every ``?after=N`` is its own cached answer), and the API's public reads."""
+    prefix: every ``?after=N`` is its own cached answer), the feeds, and the API's public
+    reads."""
     total = session.scalar(select(func.count()).select_from(Post).where(*published(blog.id)))
     pages = page_count(total or 0, PAGE_SIZE)
     page = f"{base_url}/live/{blog.slug}"
@@ -38,6 +40,7 @@ def purge_urls(
         *(f"{page}?page={n}" for n in range(2, pages + 2)),
         *(f"{page}/posts/{post_id}" for post_id in ids),
         f"{page}/updates.json",
+        *(f"{page}/{feed}" for feed in FEEDS),
         api,
         f"{api}/{blog.slug}",
         f"{api}/{blog.slug}/posts",

@@ -156,6 +156,28 @@ def page_of_post(session: Session, blog: Blog, public_id: str, per_page: int = P
     return page_holding(newer, per_page)
 
 
+def latest_posts(
+    session: Session, blog: Blog, limit: int, *, key_events_only: bool = False
+) -> Sequence[Post]:
+    """The blog's latest published posts, newest first (a feed's entries); only its key
+    events (and summaries marked as key events) when ``key_events_only``."""
+    where = published(blog.id)
+    if key_events_only:
+        where.append(Post.key_event.is_(True))
+    return session.scalars(select(Post).where(*where).order_by(*newest_first()).limit(limit)).all()
+
+
+def sitemap_blogs(session: Session, limit: int = 50_000) -> Sequence[Blog]:
+    """Every blog readers can see (live or ended), latest change first: a sitemap holds at
+    most 50,000 addresses."""
+    return session.scalars(
+        select(Blog)
+        .where(Blog.status.in_((BlogStatus.LIVE, BlogStatus.ENDED)))
+        .order_by(Blog.updated_at.desc(), Blog.id.desc())
+        .limit(limit)
+    ).all()
+
+
 def listed_blogs(session: Session, limit: int = 50) -> Sequence[Blog]:
     return session.scalars(
         select(Blog)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -11,6 +12,7 @@ from starlette.routing import Match, Route
 from starlette.types import Receive, Scope, Send
 
 from liveblog.paging import LAST_PAGE
+from liveblog.render.feeds import headline
 from liveblog.render.templating import iso_utc
 from liveblog.states import BlogStatus
 from liveblog.storage import Blog, Post
@@ -52,10 +54,12 @@ PAGE_TYPE = "text/html; charset=utf-8"
 PAGE_CACHE_CONTROL = "public, max-age=5, s-maxage=5, stale-while-revalidate=30"
 
 
-def _page_answer(
-    scope: Scope, blog_id: int, last_seq: int, page: int
+def seq_answer(
+    scope: Scope, blog_id: int, last_seq: int, page: int | str
 ) -> tuple[str, dict[str, str], bool]:
-    """The coding, the headers and whether the reader's copy is current (a 304).
+    """The coding, the headers and whether the reader's copy is current (a 304), for a
+    page (``page``: its number) or anything else rendered from the blog at one seq (its
+    name, such as a feed's ``feed.atom``).
 
     The ETag is weak and names the coding: ``W/"<blog>-<seq>-<page>"`` for identity and the
     same with ``-br`` or ``-gzip``. Weak, because the tag comes from the blog's seq, not
@@ -84,7 +88,7 @@ def blog_page(request: Request, slug: str, page: int = Query(1, ge=1, le=LAST_PA
     with state.site.db.reading() as session:
         blog = q.blog_by_slug(session, slug)
         state.blog_heads.remember(slug, blog.id, blog.last_seq)
-        coding, headers, current = _page_answer(request.scope, blog.id, blog.last_seq, page)
+        coding, headers, current = seq_answer(request.scope, blog.id, blog.last_seq, page)
         if current:
             return Response(status_code=304, headers=headers)
         html = cache.get_or_make(
@@ -141,7 +145,7 @@ class CachedPageRoute(Route):
 
     async def _answer(self, scope: Scope, receive: Receive, send: Send) -> None:
         head, page, html = scope["liveblog.page"]
-        coding, headers, current = _page_answer(scope, head.blog_id, head.last_seq, page)
+        coding, headers, current = seq_answer(scope, head.blog_id, head.last_seq, page)
         if current:
             await send_answer(scope, send, 304, headers, b"")
             return
@@ -162,7 +166,7 @@ def _render_blog_page(request: Request, blog: Blog, page: int, shown: q.ReaderPa
         pinned=shown.pinned,
         key_events=shown.key_events,
         canonical=canonical,
-        jsonld=_jsonld(base_url, blog, stream.posts),
+        jsonld=_jsonld(base_url, request.app.state.site.settings.site_name, blog, stream.posts),
     )
     return bytes(response.body)
 
@@ -176,20 +180,24 @@ def permalink(request: Request, slug: str, public_id: str) -> RedirectResponse:
     return RedirectResponse(f"/live/{slug}{query}#post-{public_id}", status_code=302)
 
 
-def _jsonld(base_url: str, blog: Blog, posts: Any) -> dict[str, Any]:
+def _jsonld(base_url: str, site_name: str, blog: Blog, posts: Any) -> dict[str, Any]:
+    """The page's ``LiveBlogPosting``, as Google's live coverage rules ask: the coverage's
+    start (and end, once the blog has ended), and one ``BlogPosting`` update per post shown,
+    each with a headline, its publication and modification times, permalink and text."""
     url = f"{base_url}/live/{blog.slug}"
     data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "LiveBlogPosting",
         "@id": url,
         "url": url,
-        "headline": blog.title,
+        "headline": _short(blog.title),
         "description": blog.standfirst or blog.title,
         "inLanguage": blog.language,
         "datePublished": iso_utc(blog.created_at),
         "dateModified": iso_utc(blog.updated_at),
         "coverageStartTime": iso_utc(blog.created_at),
-        "liveBlogUpdate": [_update(url, post) for post in posts],
+        "publisher": {"@type": "Organization", "name": site_name},
+        "liveBlogUpdate": [_update(base_url, url, blog, post) for post in posts],
     }
     if blog.section:
         data["articleSection"] = blog.section
@@ -198,10 +206,21 @@ def _jsonld(base_url: str, blog: Blog, posts: Any) -> dict[str, Any]:
     return data
 
 
-def _update(blog_url: str, post: Post) -> dict[str, Any]:
+HEADLINE_LIMIT = 110
+"""Google shows no headline longer than this in its live coverage results."""
+_PHOTO = re.compile(r'<img src="(/media/[^"]+)"')
+
+
+def _short(text: str) -> str:
+    if len(text) <= HEADLINE_LIMIT:
+        return text
+    return text[: HEADLINE_LIMIT - 1].rstrip() + "…"
+
+
+def _update(base_url: str, blog_url: str, blog: Blog, post: Post) -> dict[str, Any]:
     update: dict[str, Any] = {
         "@type": "BlogPosting",
-        "headline": post.label,
+        "headline": _short(headline(post, blog.timezone)),
         "url": f"{blog_url}/posts/{post.public_id}",
         "datePublished": iso_utc(post.published_at),
         "dateModified": iso_utc(post.updated_at or post.published_at),
@@ -209,4 +228,7 @@ def _update(blog_url: str, post: Post) -> dict[str, Any]:
     }
     if post.authors:
         update["author"] = [{"@type": "Person", "name": name} for name in post.authors]
+    photos = _PHOTO.findall(post.body_html)
+    if photos:
+        update["image"] = [base_url + photo for photo in photos]
     return update

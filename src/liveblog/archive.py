@@ -1,0 +1,244 @@
+"""A blog written out as static files (`liveblog archive SLUG DIR`) that any static host
+serves, under any path, with every link working.
+
+The files are the live site's own answers: the app runs in-process and each page, feed,
+photo and static file is fetched from it, so the archive is rendered by the same templates
+and queries as the site. Links are then made relative:
+
+- page 1 is ``index.html``, page N (``?page=N``) is ``page-N.html``;
+- each post's permalink is ``posts/<id>.html``, a page that sends the reader on to the
+  page and the post (the live permalink is a redirect; a static host has none);
+- the feeds keep their names (``feed.atom``, ``feed.json``, ``key-events.atom``,
+  ``key-events.json``), photos go to ``media/`` and the CSS and scripts to ``static/``.
+
+The live script (``live.js``) is left out: an archive has no server to stream from, and
+the page is complete without it. The reader's small script (share, the folded pinned post)
+stays. The JSON-LD, the canonical address inside it and the feeds' entries keep the live
+site's absolute addresses, which a feed and structured data need.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import secrets
+import shutil
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from html import escape, unescape
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import anyio
+import httpx
+
+from liveblog.errors import LiveblogError
+from liveblog.render.feeds import FEEDS
+from liveblog.site import Site
+from liveblog.storage import queries as q
+
+log = logging.getLogger("liveblog.archive")
+
+_LINK = re.compile(r'\b(href|src|srcset)="([^"]*)"')
+_LIVE_SCRIPT = re.compile(r'<script src="/static/live\.js[^"]*"[^>]*></script>\n?')
+_SHARED = re.compile(
+    r'<a class="share-link" href="[^"]*/posts/([^"/]+)" data-share-title="([^"]*)"'
+)
+_NEXT = re.compile(r'<a rel="next" href="')
+_PAGE_NAME = re.compile(r"page-(\d+)\.html")
+
+
+@dataclass
+class Archived:
+    """What one archive holds."""
+
+    directory: Path
+    pages: int = 0
+    posts: set[str] = field(default_factory=set)
+    photos: set[str] = field(default_factory=set)
+    static: set[str] = field(default_factory=set)
+
+    def summary(self) -> str:
+        return (
+            f"wrote {_count(self.pages, 'page')}, {_count(len(self.posts), 'permalink')}, "
+            f"{_count(len(self.photos), 'photo')} and {len(FEEDS)} feeds to {self.directory}"
+        )
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
+def page_file(page: int) -> str:
+    return "index.html" if page == 1 else f"page-{page}.html"
+
+
+class _Links:
+    """Turns the live site's addresses into the archive's relative ones, and remembers the
+    files they need (photos, static files, permalinks)."""
+
+    def __init__(self, base_url: str, slug: str, archived: Archived) -> None:
+        self.base_url = base_url
+        self.blog = f"/live/{slug}"
+        self.archived = archived
+
+    def local(self, url: str, prefix: str = "") -> str:
+        if url.startswith(self.base_url + "/"):
+            url = url[len(self.base_url) :]
+        if not url.startswith("/") or url.startswith("//"):
+            return url  # a fragment, or an address elsewhere
+        parts = urlsplit(url)
+        path, anchor = parts.path, f"#{parts.fragment}" if parts.fragment else ""
+        if path in ("/", self.blog):
+            pages = parse_qs(parts.query).get("page", ["1"])
+            number = int(pages[0]) if pages[0].isdigit() else 1
+            return prefix + page_file(number) + anchor
+        if path.startswith(self.blog + "/posts/"):
+            post_id = path.rsplit("/", 1)[1]
+            self.archived.posts.add(post_id)
+            return f"{prefix}posts/{post_id}.html{anchor}"
+        if path.startswith(self.blog + "/") and path.rsplit("/", 1)[1] in FEEDS:
+            return prefix + path.rsplit("/", 1)[1]
+        if path.startswith("/static/"):
+            self.archived.static.add(path.removeprefix("/static/"))
+            return prefix + path.lstrip("/")
+        if path.startswith("/media/"):
+            self.archived.photos.add(path.removeprefix("/media/"))
+            return prefix + path.lstrip("/")
+        # Another page of the site (another blog, say): the live address.
+        return self.base_url + url
+
+    def rewrite(self, html: str) -> str:
+        html = _LIVE_SCRIPT.sub("", html)
+
+        def attribute(match: re.Match[str]) -> str:
+            name, value = match.group(1), match.group(2)
+            if name == "srcset":
+                candidates = [c.strip().split(" ", 1) for c in value.split(",") if c.strip()]
+                value = ", ".join(" ".join([self.local(c[0]), *c[1:]]) for c in candidates)
+            else:
+                value = self.local(value)
+            return f'{name}="{value}"'
+
+        return _LINK.sub(attribute, html)
+
+
+def _check_directory(directory: Path) -> None:
+    if directory.exists() and not directory.is_dir():
+        raise LiveblogError(f"{directory} is a file, not a directory")
+    if directory.is_dir() and any(directory.iterdir()):
+        raise LiveblogError(f"{directory} is not empty: give a new or empty directory")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / "posts").mkdir()
+    except OSError as exc:
+        raise LiveblogError(f"cannot write to {directory}: {exc.strerror or exc}") from None
+
+
+def _redirect_page(target: str, label: str, lang: str) -> str:
+    """A permalink's file: it sends the reader on at once, and says where to, for a browser
+    that does not follow the refresh."""
+    target, label = escape(target), escape(label or "this update")
+    return (
+        f'<!doctype html>\n<html lang="{escape(lang)}">\n<head>\n<meta charset="utf-8">\n'
+        f'<meta http-equiv="refresh" content="0; url={target}">\n'
+        f'<link rel="canonical" href="{target}">\n<title>{label}</title>\n</head>\n'
+        f'<body>\n<p><a href="{target}">{label}</a></p>\n</body>\n</html>\n'
+    )
+
+
+def archive_ended_blog(site: Site, slug: str) -> Path | None:
+    """After a blog has ended (``LIVEBLOG_ARCHIVE_DIR`` set): its archive, in
+    ``<archive_dir>/<slug>``, written beside and then put in place of an earlier one (a blog
+    reopened and ended again). The blog has ended whatever happens here, so a failure is
+    logged, not raised; returns where the archive is, or None."""
+    root = Path(site.settings.archive_dir)
+    final = root / slug
+    fresh = root / f".{slug}.{secrets.token_hex(4)}"
+    try:
+        write_archive(site, slug, fresh)
+        if final.exists():
+            old = root / f".{slug}.old.{secrets.token_hex(4)}"
+            final.rename(old)
+            fresh.rename(final)
+            shutil.rmtree(old)
+        else:
+            fresh.rename(final)
+    except (LiveblogError, OSError) as exc:
+        log.error("could not archive %s in %s: %s", slug, root, exc)
+        shutil.rmtree(fresh, ignore_errors=True)
+        return None
+    return final
+
+
+def write_archive(site: Site, slug: str, directory: Path) -> Archived:
+    """Writes blog ``slug`` (live or ended) into ``directory``, which must be new or empty."""
+    with site.db.reading() as session:
+        lang = q.blog_by_slug(session, slug).language
+    _check_directory(directory)
+    archived = Archived(directory)
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        anyio.run(_write, site, slug, lang, archived)
+    else:  # called from async code: the app runs on a loop of its own, in a thread
+        with ThreadPoolExecutor(1) as thread:
+            thread.submit(anyio.run, _write, site, slug, lang, archived).result()
+    return archived
+
+
+async def _write(site: Site, slug: str, lang: str, archived: Archived) -> None:
+    from liveblog.app import create_app
+
+    directory = archived.directory
+    links = _Links(site.settings.base_url, slug, archived)
+    # In-process, without the lifespan: no hub, no bus; the pages need neither.
+    client = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=create_app(site=site)),
+        base_url=site.settings.base_url,
+        headers={"accept-encoding": "identity"},
+    )
+
+    async def fetch(path: str) -> bytes:
+        answer = await client.get(path)
+        if answer.status_code != 200:
+            raise LiveblogError(f"{path}: the site answered {answer.status_code}")
+        return bytes(answer.content)
+
+    async with client:
+        labels: dict[str, str] = {}
+        pages_of: dict[str, int] = {}
+        page, more = 1, True
+        while more:
+            html = (await fetch(f"/live/{slug}" + (f"?page={page}" if page > 1 else ""))).decode()
+            for post_id, label in _SHARED.findall(html):
+                archived.posts.add(post_id)
+                labels[post_id] = unescape(label)
+            # The page whose stream shows a post is where its permalink leads (the pinned
+            # post is also shown above every page's stream).
+            stream = html.split('<section class="stream"', 1)[-1]
+            for post_id, _label in _SHARED.findall(stream):
+                pages_of[post_id] = page
+            (directory / page_file(page)).write_text(links.rewrite(html), encoding="utf-8")
+            archived.pages, page, more = page, page + 1, bool(_NEXT.search(html))
+        for name in FEEDS:
+            (directory / name).write_bytes(await fetch(f"/live/{slug}/{name}"))
+        for post_id in sorted(archived.posts):
+            if post_id in pages_of:
+                target = f"../{page_file(pages_of[post_id])}#post-{post_id}"
+            else:  # not in any stream the archive holds: ask the site where it is now
+                answer = await client.get(f"/live/{slug}/posts/{post_id}")
+                if answer.status_code != 302:
+                    continue  # deleted while the archive was written
+                target = links.local(answer.headers["location"], prefix="../")
+                found = _PAGE_NAME.search(target)
+                if found and int(found.group(1)) > archived.pages:
+                    continue  # published meanwhile, on a page the archive does not hold
+            page_html = _redirect_page(target, labels.get(post_id, ""), lang)
+            (directory / "posts" / f"{post_id}.html").write_text(page_html, encoding="utf-8")
+        for folder, names in (("static", archived.static), ("media", archived.photos)):
+            for name in sorted(names):
+                path = directory / folder / name
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(await fetch(f"/{folder}/{name}"))
