@@ -19,7 +19,7 @@ from liveblog.actions.blogs import create_blog, update_blog
 from liveblog.actions.media import clean_photo
 from liveblog.actions.posts import create_post, delete_post, edit_post, set_pinned
 from liveblog.actions.users import create_user
-from liveblog.archive import write_archive
+from liveblog.archive import archive_ended_blogs, write_archive
 from liveblog.errors import LiveblogError, NotFound
 from liveblog.schema import BlogChanges, BlogFields, NewPost, PostChanges
 from liveblog.settings import Settings
@@ -200,8 +200,8 @@ def test_write_archive_in_process(site: Site, tmp_path: Path, blog: dict[str, An
 def test_ending_a_blog_archives_it_when_asked(
     database_url: str, tmp_path: Path, blog: dict[str, Any]
 ) -> None:
-    """With LIVEBLOG_ARCHIVE_DIR, the action that ends a blog writes its archive after the
-    commit; ending it again (after a reopening) replaces the copy."""
+    """With LIVEBLOG_ARCHIVE_DIR, the worker's job writes an ended blog's archive; ending it
+    again (after a reopening) replaces the copy, and so does an edit after the end."""
     settings = Settings(
         database_url=database_url,
         media_dir=tmp_path / "media",
@@ -213,14 +213,24 @@ def test_ending_a_blog_archives_it_when_asked(
     slug = blog["slug"]
     try:
         update_blog(site, admin, slug, BlogChanges.model_validate({"title": "Harbour, later"}))
-        assert not (tmp_path / "archives").exists()  # only ending archives
+        archive_ended_blogs(site)
+        assert not (tmp_path / "archives").exists()  # only ended blogs are archived
         update_blog(site, admin, slug, BlogChanges.model_validate({"status": "ended"}))
+        archive_ended_blogs(site)
         index = tmp_path / "archives" / slug / "index.html"
         assert "This live blog has ended." in index.read_text()
+        written = index.stat().st_mtime_ns
+        archive_ended_blogs(site)  # nothing changed: nothing written
+        assert index.stat().st_mtime_ns == written
         update_blog(site, admin, slug, BlogChanges.model_validate({"status": "live"}))
         update_blog(site, admin, slug, BlogChanges.model_validate({"title": "Harbour, at last"}))
         update_blog(site, admin, slug, BlogChanges.model_validate({"status": "ended"}))
+        archive_ended_blogs(site)
         assert "Harbour, at last" in index.read_text()
-        assert sorted(p.name for p in (tmp_path / "archives").iterdir()) == [slug]
+        update_blog(site, admin, slug, BlogChanges.model_validate({"title": "Harbour, ended"}))
+        archive_ended_blogs(site)
+        assert "Harbour, ended" in index.read_text()
+        kept = sorted(p.name for p in (tmp_path / "archives").iterdir())
+        assert kept == [".lock", slug]  # no copy half-written or left behind
     finally:
         site.db.dispose()

@@ -20,6 +20,7 @@ site's absolute addresses, which a feed and structured data need.
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import logging
 import re
 import secrets
@@ -148,16 +149,50 @@ def _redirect_page(target: str, label: str, lang: str) -> str:
     )
 
 
-def archive_ended_blog(site: Site, slug: str) -> Path | None:
-    """After a blog has ended (``LIVEBLOG_ARCHIVE_DIR`` set): its archive, in
-    ``<archive_dir>/<slug>``, written beside and then put in place of an earlier one (a blog
-    reopened and ended again). The blog has ended whatever happens here, so a failure is
-    logged, not raised; returns where the archive is, or None."""
+# In each archive that the worker keeps: the seq of the blog it shows.
+STAMP = ".liveblog-seq"
+
+
+def archive_ended_blogs(site: Site) -> float | None:
+    """The worker's job, when ``LIVEBLOG_ARCHIVE_DIR`` is set: every ended blog whose
+    archive in ``<archive_dir>/<slug>`` is missing, or older than the blog's last change
+    (an edit after the end, a blog reopened and ended again), is written again. Ending a
+    blog therefore never waits for its archive, which follows within a poll."""
+    if not site.settings.archive_dir:
+        return None
+    root = Path(site.settings.archive_dir)
+    with site.db.reading() as session:
+        ended = q.ended_blogs(session)
+    for slug, seq in ended:
+        if _archived_seq(root / slug) == seq:
+            continue
+        root.mkdir(parents=True, exist_ok=True)
+        with (root / ".lock").open("w") as lock:
+            # Several server processes of one machine share the folder: one writes.
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if _archived_seq(root / slug) != seq:
+                archive_ended_blog(site, slug, seq)
+    return None
+
+
+def _archived_seq(directory: Path) -> int | None:
+    try:
+        return int((directory / STAMP).read_text(encoding="ascii"))
+    except (OSError, ValueError):
+        return None
+
+
+def archive_ended_blog(site: Site, slug: str, seq: int) -> Path | None:
+    """Blog ``slug``'s archive at ``seq``, in ``<archive_dir>/<slug>``, written beside and
+    then put in place of an earlier one. The blog has ended whatever happens here, so a
+    failure is logged, not raised (and tried again at the next poll); returns where the
+    archive is, or None."""
     root = Path(site.settings.archive_dir)
     final = root / slug
     fresh = root / f".{slug}.{secrets.token_hex(4)}"
     try:
         write_archive(site, slug, fresh)
+        (fresh / STAMP).write_text(str(seq), encoding="ascii")
         if final.exists():
             old = root / f".{slug}.old.{secrets.token_hex(4)}"
             final.rename(old)

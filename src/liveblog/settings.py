@@ -202,7 +202,7 @@ SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec(
         "ARCHIVE_DIR",
         "",
-        "Folder where ending a blog writes its static archive (DIR/<slug>); empty: none.",
+        "Folder where the worker keeps each ended blog's static archive (DIR/<slug>); empty: none.",
         "archive_dir",
         _stripped,
     ),

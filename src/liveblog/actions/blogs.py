@@ -147,12 +147,6 @@ def update_blog(site: Site, actor: Actor, slug: str, changes: BlogChanges) -> di
         # 404 everywhere, at once).
         urls = purge_urls(tx.session, site.settings.base_url, blog) if changed else []
         answer = blog_record(blog, site.settings.base_url) | {"purge": urls}
-        ended = "status" in changed and blog.status == BlogStatus.ENDED
-    if ended and site.settings.archive_dir:
-        # After the commit: the archive is what readers see of the ended blog.
-        from liveblog.archive import archive_ended_blog
-
-        archive_ended_blog(site, answer["slug"])
     return answer
 
 

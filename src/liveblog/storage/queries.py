@@ -178,6 +178,14 @@ def sitemap_blogs(session: Session, limit: int = 50_000) -> Sequence[Blog]:
     ).all()
 
 
+def ended_blogs(session: Session) -> Sequence[tuple[str, int]]:
+    """Each ended blog's slug and last seq (what its archive must show)."""
+    rows = session.execute(
+        select(Blog.slug, Blog.last_seq).where(Blog.status == BlogStatus.ENDED).order_by(Blog.id)
+    ).all()
+    return [(row.slug, row.last_seq) for row in rows]
+
+
 def listed_blogs(session: Session, limit: int = 50) -> Sequence[Blog]:
     return session.scalars(
         select(Blog)
