@@ -113,3 +113,8 @@ def test_jsonld_follows_the_live_coverage_rules(client: Client, site: Site) -> N
     update_blog(site, actor, slug, BlogChanges.model_validate({"status": "ended"}))
     ended = jsonld(client.get(f"/live/{slug}").text)
     assert ended["coverageEndTime"] >= ended["coverageStartTime"]
+    # An edit after the end changes the blog, not when its coverage ended.
+    edit_post(site, actor, slug, post_id, PostChanges(sources=["Coastguard", "Met Office"]), 2)
+    later = jsonld(client.get(f"/live/{slug}").text)
+    assert later["coverageEndTime"] == ended["coverageEndTime"]
+    assert later["dateModified"] > ended["coverageEndTime"]

@@ -4,15 +4,26 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, UnaryExpression, and_, case, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from liveblog.errors import NotFound
+from liveblog.events import EventKind
 from liveblog.paging import page_count, page_holding, page_offset
 from liveblog.states import BlogRole, BlogStatus, PostStatus, SiteRole
-from liveblog.storage.tables import ApiToken, Blog, Membership, Post, PostMedia, Revision, User
+from liveblog.storage.tables import (
+    ApiToken,
+    Blog,
+    Event,
+    Membership,
+    Post,
+    PostMedia,
+    Revision,
+    User,
+)
 
 PAGE_SIZE = 20
 
@@ -104,13 +115,27 @@ class ReaderPage:
     stream: StreamPage
     pinned: Post | None
     key_events: list[KeyEvent]
+    # When an ended blog ended (its latest ``blog.ended`` event), for coverageEndTime.
+    ended_at: datetime | None = None
 
 
 def reader_page(session: Session, blog: Blog, page: int) -> ReaderPage:
     stream = stream_page(session, blog, page)
     if page > stream.pages:
         raise NotFound(f"this blog has {stream.pages} page(s) of updates")
-    return ReaderPage(stream, pinned_post(session, blog), key_events(session, blog))
+    ended = ended_at(session, blog) if blog.status == BlogStatus.ENDED else None
+    return ReaderPage(stream, pinned_post(session, blog), key_events(session, blog), ended)
+
+
+def ended_at(session: Session, blog: Blog) -> datetime:
+    """When the blog last ended: its latest ``blog.ended`` event (restating keeps an
+    event's kind and time), or its last change if the log no longer holds it."""
+    at = session.scalar(
+        select(func.max(Event.at)).where(
+            Event.blog_id == blog.id, Event.kind == EventKind.BLOG_ENDED.value
+        )
+    )
+    return at or blog.updated_at
 
 
 def pinned_post_id(session: Session, blog: Blog) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -166,7 +167,13 @@ def _render_blog_page(request: Request, blog: Blog, page: int, shown: q.ReaderPa
         pinned=shown.pinned,
         key_events=shown.key_events,
         canonical=canonical,
-        jsonld=_jsonld(base_url, request.app.state.site.settings.site_name, blog, stream.posts),
+        jsonld=_jsonld(
+            base_url,
+            request.app.state.site.settings.site_name,
+            blog,
+            stream.posts,
+            shown.ended_at,
+        ),
     )
     return bytes(response.body)
 
@@ -180,7 +187,9 @@ def permalink(request: Request, slug: str, public_id: str) -> RedirectResponse:
     return RedirectResponse(f"/live/{slug}{query}#post-{public_id}", status_code=302)
 
 
-def _jsonld(base_url: str, site_name: str, blog: Blog, posts: Any) -> dict[str, Any]:
+def _jsonld(
+    base_url: str, site_name: str, blog: Blog, posts: Any, ended_at: datetime | None = None
+) -> dict[str, Any]:
     """The page's ``LiveBlogPosting``, as Google's live coverage rules ask: the coverage's
     start (and end, once the blog has ended), and one ``BlogPosting`` update per post shown,
     each with a headline, its publication and modification times, permalink and text."""
@@ -202,7 +211,7 @@ def _jsonld(base_url: str, site_name: str, blog: Blog, posts: Any) -> dict[str, 
     if blog.section:
         data["articleSection"] = blog.section
     if blog.status == BlogStatus.ENDED:
-        data["coverageEndTime"] = iso_utc(blog.updated_at)
+        data["coverageEndTime"] = iso_utc(ended_at or blog.updated_at)
     return data
 
 
