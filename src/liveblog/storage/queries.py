@@ -156,6 +156,24 @@ def page_of_post(session: Session, blog: Blog, public_id: str, per_page: int = P
     return page_holding(newer, per_page)
 
 
+def latest_posts(
+    session: Session, blog: Blog, limit: int, *, key_events: bool = False
+) -> Sequence[Post]:
+    """The blog's newest published posts (only its key events, when asked): an embed's."""
+    where = published(blog.id) + ([Post.key_event.is_(True)] if key_events else [])
+    return session.scalars(select(Post).where(*where).order_by(*newest_first()).limit(limit)).all()
+
+
+def published_post(session: Session, blog: Blog, public_id: str) -> Post:
+    """One published post of the blog, by its public id."""
+    post = session.scalar(
+        select(Post).where(*published(blog.id), Post.public_id == public_id).limit(1)
+    )
+    if post is None:
+        raise NotFound(f"no post {public_id!r} in this blog")
+    return post
+
+
 def listed_blogs(session: Session, limit: int = 50) -> Sequence[Blog]:
     return session.scalars(
         select(Blog)
