@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from html import unescape
 from typing import Any
 from urllib.parse import quote
 
@@ -13,7 +14,7 @@ import pytest
 from anyio.from_thread import start_blocking_portal
 
 from liveblog.actions import SYSTEM
-from liveblog.actions.blogs import create_blog
+from liveblog.actions.blogs import create_blog, set_membership
 from liveblog.app import create_app
 from liveblog.errors import LiveblogError
 from liveblog.framing import embed_policy, frame_ancestors, parse_ancestors
@@ -22,6 +23,7 @@ from liveblog.settings import Settings
 from liveblog.site import Site
 from liveblog.web.assets import static_assets
 from tests.conftest import Client, text_post
+from tests.web.test_editor import csrf_of, login
 
 NewBlog = Callable[..., dict[str, Any]]
 
@@ -307,3 +309,56 @@ def test_embed_js_has_a_stable_address_with_a_short_cache(client: Client) -> Non
     # Other files keep revalidating at their plain address.
     assert client.get("/static/live.js").headers["cache-control"] == "no-cache"
     assert client.get("/static/embed.js?x=1").headers["cache-control"] == "no-cache"
+
+
+# --- the desk ------------------------------------------------------------------------------
+
+
+def test_the_desk_shows_the_code_to_copy_and_saves_who_may_frame(
+    client: Client, site: Site, harbour: dict[str, Any]
+) -> None:
+    login(client, site, "editor")
+    page = client.get("/editor/blogs/harbour")
+    html = unescape(page.text)
+    assert 'id="embeds"' in page.text
+    assert (
+        '<script src="http://testserver/static/embed.js" '
+        'data-liveblog="http://testserver/live/harbour/embed" async></script>'
+    ) in html
+    assert 'data-liveblog="http://testserver/live/harbour/embed/key-events"' in html
+    assert '<iframe src="http://testserver/live/harbour/embed" title="Harbour flooding"' in html
+    assert '<iframe src="http://testserver/live/harbour/embed/key-events"' in html
+    assert 'name="frame_ancestors" value=""' in page.text
+    saved = client.post(
+        "/editor/blogs/harbour/embeds",
+        data={"csrf": csrf_of(page), "frame_ancestors": "https://news.example.com"},
+    )
+    assert saved.status_code == 303
+    assert saved.headers["location"] == "/editor/blogs/harbour?done=framing#embeds"
+    assert ancestors(client.get("/live/harbour/embed")) == "'self' https://news.example.com"
+    again = client.get("/editor/blogs/harbour?done=framing")
+    assert 'value="https://news.example.com"' in again.text
+    assert "the embeds may be shown by the sites you named" in again.text
+    refused = client.post(
+        "/editor/blogs/harbour/embeds",
+        data={"csrf": csrf_of(page), "frame_ancestors": "news.example.com/live"},
+    )
+    assert refused.status_code == 422
+    assert "Sites that may show the embeds: &#39;news.example.com/live&#39;" in refused.text
+    assert '<details class="panel embed-codes" id="embeds" open>' in refused.text
+    assert ancestors(client.get("/live/harbour/embed")) == "'self' https://news.example.com"
+
+
+def test_a_contributor_sees_the_code_but_no_form(
+    client: Client, site: Site, harbour: dict[str, Any]
+) -> None:
+    email = login(client, site, "contributor")
+    set_membership(site, SYSTEM, "harbour", email, "contributor")
+    page = client.get("/editor/blogs/harbour")
+    assert page.status_code == 200
+    assert "data-liveblog=" in unescape(page.text)
+    assert 'name="frame_ancestors"' not in page.text
+    refused = client.post(
+        "/editor/blogs/harbour/embeds", data={"csrf": csrf_of(page), "frame_ancestors": "*"}
+    )
+    assert refused.status_code == 403

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from html import escape
 from typing import Annotated, Any
 from urllib.parse import unquote, urlsplit
@@ -166,12 +167,37 @@ def oembed(
     )
 
 
-def frame_html(src: str, title: str, width: int | str, height: int) -> str:
-    """The plain ``<iframe>`` a partner pastes (or oEmbed hands out)."""
+@dataclass(frozen=True)
+class EmbedCode:
+    """What a partner pastes for one embed: the script line, or a plain frame."""
+
+    name: str
+    url: str
+    script: str
+    frame: str
+
+
+def embed_codes(base_url: str, slug: str, title: str) -> list[EmbedCode]:
+    """The blog's embeds, whole and key events only, as the desk offers them to copy."""
+    blog_url = f"{base_url}/live/{slug}"
+    codes = []
+    for name, url, height in (
+        ("The whole blog", f"{blog_url}/embed", 800),
+        ("Key events only", f"{blog_url}/embed/key-events", 600),
+    ):
+        script = f'<script src="{base_url}/static/embed.js" data-liveblog="{url}" async></script>'
+        codes.append(EmbedCode(name, url, script, frame_html(url, title, None, height)))
+    return codes
+
+
+def frame_html(src: str, title: str, width: int | None, height: int) -> str:
+    """The plain ``<iframe>`` a partner pastes (or oEmbed hands out): ``width`` pixels, or
+    the width of the column it is in."""
+    size = f'width="{width}"' if width else 'style="width:100%;border:0"'
     return (
-        f'<iframe src="{escape(src)}" title="{escape(title)}" width="{width}" '
-        f'height="{height}" sandbox="{SANDBOX}" loading="lazy" '
-        f'referrerpolicy="strict-origin-when-cross-origin" frameborder="0"></iframe>'
+        f'<iframe src="{escape(src)}" title="{escape(title)}" {size} height="{height}" '
+        f'sandbox="{SANDBOX}" loading="lazy" referrerpolicy="strict-origin-when-cross-origin" '
+        'frameborder="0"></iframe>'
     )
 
 
