@@ -31,6 +31,8 @@ def test_a_deletion_names_the_pages_the_permalink_updates_and_the_api(site: Site
         f"{page}?page=2",  # now empty: one page of 20 is left
         f"{page}/posts/{posts[0]['id']}",
         f"{page}/updates.json",
+        f"{page}/embed",
+        f"{page}/posts/{posts[0]['id']}/embed",
         f"{BASE}/api/v1/blogs",
         f"{BASE}/api/v1/blogs/tide",
         f"{BASE}/api/v1/blogs/tide/posts",
