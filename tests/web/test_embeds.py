@@ -205,7 +205,7 @@ def test_parsing_a_list() -> None:
     assert "script-src 'self';" in policy
 
 
-def test_the_site_setting_is_read_and_checked(client: Client, harbour: dict[str, Any]) -> None:
+def test_the_site_setting_is_read_and_checked() -> None:
     assert Settings.from_env({}, dotenv=None).frame_ancestors == "*"
     env = {"LIVEBLOG_FRAME_ANCESTORS": "https://a.example,https://b.example"}
     assert (
