@@ -1,7 +1,8 @@
 """A partner's page on another origin frames a blog with the one-line embed.js, in a real
 Chromium against `liveblog serve` started as an operator does: the frame appears after the
 script, follows the blog live (a post published arrives within a second), grows with it;
-the key-events embed follows flags; and a blog that names other sites is not framed."""
+the key-events embed follows flags, a post's embed its edits and its deletion; and a blog
+that names other sites is not framed."""
 
 from __future__ import annotations
 
@@ -204,6 +205,36 @@ def test_the_key_events_embed_follows_flags(served: Served, auth: Auth, browser:
         flag(served, auth, "flags", ordinary, False)
         expect(frame.locator(f"#post-{ordinary}")).to_have_count(0, timeout=2000)
         expect(cards).to_have_count(2)
+        watcher.check()
+
+
+def test_a_post_embed_follows_its_edits_and_its_deletion(
+    served: Served, auth: Auth, browser: Browser
+) -> None:
+    new_blog(served, auth, "one")
+    shown = publish(served, auth, "one", "The barrier holds.")
+    with partner_site({"/": partner_page(served, f"/live/one/posts/{shown}/embed")}) as partner:
+        page = browser.new_page()
+        watcher = Watcher(page)
+        page.goto(partner + "/")
+        frame = embed_frame(page)
+        card = frame.locator(f"#post-{shown}")
+        expect(card).to_contain_text("The barrier holds.")
+        wait_for_readers(page, served, 1)
+        other = publish(served, auth, "one", "Another post, not this embed's.")
+        url = f"{served.url}/api/v1/blogs/one/posts/{shown}"
+        edited = httpx.patch(
+            url,
+            json={"elements": [{"type": "text", "markdown": "The barrier still holds."}]},
+            headers=auth | {"If-Match": "1"},
+            timeout=10,
+        )
+        assert edited.status_code == 200, edited.text
+        expect(card).to_contain_text("The barrier still holds.", timeout=2000)
+        assert frame.locator(f"#post-{other}").count() == 0
+        assert httpx.delete(url, headers=auth, timeout=10).status_code in (200, 204)
+        expect(card).to_have_count(0, timeout=2000)
+        expect(frame.locator(".stream .empty")).to_have_text("This post is no longer published.")
         watcher.check()
 
 
