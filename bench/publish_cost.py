@@ -33,7 +33,6 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
 
 from _common import (
     HOST,
@@ -192,7 +191,9 @@ def measure(
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     for n in range(args.endpoints):
         hook = {"url": f"http://{HOST}:{sink}/hook/{n}", "blog": BUSY, "kinds": []}
-        status, body, _ = request(port, "POST", "/api/v1/webhooks", json.dumps(hook).encode(), headers)
+        status, body, _ = request(
+            port, "POST", "/api/v1/webhooks", json.dumps(hook).encode(), headers
+        )
         if status != 201:
             raise BenchError(f"POST /api/v1/webhooks answered {status}: {body[:300]!r}")
     figures = Figures(args.endpoints, args.subscribers, database_url.split(":", 1)[0])
@@ -225,13 +226,19 @@ def measure(
                 figures.pushes_in_s.append(pushes_at)
             print(
                 f"  {slug:11} POST {took * 1000:6.1f} ms  server CPU {cpu:7.1f} ms"
-                + (f"  webhooks in {hooks_at:5.2f} s  pushes in {pushes_at:5.2f} s" if slug == BUSY else ""),
+                + (
+                    f"  webhooks in {hooks_at:5.2f} s  pushes in {pushes_at:5.2f} s"
+                    if slug == BUSY
+                    else ""
+                ),
                 flush=True,
             )
     return figures
 
 
-def wait_for(sink: int, expected: dict[str, int], sent: float, timeout: float) -> tuple[float, float]:
+def wait_for(
+    sink: int, expected: dict[str, int], sent: float, timeout: float
+) -> tuple[float, float]:
     """Seconds from the POST until the receiver had the expected webhook deliveries, and
     the expected push messages."""
     hooks_at = pushes_at = 0.0

@@ -53,6 +53,7 @@ TABLE_TEXT = """
 action                 admin owner editor member_own member_other outsider demoted anonymous
 create_blog              Y     Y     Y        N          N          N        N        N
 change_blog_status       Y     Y     Y        N          N          N        N        N
+change_blog_framing      Y     Y     Y        N          N          N        N        N
 list_drafts             all   all   all      own        own         N        N        N
 see_draft_blog           Y     Y     Y        Y          Y          N        N        N
 read_draft               Y     Y     Y        Y          N          N        N        N
@@ -203,9 +204,14 @@ def snapshot(site: Site) -> dict[str, Any]:
     with site.db.reading() as session:
         return {
             "blogs": session.execute(
-                select(Blog.id, Blog.slug, Blog.title, Blog.status, Blog.pinned_post_id).order_by(
-                    Blog.id
-                )
+                select(
+                    Blog.id,
+                    Blog.slug,
+                    Blog.title,
+                    Blog.status,
+                    Blog.pinned_post_id,
+                    Blog.frame_ancestors,
+                ).order_by(Blog.id)
             ).all(),
             "posts": session.execute(
                 select(

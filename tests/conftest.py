@@ -49,7 +49,11 @@ SLOW: dict[str, set[str] | None] = {
     "tests/realtime/test_sse.py": None,  # uvicorn, a thousand readers
     "tests/textimport/test_textimport_roundtrip.py": None,  # 150 generated blogs
     "tests/web/test_authorization_http.py": None,  # every route x every role
-    "tests/web/test_editor.py": None,  # the desk page by page (test_form_token stays quick)
+    "tests/web/test_editor.py": None,
+    "tests/web/test_embeds.py": {  # desk logins, each an argon2 hash
+        "test_the_desk_shows_the_code_to_copy_and_saves_who_may_frame",
+        "test_a_contributor_sees_the_code_but_no_form",
+    },  # the desk page by page (test_form_token stays quick)
     "tests/web/test_people_lifecycle.py": None,  # many logins, each an argon2 hash
     "tests/web/test_login_throttle.py": None,  # real servers, throttle windows
     "tests/web/test_two_factor.py": None,

@@ -23,7 +23,7 @@ from liveblog.errors import Invalid, LiveblogError, PreconditionFailed, TryLater
 from liveblog.realtime.hub import Hub
 from liveblog.settings import Settings
 from liveblog.site import Site
-from liveblog.web import api, desk, feeds, live, media, ops, pages, sitemap
+from liveblog.web import api, desk, embeds, feeds, live, media, ops, pages, sitemap
 from liveblog.web.assets import static_assets
 from liveblog.web.limits import BodyLimit
 from liveblog.web.pagecache import BlogHeads, PageCache
@@ -81,6 +81,7 @@ def create_app(settings: Settings | None = None, site: Site | None = None) -> Fa
     app.router.routes.append(CachedPageRoute(app.state.blog_heads, app.state.page_cache))
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(embeds.router)
     app.include_router(live.router)
     app.include_router(feeds.router)
     app.include_router(sitemap.router)
@@ -102,7 +103,7 @@ class _App(FastAPI):
 
 
 def _wants_html(request: Request) -> bool:
-    return not request.url.path.startswith("/api/")
+    return not request.url.path.startswith(("/api/", "/oembed"))
 
 
 def _error(

@@ -19,6 +19,8 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from liveblog.elements import Element
+from liveblog.framing import MAX_LENGTH as MAX_ANCESTORS_LENGTH
+from liveblog.framing import parse_ancestors
 from liveblog.states import EDITABLE_POST_STATUSES, BlogStatus, PostStatus, Verification
 from liveblog.strings import no_control
 
@@ -138,8 +140,21 @@ class BlogFields(_Strict):
     status: BlogStatus = BlogStatus.LIVE
 
 
+def _ancestors(text: str) -> str:
+    try:
+        return parse_ancestors(text)
+    except ValueError as exc:
+        raise PydanticCustomError("frame_ancestors", str(exc)) from None
+
+
+# Who may frame the blog's embeds (framing.py); "" or null means the site's setting.
+FrameAncestors = Annotated[
+    str, StringConstraints(max_length=MAX_ANCESTORS_LENGTH), AfterValidator(_ancestors)
+]
+
+
 class BlogChanges(_Changes):
-    nullable = frozenset({"standfirst", "section"})
+    nullable = frozenset({"standfirst", "section", "frame_ancestors"})
 
     title: Line | None = None
     standfirst: Standfirst | None = None
@@ -147,6 +162,11 @@ class BlogChanges(_Changes):
     language: Language | None = None
     timezone: TimeZone | None = None
     status: BlogStatus | None = None
+    frame_ancestors: FrameAncestors | None = Field(
+        default=None,
+        description="Sites that may frame the embeds: origins such as https://news.example.com"
+        ", * for any, none for only this site; empty or null for the site's setting",
+    )
 
 
 class ExchangePost(PostContent):

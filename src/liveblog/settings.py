@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from liveblog.errors import LiveblogError
+from liveblog.framing import NONE, parse_ancestors
 
 
 class Secret:
@@ -193,6 +194,13 @@ SETTINGS: tuple[SettingSpec, ...] = (
         lambda name, value: _worker(name, value),
     ),
     SettingSpec(
+        "FRAME_ANCESTORS",
+        "*",
+        "Sites whose pages may frame the embeds: origins, * for any, none for only this one.",
+        "frame_ancestors",
+        lambda name, value: _ancestors(name, value),
+    ),
+    SettingSpec(
         "METRICS_ALLOW",
         "127.0.0.1,::1",
         "Client addresses that may read /metrics (comma-separated); empty for nobody.",
@@ -299,6 +307,7 @@ class Settings:
     archive_dir: str = field(default_factory=_default("archive_dir"))
     edge_streams: str = field(default_factory=_default("edge_streams"))
     worker: str = field(default_factory=_default("worker"))
+    frame_ancestors: str = field(default_factory=_default("frame_ancestors"))
     s3_bucket: str = field(default_factory=_default("s3_bucket"))
     s3_endpoint_url: str = field(default_factory=_default("s3_endpoint_url"))
     s3_region: str = field(default_factory=_default("s3_region"))
@@ -351,6 +360,14 @@ def _worker(name: str, value: str) -> str:
     if value.strip() not in ("inline", "off"):
         raise LiveblogError(f"LIVEBLOG_{name} must be inline or off, not {value!r}")
     return value.strip()
+
+
+def _ancestors(name: str, value: str) -> str:
+    """A list for ``frame-ancestors`` (see framing.py); empty means only this site."""
+    try:
+        return parse_ancestors(value) or NONE
+    except ValueError as exc:
+        raise LiveblogError(f"LIVEBLOG_{name}: {exc}") from None
 
 
 def _count(name: str, value: str) -> int:

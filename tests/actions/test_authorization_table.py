@@ -97,6 +97,9 @@ RUN: dict[str, Run] = {
     "change_blog_status": lambda site, a, s, p, who: update_blog(
         site, a, s.slug, BlogChanges(status="ended")
     ),
+    "change_blog_framing": lambda site, a, s, p, who: update_blog(
+        site, a, s.slug, BlogChanges(frame_ancestors="https://partner.example")
+    ),
     "read_draft": lambda site, a, s, p, who: read_post(site, a, s.slug, s.draft_for(who)),
     "see_draft_blog": lambda site, a, s, p, who: list_posts(site, a, s.slug),
     "create_draft": lambda site, a, s, p, who: create_post(site, a, s.slug, _new("d", "draft")),

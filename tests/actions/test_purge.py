@@ -35,6 +35,8 @@ def test_a_deletion_names_the_pages_the_permalink_updates_and_the_api(site: Site
         f"{page}/feed.json",
         f"{page}/key-events.atom",
         f"{page}/key-events.json",
+        f"{page}/embed",
+        f"{page}/posts/{posts[0]['id']}/embed",
         f"{BASE}/api/v1/blogs",
         f"{BASE}/api/v1/blogs/tide",
         f"{BASE}/api/v1/blogs/tide/posts",

@@ -46,6 +46,11 @@ API: dict[str, Request] = {
         f"/api/v1/blogs/{s.slug}",
         {"json": {"status": "ended"}},
     ),
+    "change_blog_framing": lambda s, p, who: (
+        "PATCH",
+        f"/api/v1/blogs/{s.slug}",
+        {"json": {"frame_ancestors": "https://partner.example"}},
+    ),
     "read_draft": lambda s, p, who: ("GET", f"/api/v1/blogs/{s.slug}/posts/{s.draft_for(who)}", {}),
     "see_draft_blog": lambda s, p, who: ("GET", f"/api/v1/blogs/{s.slug}", {}),
     "create_draft": lambda s, p, who: (
@@ -95,6 +100,9 @@ def _post_form(words: str, **fields: str) -> dict[str, str]:
 DESK: dict[str, Request] = {
     "create_blog": _form("/editor/blogs", title="New one", timezone="Europe/London"),
     "change_blog_status": _form("/editor/blogs/{s.slug}/status", status="ended"),
+    "change_blog_framing": _form(
+        "/editor/blogs/{s.slug}/embeds", frame_ancestors="https://partner.example"
+    ),
     "read_draft": lambda s, p, who: ("GET", f"/editor/blogs/{s.slug}/posts/{s.draft_for(who)}", {}),
     "see_draft_blog": lambda s, p, who: ("GET", f"/editor/blogs/{s.slug}", {}),
     "create_draft": _form("/editor/blogs/{s.slug}/posts", **_post_form("Draft.", action="draft")),

@@ -26,6 +26,8 @@ from liveblog.storage.queries import desk_blogs as _desk_blogs
 from liveblog.storage.tables import utcnow
 
 SLUG_LENGTH = 80
+UNSEEN_FIELDS = frozenset({"frame_ancestors"})
+"""Blog fields readers do not see on the page: changing only these emits no event."""
 
 
 def slugify(title: str) -> str:
@@ -111,11 +113,15 @@ def update_blog(site: Site, actor: Actor, slug: str, changes: BlogChanges) -> di
         blog = load_blog(tx.session, slug)
         require_blog_role(tx.session, actor, blog, BlogRole.EDITOR, "Changing a blog")
         given = changes.model_dump(exclude_unset=True)
+        if "frame_ancestors" in given:
+            given["frame_ancestors"] = given["frame_ancestors"] or None  # the site's setting
         before_status = blog.status
         changed = {k: v for k, v in given.items() if getattr(blog, k) != v}
         for key, value in changed.items():
             setattr(blog, key, value)
-        if changed:
+        # Who may frame the embeds is no change a reader sees on the page: no event.
+        shown = set(changed) - UNSEEN_FIELDS
+        if shown:
             blog.updated_at = utcnow()
             kind: type[BlogState] = BlogEdited
             if "status" in changed:
@@ -125,29 +131,34 @@ def update_blog(site: Site, actor: Actor, slug: str, changes: BlogChanges) -> di
                     else (BlogReopened if before_status == BlogStatus.ENDED else BlogEdited)
                 )
             tx.emit(blog, kind.model_validate(blog_record(blog)))
-            if "status" in changed:
-                tx.audit(
-                    actor,
-                    "blog.status",
-                    "blog",
-                    blog.slug,
-                    blog_id=blog.id,
-                    detail={"from": before_status, "to": blog.status},
-                )
-            else:
-                tx.audit(
-                    actor,
-                    "blog.edited",
-                    "blog",
-                    blog.slug,
-                    blog_id=blog.id,
-                    detail={"fields": sorted(changed)},
-                )
+        if "status" in changed:
+            tx.audit(
+                actor,
+                "blog.status",
+                "blog",
+                blog.slug,
+                blog_id=blog.id,
+                detail={"from": before_status, "to": blog.status},
+            )
+        elif changed:
+            tx.audit(
+                actor,
+                "blog.edited",
+                "blog",
+                blog.slug,
+                blog_id=blog.id,
+                detail={"fields": sorted(changed)},
+            )
         # What caches in front should forget: every page of it (a blog back in draft is
         # 404 everywhere, at once).
         urls = purge_urls(tx.session, site.settings.base_url, blog) if changed else []
-        answer = blog_record(blog, site.settings.base_url) | {"purge": urls}
-    return answer
+        return blog_settings(blog, site.settings.base_url) | {"purge": urls}
+
+
+def blog_settings(blog: Blog, base_url: str) -> dict[str, Any]:
+    """The blog's record and what only the newsroom sets: who may frame its embeds ("" for
+    the site's setting)."""
+    return blog_record(blog, base_url) | {"frame_ancestors": blog.frame_ancestors or ""}
 
 
 def team(site: Site, actor: Actor, slug: str) -> tuple[Blog, list[Any]]:

@@ -26,9 +26,9 @@ def purge_urls(
 ) -> list[str]:
     """The addresses whose answers a change to ``blog`` (and to the posts ``post_ids``) can
     alter: the index, the reader page and each of its pages (one more than there are now,
-    for the page a deletion emptied), each post's permalink, ``updates.json`` (purge it as a
-    prefix: every ``?after=N`` is its own cached answer), the feeds, and the API's public
-    reads."""
+    for the page a deletion emptied), each post's permalink and its embed, ``updates.json``
+    and the blog's embeds (purge these two as prefixes: every ``?after=N``, ``?posts=N``
+    and ``/key-events`` is its own cached answer), the feeds, and the API's public reads."""
     total = session.scalar(select(func.count()).select_from(Post).where(*published(blog.id)))
     pages = page_count(total or 0, PAGE_SIZE)
     page = f"{base_url}/live/{blog.slug}"
@@ -41,6 +41,8 @@ def purge_urls(
         *(f"{page}/posts/{post_id}" for post_id in ids),
         f"{page}/updates.json",
         *(f"{page}/{feed}" for feed in FEEDS),
+        f"{page}/embed",
+        *(f"{page}/posts/{post_id}/embed" for post_id in ids),
         api,
         f"{api}/{blog.slug}",
         f"{api}/{blog.slug}/posts",

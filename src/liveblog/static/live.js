@@ -12,6 +12,11 @@
   var pageNo = parseInt(root.getAttribute("data-page"), 10) || 1;
   var head = root.querySelector(".blog-head");
   var h1 = root.querySelector("h1.blog-title");
+  /* An embed (templates/embed.html) shows at most data-embed posts, with no pinned slot
+     and no key-events list; data-only="key" keeps key events only, "post:<id>" one post. */
+  var limit = parseInt(root.getAttribute("data-embed"), 10) || 0;
+  var only = root.getAttribute("data-only") || "";
+  if (h1 && h1.querySelector("a")) h1 = h1.querySelector("a"); /* the embed's title link */
   var stream = root.querySelector(".stream");
   var bar = root.querySelector(".new-updates");
   var announcer = root.querySelector(".live-announcer");
@@ -92,6 +97,7 @@
     }
     var empty = stream.querySelector(".empty");
     if (empty) empty.remove();
+    for (list = posts(); limit && list.length > limit;) list.pop().remove();
     return true;
   }
   function fresh(a) {
@@ -199,6 +205,7 @@
 
   /* -- key events and the pinned slot */
   function keyEvent(d) {
+    if (limit) return;
     var href = "/live/" + slug + "/posts/" + d.id;
     var nav = root.querySelector("nav.key-events");
     var old = nav && nav.querySelector('a[href="' + href + '"]');
@@ -225,6 +232,7 @@
     if (nav && !nav.querySelector("li")) nav.remove();
   }
   function pin(d) {
+    if (limit) return;
     unflag(byId("post-" + pinnedId));
     unflag(byId("post-" + d.replaces));
     pinnedId = d.id;
@@ -296,7 +304,7 @@
     delete elsewhere[id];
     updateBar();
     if (pageNo === 1 && !posts().length && !stream.querySelector(".empty")) {
-      stream.appendChild(el("p", "empty", "No updates yet."));
+      stream.appendChild(el("p", "empty", stream.getAttribute("data-empty") || "No updates yet."));
     }
   }
   function blogEdited(d) {
@@ -312,7 +320,7 @@
       updateBar();
     }
     var sf = root.querySelector(".standfirst"), sec = root.querySelector(".section-name a");
-    if (d.standfirst) {
+    if (d.standfirst && !limit) { /* an embed shows no standfirst */
       if (!sf) h1.after(sf = el("p", "standfirst"));
       sf.textContent = d.standfirst;
     } else if (sf) sf.remove();
@@ -338,7 +346,9 @@
     keepView(function () {
       var k = d.kind;
       if (d.at) lastUpdated(d.at, k === "post.published" && d.clock);
-      if (k === "post.published" || k === "post.restored") arrived(d);
+      if (only && d.html && !wanted(d)) gone(d.id); /* e.g. no longer a key event */
+      else if (k === "post.published" || k === "post.restored") arrived(d);
+      else if (only && d.html && !byId("post-" + d.id) && heldAt(d.id) < 0) arrived(d);
       else if (k === "post.edited" || k === "post.flagged" || k === "post.pinned") changed(d);
       else if (k === "post.deleted") gone(d.id);
       else if (k === "post.unpinned") unpin(d.id);
@@ -346,6 +356,9 @@
       else if (k === "blog.ended") ended();
       else if (k === "blog.reopened") reload();
     });
+  }
+  function wanted(d) {
+    return only === "key" ? !!d.key_event : only === "post:" + d.id;
   }
   function reload() {
     stop();

@@ -211,6 +211,16 @@ def ended_blogs(session: Session) -> Sequence[tuple[str, int]]:
     return [(row.slug, row.last_seq) for row in rows]
 
 
+def published_post(session: Session, blog: Blog, public_id: str) -> Post:
+    """One published post of the blog, by its public id."""
+    post = session.scalar(
+        select(Post).where(*published(blog.id), Post.public_id == public_id).limit(1)
+    )
+    if post is None:
+        raise NotFound(f"no post {public_id!r} in this blog")
+    return post
+
+
 def listed_blogs(session: Session, limit: int = 50) -> Sequence[Blog]:
     return session.scalars(
         select(Blog)

@@ -113,6 +113,8 @@ class Blog(Base):
     last_seq: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Who may frame the blog's embed pages (framing.py): null means the site's setting.
+    frame_ancestors: Mapped[str | None] = mapped_column(String(1000))
 
 
 class Membership(Base):

@@ -77,7 +77,7 @@ def get_blog(request: Request, slug: str, actor: MaybeActor) -> dict[str, Any]:
     with site.db.reading() as session:
         blog = q.blog_by_slug(session, slug, include_drafts=True)
         require_readable_blog(session, actor, blog)
-        record = blog_record(blog, site.settings.base_url)
+        record = blog_actions.blog_settings(blog, site.settings.base_url)
         return record | {"pinned_post": q.pinned_post_id(session, blog)}
 
 
@@ -85,7 +85,7 @@ def get_blog(request: Request, slug: str, actor: MaybeActor) -> dict[str, Any]:
     "/blogs/{slug}",
     responses=errors(403),
     response_model=BlogChanged,
-    summary="Change a blog's title, standfirst, section or status",
+    summary="Change a blog's title, standfirst, section, status or who may frame its embeds",
 )
 def update_blog(
     request: Request, slug: str, actor: CurrentActor, changes: BlogChanges

@@ -27,9 +27,15 @@ class BlogRecord(BaseModel):
 
 class BlogWithPin(BlogRecord):
     pinned_post: str | None = Field(description="The pinned post's id")
+    frame_ancestors: str = Field(
+        description="Sites that may frame the embeds (docs/embeds.md); empty: the site's setting"
+    )
 
 
 class BlogChanged(BlogRecord):
+    frame_ancestors: str = Field(
+        description="Sites that may frame the embeds (docs/embeds.md); empty: the site's setting"
+    )
     purge: list[str] = Field(description="The public addresses this change altered")
 
 

@@ -10,6 +10,11 @@ may keep it for a year (``immutable``). A URL without the current hash (an old p
 cached somewhere during an upgrade, or a hand-typed address) gets the current file with
 ``no-cache``, so that nothing keeps the wrong bytes under a versioned URL.
 
+Some files are also meant to be copied by hand into other sites' pages (``STABLE``: the
+partners' embed script), at an address without a hash that must keep working: that
+address gets a short max-age instead, so that a change reaches partners' readers within
+minutes while their browsers and CDNs still cache it.
+
 ETags are strong and are a hash of the bytes sent, so each coding has its own.
 """
 
@@ -37,6 +42,9 @@ from liveblog.web.encoding import (
 STATIC = Path(__file__).resolve().parent.parent / "static"
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
+STABLE = frozenset({"embed.js"})
+"""Files whose plain address (no ``?v=``) is published for others to copy (docs/embeds.md)."""
+STABLE_CACHE = "public, max-age=300, stale-while-revalidate=3600"
 MIN_COMPRESS = 512
 """Bytes below which a file is sent as it is (the favicon)."""
 
@@ -104,9 +112,13 @@ class StaticAssets:
         coding = negotiate(accept, asset.encoded.codings)
         etag = asset.etags[coding]
         versioned = scope.get("query_string", b"") == f"v={asset.version}".encode()
-        headers = coded_headers(coding, etag) | {
-            "Cache-Control": IMMUTABLE if versioned else REVALIDATE
-        }
+        if versioned:
+            cache_control = IMMUTABLE
+        elif asset.name in STABLE and not scope.get("query_string", b""):
+            cache_control = STABLE_CACHE
+        else:
+            cache_control = REVALIDATE
+        headers = coded_headers(coding, etag) | {"Cache-Control": cache_control}
         if etag_matches(none_match, etag):
             headers.pop("Content-Encoding", None)
             await send_answer(scope, send, 304, headers, b"")

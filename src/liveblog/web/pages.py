@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -174,8 +174,14 @@ def _render_blog_page(request: Request, blog: Blog, page: int, shown: q.ReaderPa
             stream.posts,
             shown.ended_at,
         ),
+        oembed=oembed_url(base_url, f"{base_url}/live/{blog.slug}"),
     )
     return bytes(response.body)
+
+
+def oembed_url(base_url: str, url: str) -> str:
+    """Where oEmbed consumers ask about ``url`` (web/embeds.py answers)."""
+    return f"{base_url}/oembed?" + urlencode({"url": url, "format": "json"})
 
 
 @router.api_route("/live/{slug}/posts/{public_id}", methods=["GET", "HEAD"])

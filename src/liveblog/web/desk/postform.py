@@ -191,6 +191,7 @@ _FIELD_NAMES = {
     "verification": "Verification",
     "correction": "Correction",
     "note": "Note on this edit",
+    "frame_ancestors": "Sites that may show the embeds",
 }
 
 

@@ -24,6 +24,7 @@ from liveblog.web.desk.common import SignedIn, render, safe_next, see_other, sit
 from liveblog.web.desk.forms import Buttons, Sent, SentForm, text_field
 from liveblog.web.desk.postform import VERIFICATIONS, PostForm, validated
 from liveblog.web.desk.uploads import take_uploads
+from liveblog.web.embeds import embed_codes
 
 router = APIRouter()
 
@@ -33,7 +34,7 @@ POSTS_PER_PAGE = 30
 # --- a blog's desk: the composer and its posts --------------------------------------------
 
 
-def _blog_page(
+def blog_page(
     request: Request,
     actor: Actor,
     slug: str,
@@ -62,6 +63,8 @@ def _blog_page(
             form=composer or PostForm(authors=actor.name),
             error=error,
             verifications=VERIFICATIONS,
+            embeds=embed_codes(site_of(request).settings.base_url, blog.slug, blog.title),
+            site_frame_ancestors=site_of(request).settings.frame_ancestors,
         )
 
 
@@ -73,7 +76,7 @@ def blog_desk(
     view: Annotated[str, Query(pattern="^(all|published|drafts|deleted)$")] = "all",
     page: Annotated[int, Query(ge=1, le=LAST_PAGE)] = 1,
 ) -> Response:
-    return _blog_page(request, actor, slug, view=view, page=page)
+    return blog_page(request, actor, slug, view=view, page=page)
 
 
 def _take_form(
@@ -129,7 +132,7 @@ def create_post(request: Request, slug: str, actor: SignedIn, form: Sent) -> Res
     action = form.action()
     try:
         if _take_form(site, actor, form, post_form):
-            return _blog_page(request, actor, slug, composer=post_form)
+            return blog_page(request, actor, slug, composer=post_form)
         statuses = {
             "publish": PostStatus.PUBLISHED,
             "draft": PostStatus.DRAFT,
@@ -146,7 +149,7 @@ def create_post(request: Request, slug: str, actor: SignedIn, form: Sent) -> Res
         )
     except LiveblogError as exc:
         post_form.keep_one()
-        return _blog_page(
+        return blog_page(
             request, actor, slug, composer=post_form, error=exc.message, status=exc.status
         )
     return see_other(f"/editor/blogs/{slug}?done={status}#post-{record['id']}")
@@ -192,6 +195,8 @@ def _edit_page(
             history=q.post_history(session, post),
             error=error,
             verifications=VERIFICATIONS,
+            embeds=embed_codes(site_of(request).settings.base_url, blog.slug, blog.title),
+            site_frame_ancestors=site_of(request).settings.frame_ancestors,
         )
 
 
