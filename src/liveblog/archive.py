@@ -43,6 +43,8 @@ log = logging.getLogger("liveblog.archive")
 
 _LINK = re.compile(r'\b(href|src|srcset)="([^"]*)"')
 _LIVE_SCRIPT = re.compile(r'<script src="/static/live\.js[^"]*"[^>]*></script>\n?')
+# The oEmbed endpoint is the live site's: a static copy has none to point to.
+_OEMBED = re.compile(r'<link rel="alternate" type="application/json\+oembed"[^>]*>\n?')
 _SHARED = re.compile(
     r'<a class="share-link" href="[^"]*/posts/([^"/]+)" data-share-title="([^"]*)"'
 )
@@ -111,7 +113,7 @@ class _Links:
         return self.base_url + url
 
     def rewrite(self, html: str) -> str:
-        html = _LIVE_SCRIPT.sub("", html)
+        html = _OEMBED.sub("", _LIVE_SCRIPT.sub("", html))
 
         def attribute(match: re.Match[str]) -> str:
             name, value = match.group(1), match.group(2)
