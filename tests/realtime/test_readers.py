@@ -5,6 +5,11 @@ from __future__ import annotations
 
 import asyncio
 
+import httpx
+
+from liveblog.actions import SYSTEM
+from liveblog.actions.blogs import create_blog
+from liveblog.actions.posts import create_post
 from liveblog.realtime.bus import InProcessBus
 from liveblog.realtime.hub import Hub
 from liveblog.realtime.readers import (
@@ -17,7 +22,10 @@ from liveblog.realtime.readers import (
     readers_message,
 )
 from liveblog.realtime.streams import BufferStream
+from liveblog.schema import BlogFields, NewPost
 from liveblog.site import Site
+from tests.servers import running_server
+from tests.sse import SSEClient
 
 
 def test_the_counts_of_several_processes_add_up_and_expire() -> None:
@@ -57,6 +65,11 @@ def test_a_long_report_is_cut_into_pieces_a_notification_takes() -> None:
         assert decoded is not None and decoded[0] == "p1"
         heard |= decoded[2]
     assert heard == counts
+
+
+def publish(site: Site, slug: str, words: str) -> None:
+    post = NewPost.model_validate({"elements": [{"type": "text", "markdown": words}]})
+    create_post(site, SYSTEM, slug, post)
 
 
 def _streams(hub: Hub, blog_id: int, n: int) -> list[BufferStream]:
@@ -130,6 +143,57 @@ def test_a_process_that_stops_reporting_drops_out(site: Site) -> None:
             await asyncio.sleep(KEPT_FOR * 0.05 + 0.02)
             await here.report(here.held())
             assert here.total(1) == 2
+        finally:
+            await here.stop()
+
+    asyncio.run(scenario())
+
+
+def test_the_reader_page_gets_the_count_through_its_stream(site: Site) -> None:
+    """The page carries an empty, hidden place for the count (the page is cached, a count in
+    it would go stale); the stream brings the count, as an ``event: readers`` with no id,
+    between the log's events, whose ids go on as before."""
+    quick = Site.from_settings(site.settings.with_changes(readers_seconds=0.1))
+    try:
+        _count_through_the_stream(quick)
+    finally:
+        quick.db.dispose()
+
+
+def _count_through_the_stream(quick: Site) -> None:
+    create_blog(quick, SYSTEM, BlogFields(title="Counted", slug="counted"))
+    with running_server(quick) as (url, _server):
+        page = httpx.get(f"{url}/live/counted", timeout=5).text
+        assert '<p class="reading-now" hidden></p>' in page
+        first = SSEClient(url, "/live/counted/events?last_event_id=1")
+        [told] = first.messages(1, timeout=5)
+        assert (told.event, told.id, told.json) == ("readers", None, {"readers": 1})
+        second = SSEClient(url, "/live/counted/events?last_event_id=1")
+        assert [m.json for m in first.messages(1, timeout=5)] == [{"readers": 2}]
+        # The second reader's first count came with its first write, or a moment later.
+        assert second.messages(1, timeout=5)[0].json["readers"] in (1, 2)
+        publish(quick, "counted", "Still counting.")
+        [event] = second.messages(1, timeout=5)
+        while event.event == "readers":
+            [event] = second.messages(1, timeout=5)
+        assert (event.event, event.id) == ("post.published", "2")
+
+
+def test_a_process_that_stops_says_so(site: Site) -> None:
+    async def scenario() -> None:
+        bus = InProcessBus()
+        stays, goes = Hub(site.db, site.settings), Hub(site.db, site.settings)
+        here, there = ReadersNow(stays, bus, 5), ReadersNow(goes, bus, 5)
+        here.start()
+        there.start()
+        try:
+            _streams(stays, 1, 1)
+            _streams(goes, 1, 4)
+            await here.report(here.held())
+            await there.report(there.held())
+            assert here.total(1) == 5
+            await there.stop()
+            assert here.total(1) == 1
         finally:
             await here.stop()
 

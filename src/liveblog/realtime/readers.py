@@ -156,6 +156,10 @@ class ReadersNow:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+            # A process that stops says so: its readers leave the others' totals now, not
+            # three reports later (they come back, counted, wherever they reconnect).
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.report({}), timeout=1)
 
     async def _run(self) -> None:
         while True:
