@@ -4,12 +4,16 @@ count reaches a blog's streams (and its joiners) as a message that is not an eve
 from __future__ import annotations
 
 import asyncio
+import re
+import time
 
 import httpx
 
-from liveblog.actions import SYSTEM
+from liveblog.actions import SYSTEM, Actor
 from liveblog.actions.blogs import create_blog
 from liveblog.actions.posts import create_post
+from liveblog.actions.users import create_user, start_session
+from liveblog.app import create_app
 from liveblog.realtime.bus import InProcessBus
 from liveblog.realtime.hub import Hub
 from liveblog.realtime.readers import (
@@ -24,6 +28,8 @@ from liveblog.realtime.readers import (
 from liveblog.realtime.streams import BufferStream
 from liveblog.schema import BlogFields, NewPost
 from liveblog.site import Site
+from liveblog.storage.queries import blog_by_slug
+from liveblog.web.auth import SESSION_COOKIE
 from tests.servers import running_server
 from tests.sse import SSEClient
 
@@ -196,5 +202,40 @@ def test_a_process_that_stops_says_so(site: Site) -> None:
             assert here.total(1) == 1
         finally:
             await here.stop()
+
+    asyncio.run(scenario())
+
+
+def test_the_desk_and_the_api_show_how_many_are_reading(site: Site) -> None:
+    """Readers held by another process reach the desk's blog page, its list of blogs, its
+    JSON for editor.js and the API; nothing about it is cached."""
+    app = create_app(site=site)
+    create_blog(site, SYSTEM, BlogFields(title="Desk count", slug="desk-count"))
+    with site.db.reading() as session:
+        blog_id = blog_by_slug(session, "desk-count").id
+    uid = create_user(site, "desk-count@news.example", "correct horse battery", "editor")
+    cookie = start_session(site, Actor(user_id=uid, role="editor", name="Desk"))
+
+    async def scenario() -> None:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+        ) as client:
+            page = (await client.get("/editor/blogs/desk-count/readers")).status_code
+            assert page == 303  # the desk asks who is there first
+            client.cookies.set(SESSION_COOKIE, cookie)
+            page_text = (await client.get("/editor/blogs/desk-count")).text
+            assert re.search(r'class="reading-now"[^>]* hidden>0 reading now<', page_text)
+            app.state.readers.counts.heard("elsewhere", {blog_id: 7}, time.monotonic() + 60)
+            page_text = (await client.get("/editor/blogs/desk-count")).text
+            assert re.search(r'class="reading-now"[^>]*>7 reading now<', page_text)
+            assert "<td>7</td>" in (await client.get("/editor")).text
+            for address in ("/editor/blogs/desk-count/readers", "/api/v1/blogs/desk-count/readers"):
+                answer = await client.get(address)
+                assert answer.json() == {"readers": 7}
+                assert answer.headers["cache-control"] == "no-store"
+            client.cookies.clear()
+            answer = await client.get("/api/v1/blogs/desk-count/readers")
+            assert answer.json() == {"readers": 7}, "the public's, on a public blog"
+            assert (await client.get("/api/v1/blogs/nowhere/readers")).status_code == 404
 
     asyncio.run(scenario())
