@@ -35,7 +35,7 @@ def told(reader: SSEClient, count: int) -> bool:
     """Whether the latest readers message the stream has sent since the last look says
     ``count``."""
     latest = None
-    while got := reader.messages(1, timeout=0.2):
+    while got := reader.messages(1, timeout=0.2, readers=True):
         if got[0].event == "readers":
             latest = got[0].json["readers"]
     return latest == count

@@ -165,13 +165,13 @@ class ReadersNow:
         while True:
             await asyncio.sleep(self.seconds)
             try:
-                await self.report(self.held())
+                await self.report(await self.held())
                 await self.tell()
             except Exception:  # a failing pass must not end the loop
                 log.exception("readers: could not report")
 
-    def held(self) -> dict[int, int]:
-        """The streams this process's hub holds, per blog."""
+    async def held(self) -> dict[int, int]:
+        """The streams this process holds (its hub's), per blog."""
         if self.hub is None:
             return {}
         return {c.blog_id: len(c.streams) for c in self.hub.channels.values() if c.streams}
