@@ -127,7 +127,7 @@
       }).then(function (body) {
         var n = body.readers;
         reading.hidden = !n;
-        reading.textContent = n + " reading now";
+        reading.textContent = Number(n).toLocaleString("en") + " reading now";
       }).catch(function () {});
     }, 5000);
   }

@@ -399,7 +399,7 @@
     try { d = JSON.parse(e.data); } catch (err) { return; }
     if (!box || typeof d.readers !== "number") return;
     box.hidden = !d.readers;
-    box.textContent = d.readers + " reading now";
+    box.textContent = d.readers.toLocaleString("en") + " reading now";
   }
   function noReaders() {
     var box = root.querySelector(".reading-now");
