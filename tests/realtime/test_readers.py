@@ -24,6 +24,7 @@ from liveblog.realtime.readers import (
     decode,
     encode,
     readers_message,
+    shown,
 )
 from liveblog.realtime.streams import BufferStream
 from liveblog.schema import BlogFields, NewPost
@@ -49,6 +50,20 @@ def test_the_counts_of_several_processes_add_up_and_expire() -> None:
     assert counts.total(1, now=19.9) == 12
     assert counts.totals(now=20.0) == {}
     assert counts.total(1, now=20.0) == 0
+
+
+def test_readers_are_told_a_large_count_to_two_figures() -> None:
+    assert [shown(n) for n in (0, 1, 99, 100, 104, 1204, 1250, 15_321, 999_999)] == [
+        0,
+        1,
+        99,
+        100,
+        100,
+        1200,
+        1200,
+        15_000,
+        1_000_000,
+    ]
 
 
 def test_a_report_says_which_process_how_long_and_how_many() -> None:

@@ -39,6 +39,15 @@ has no ``id:`` (so Last-Event-ID is untouched) and is never replayed."""
 _PROCESS = re.compile(r"[0-9A-Za-z_.-]{1,64}")
 
 
+def shown(count: int) -> int:
+    """What readers are told: the count up to 100, then to two significant figures (1,204
+    is 1,200), so that a large audience's comings and goings do not mean a message to
+    every reader every few seconds. The desk and the API have the count itself."""
+    if count < 100:
+        return count
+    return round(count, 2 - len(str(count)))
+
+
 def readers_message(count: int) -> bytes:
     """The stream message a blog's readers get when its count changes."""
     return f"event: {EVENT}\ndata: {json.dumps({'readers': count})}\n\n".encode()
@@ -192,7 +201,7 @@ class ReadersNow:
             return
         totals = self.counts.totals(time.monotonic())
         for channel in list(self.hub.channels.values()):
-            message = readers_message(totals.get(channel.blog_id, 0))
+            message = readers_message(shown(totals.get(channel.blog_id, 0)))
             if channel.readers_sse != message:
                 # Kept on the channel: a reader who joins gets it in its first write.
                 channel.readers_sse = message

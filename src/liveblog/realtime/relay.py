@@ -34,7 +34,7 @@ import httpx
 from sqlalchemy import select
 
 from liveblog.realtime.log import LiveEvent, events_after
-from liveblog.realtime.readers import EVENT, ReadersNow
+from liveblog.realtime.readers import EVENT, ReadersNow, shown
 from liveblog.site import Site
 from liveblog.states import BlogStatus
 from liveblog.storage import Blog
@@ -173,7 +173,7 @@ class EdgeReaders(ReadersNow):
     async def tell(self) -> None:
         totals = self.counts.totals(time.monotonic())
         for blog_id, followed in list(self.relay.blogs.items()):
-            count = totals.get(blog_id, 0)
+            count = shown(totals.get(blog_id, 0))
             if self._told.get(blog_id, 0) == count:
                 continue
             self._told[blog_id] = count
