@@ -115,6 +115,7 @@ class CrossProcessBus(InProcessBus):
     def __init__(self) -> None:
         super().__init__()
         self._quiet_until = 0.0
+        self._readers_quiet_until = 0.0  # its own: a failed report never quiets wake-ups
         self._task: asyncio.Task[None] | None = None
         self.connected = asyncio.Event()
 
@@ -133,12 +134,12 @@ class CrossProcessBus(InProcessBus):
 
     def publish_readers(self, report: str) -> None:
         # Every process hears it through its subscription, this one included.
-        if time.monotonic() < self._quiet_until:
+        if time.monotonic() < self._readers_quiet_until:
             return
         try:
             self._send_readers(report)
         except Exception as exc:
-            self._quiet_until = time.monotonic() + self.PAUSE_AFTER_FAILURE
+            self._readers_quiet_until = time.monotonic() + self.PAUSE_AFTER_FAILURE
             log.warning("bus: %s readers report failed (%s)", self.name, exc)
 
     def _send_readers(self, report: str) -> None:
