@@ -15,7 +15,8 @@ editor, contributor; the Team page). The people ("personas") asked to act on one
   not a member; the post they act on is their own old draft.
 - anonymous: nobody logged in.
 
-Y: allowed. N: refused. see_draft_blog acts on the blog after it went back to draft.
+Y: allowed. N: refused. see_draft_blog and see_readers act on the blog after it went back
+to draft (on a live blog anyone may see both).
 For "list drafts", all / own / N: which drafts the list shows.
 Post actions act on a colleague's draft, on a published post, on the pinned post or on a
 deleted post, as the row says; the member_own and demoted columns act on their own draft.
@@ -56,6 +57,7 @@ change_blog_status       Y     Y     Y        N          N          N        N  
 change_blog_framing      Y     Y     Y        N          N          N        N        N
 list_drafts             all   all   all      own        own         N        N        N
 see_draft_blog           Y     Y     Y        Y          Y          N        N        N
+see_readers              Y     Y     Y        Y          Y          N        N        N
 read_draft               Y     Y     Y        Y          N          N        N        N
 create_draft             Y     Y     Y        Y          Y          N        N        N
 publish_new              Y     Y     Y        N          N          N        N        N

@@ -46,6 +46,7 @@ SLOW: dict[str, set[str] | None] = {
     "tests/realtime/test_reader_state.py": None,  # a state machine against a real server
     "tests/realtime/test_removal_property.py": None,
     "tests/realtime/test_redis_bus.py": None,  # two server processes and a redis-server
+    "tests/realtime/test_readers_processes.py": None,  # two `liveblog serve` processes
     "tests/realtime/test_sse.py": None,  # uvicorn, a thousand readers
     "tests/textimport/test_textimport_roundtrip.py": None,  # 150 generated blogs
     "tests/web/test_authorization_http.py": None,  # every route x every role

@@ -76,8 +76,10 @@ class SSEClient:
         self.status = int(self.head.split()[1])
         return self.status
 
-    def messages(self, count: int, timeout: float = 5) -> list[Message]:
-        """The next `count` messages with data (retry-only blocks and comments are skipped)."""
+    def messages(self, count: int, timeout: float = 5, readers: bool = False) -> list[Message]:
+        """The next `count` messages with data (retry-only blocks and comments are skipped,
+        and so are "N reading now" counts, which come every few seconds, unless
+        ``readers``)."""
         if not self.status:
             self.read_head(timeout)
         deadline = time.monotonic() + timeout
@@ -88,7 +90,7 @@ class SSEClient:
                     return found
             block, _, self.buffer = self.buffer.partition(b"\n\n")
             message = self._parse(block.decode())
-            if message is not None:
+            if message is not None and (readers or message.event != "readers"):
                 found.append(message)
         return found
 

@@ -21,6 +21,7 @@ from starlette.types import ASGIApp
 from liveblog import __version__
 from liveblog.errors import Invalid, LiveblogError, PreconditionFailed, TryLater, problem, problems
 from liveblog.realtime.hub import Hub
+from liveblog.realtime.readers import ReadersNow
 from liveblog.settings import Settings
 from liveblog.site import Site
 from liveblog.web import api, desk, embeds, feeds, live, media, ops, pages, sitemap
@@ -36,11 +37,13 @@ def create_app(settings: Settings | None = None, site: Site | None = None) -> Fa
     site = site or Site.from_settings(settings or Settings.from_env())
     hub = Hub(site.db, site.settings)
     worker = Worker(site) if site.settings.worker == "inline" else None
+    readers = ReadersNow(hub, site.bus, site.settings.readers_seconds)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         hub.start()
         unsubscribe = site.bus.subscribe(hub.wake)
+        readers.start()
         await site.bus.start()
         if worker is not None:
             worker.start()
@@ -50,6 +53,7 @@ def create_app(settings: Settings | None = None, site: Site | None = None) -> Fa
             if worker is not None:
                 await worker.stop()
             unsubscribe()
+            await readers.stop()
             await site.bus.stop()
             await hub.stop()
 
@@ -64,6 +68,7 @@ def create_app(settings: Settings | None = None, site: Site | None = None) -> Fa
     app.state.site = site
     app.state.hub = hub
     app.state.worker = worker
+    app.state.readers = readers
     app.state.templates = site.templates
     app.state.page_cache = PageCache()
     app.state.blog_heads = BlogHeads(site.settings.head_ttl_seconds)

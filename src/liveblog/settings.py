@@ -230,6 +230,13 @@ SETTINGS: tuple[SettingSpec, ...] = (
         lambda name, value: _seconds(name, value),
     ),
     SettingSpec(
+        "READERS_SECONDS",
+        "5",
+        'Seconds between each process\'s report of its readers per blog ("N reading now").',
+        "readers_seconds",
+        lambda name, value: _seconds(name, value),
+    ),
+    SettingSpec(
         "STREAM_BUFFER_KB",
         "128",
         "KB an event stream may have waiting to be sent; a reader further behind is dropped.",
@@ -321,6 +328,7 @@ class Settings:
     require_2fa_for_admins: bool = field(default_factory=_default("require_2fa_for_admins"))
     heartbeat_seconds: float = field(default_factory=_default("heartbeat_seconds"))
     poll_seconds: float = field(default_factory=_default("poll_seconds"))
+    readers_seconds: float = field(default_factory=_default("readers_seconds"))
     stream_buffer_bytes: int = field(default_factory=_default("stream_buffer_bytes"))
     socket_buffer_bytes: int = field(default_factory=_default("socket_buffer_bytes"))
     broadcast_slice: int = field(default_factory=_default("broadcast_slice"))

@@ -14,7 +14,7 @@ from PIL import Image
 from sqlalchemy import create_engine, text
 
 from liveblog.actions import SYSTEM, Actor
-from liveblog.actions.blogs import create_blog, set_membership, team, update_blog
+from liveblog.actions.blogs import create_blog, readers_of, set_membership, team, update_blog
 from liveblog.actions.media import clean_photo
 from liveblog.actions.posts import (
     create_post,
@@ -90,7 +90,7 @@ def _new(words: str, status: str = "published") -> NewPost:
 
 
 Run = Callable[[Site, Any, Scene, People, str], Any]
-READS = ("read_draft", "see_draft_blog")
+READS = ("read_draft", "see_draft_blog", "see_readers")
 
 RUN: dict[str, Run] = {
     "create_blog": lambda site, a, s, p, who: create_blog(site, a, BlogFields(title="New one")),
@@ -102,6 +102,7 @@ RUN: dict[str, Run] = {
     ),
     "read_draft": lambda site, a, s, p, who: read_post(site, a, s.slug, s.draft_for(who)),
     "see_draft_blog": lambda site, a, s, p, who: list_posts(site, a, s.slug),
+    "see_readers": lambda site, a, s, p, who: readers_of(site, a, s.slug),
     "create_draft": lambda site, a, s, p, who: create_post(site, a, s.slug, _new("d", "draft")),
     "publish_new": lambda site, a, s, p, who: create_post(site, a, s.slug, _new("News.")),
     "edit_draft": lambda site, a, s, p, who: edit_post(
@@ -149,7 +150,7 @@ def test_action(shared_site: Site, people: People, action: str, persona: str) ->
     if action == "list_drafts":
         _check_list(site, people, scene, persona, actor, expected)
         return
-    if action == "see_draft_blog":
+    if action in ("see_draft_blog", "see_readers"):
         update_blog(site, SYSTEM, scene.slug, BlogChanges(status="draft"))
     if actor is None and action not in READS:
         pytest.skip("the actions take a person; anonymous writes are refused by the web (401)")

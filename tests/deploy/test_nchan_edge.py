@@ -21,10 +21,11 @@ import pytest
 
 from liveblog.settings import Settings
 from liveblog.site import Site
-from tests.conftest import ROOT
+from tests.conftest import ROOT, TEST_DATABASE
+from tests.realtime.test_readers_processes import told
 from tests.servers import CHROMIUM, Watcher, chromium, free_port, serve_env
 from tests.sse import SSEClient
-from tests.waiting import poll_until
+from tests.waiting import poll_until, wait_until
 
 NGINX = Path("/usr/sbin/nginx")
 NCHAN = Path("/usr/lib/nginx/modules/ngx_nchan_module.so")
@@ -67,7 +68,7 @@ def edge(
     auth = {"Authorization": make_user("editor")["auth"]}
     site.db.dispose()
     port = free_port()
-    env = serve_env(settings, LIVEBLOG_STREAMS_PER_ADDRESS="0")
+    env = serve_env(settings, LIVEBLOG_STREAMS_PER_ADDRESS="0", LIVEBLOG_READERS_SECONDS="0.5")
     log = tmp_path / "edge.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
@@ -122,6 +123,24 @@ def test_readers_at_the_edge_get_every_event_once_in_order(edge: Edge) -> None:
         seqs = [m.json["seq"] for m in got]
         assert seqs == list(range(seqs[0], seqs[0] + 3)), "in seq order, none twice"
     assert time.monotonic() - started < 10
+
+
+def test_readers_at_the_edge_are_counted(edge: Edge) -> None:
+    """The relay asks nchan how many subscribers the blog's channel has, tells them through
+    the channel and, over the bus (PostgreSQL here; SQLite has none between processes),
+    tells the nodes, whose API and desk show it."""
+    readers = [SSEClient(edge.url, "/live/edge/events") for _ in range(3)]
+    for reader in readers:
+        assert reader.read_head() == 200
+    for reader in readers:
+        wait_until(lambda r=reader: told(r, 3), timeout=10, what="the count at the edge")
+    if TEST_DATABASE != "sqlite":
+
+        def on_the_node() -> bool:
+            answer = httpx.get(edge.url + "/api/v1/blogs/edge/readers", timeout=5)
+            return bool(answer.json() == {"readers": 3})
+
+        wait_until(on_the_node, timeout=10, what="the node to hear the relay's count")
 
 
 def test_nothing_removed_lingers_at_the_edge(edge: Edge) -> None:

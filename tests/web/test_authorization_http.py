@@ -53,6 +53,7 @@ API: dict[str, Request] = {
     ),
     "read_draft": lambda s, p, who: ("GET", f"/api/v1/blogs/{s.slug}/posts/{s.draft_for(who)}", {}),
     "see_draft_blog": lambda s, p, who: ("GET", f"/api/v1/blogs/{s.slug}", {}),
+    "see_readers": lambda s, p, who: ("GET", f"/api/v1/blogs/{s.slug}/readers", {}),
     "create_draft": lambda s, p, who: (
         "POST",
         f"/api/v1/blogs/{s.slug}/posts",
@@ -105,6 +106,7 @@ DESK: dict[str, Request] = {
     ),
     "read_draft": lambda s, p, who: ("GET", f"/editor/blogs/{s.slug}/posts/{s.draft_for(who)}", {}),
     "see_draft_blog": lambda s, p, who: ("GET", f"/editor/blogs/{s.slug}", {}),
+    "see_readers": lambda s, p, who: ("GET", f"/editor/blogs/{s.slug}/readers", {}),
     "create_draft": _form("/editor/blogs/{s.slug}/posts", **_post_form("Draft.", action="draft")),
     "publish_new": _form("/editor/blogs/{s.slug}/posts", **_post_form("News.")),
     "edit_draft": _form(
@@ -184,7 +186,7 @@ def test_api(
     inner.cookies.clear()
     expected = TABLE[action][persona]
     scene = make_scene(shared_site, people)
-    if action == "see_draft_blog":
+    if action in ("see_draft_blog", "see_readers"):
         update_blog(shared_site, SYSTEM, scene.slug, BlogChanges(status="draft"))
     token = people.tokens.get(persona)
     headers = {"Authorization": f"Bearer {token}"} if token else {}
@@ -220,7 +222,7 @@ def test_desk(
     inner.cookies.clear()
     expected = TABLE[action][persona]
     scene = make_scene(shared_site, people)
-    if action == "see_draft_blog":
+    if action in ("see_draft_blog", "see_readers"):
         update_blog(shared_site, SYSTEM, scene.slug, BlogChanges(status="draft"))
     anonymous = persona == "anonymous"
     csrf = ""

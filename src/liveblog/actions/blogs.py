@@ -11,7 +11,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from liveblog.actions import audit
-from liveblog.actions.access import BLOG_ROLES, Actor, require_blog_role, require_site_role
+from liveblog.actions.access import (
+    BLOG_ROLES,
+    Actor,
+    require_blog_role,
+    require_readable_blog,
+    require_site_role,
+)
 from liveblog.actions.purge import purge_urls
 from liveblog.actions.transaction import Transaction, transaction
 from liveblog.errors import Conflict, Invalid, NotFound
@@ -168,6 +174,16 @@ def team(site: Site, actor: Actor, slug: str) -> tuple[Blog, list[Any]]:
         blog = blog_by_slug(session, slug, include_drafts=True)
         require_blog_role(session, actor, blog, BlogRole.OWNER, "Changing a blog's team")
         return blog, blog_team(session, blog)
+
+
+def readers_of(site: Site, actor: Actor | None, slug: str) -> int:
+    """The id of the blog whose "N reading now" the actor asks for: any blog they may read
+    (a blog in draft only for its team). The count itself is in the process's memory
+    (``realtime/readers.py``); nothing is read or written for it but this check."""
+    with site.db.reading() as session:
+        blog = blog_by_slug(session, slug, include_drafts=True)
+        require_readable_blog(session, actor, blog)
+        return blog.id
 
 
 def set_membership(site: Site, actor: Actor, slug: str, email: str, role: str | None) -> None:

@@ -2,6 +2,10 @@
 
 A hub that misses a wake-up loses nothing: it polls the log every few seconds anyway, and
 catches up from there. So Redis being down or restarting delays updates, never drops them.
+
+Next to the wake-ups, on a channel of its own but the same subscription, each process
+reports how many readers it holds per blog (``readers.py``): a count that is only ever
+approximate, so a lost report costs nothing either.
 """
 
 from __future__ import annotations
@@ -21,7 +25,9 @@ from sqlalchemy import Engine, text
 log = logging.getLogger("liveblog.bus")
 
 Listener = Callable[[int, int], None]
+ReadersListener = Callable[[str], None]
 CHANNEL = "liveblog:wakeups"
+READERS_CHANNEL = "liveblog:readers"
 
 
 class InProcessBus:
@@ -31,6 +37,7 @@ class InProcessBus:
 
     def __init__(self) -> None:
         self._listeners: list[Listener] = []
+        self._readers_listeners: list[ReadersListener] = []
         self._lock = threading.Lock()
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
@@ -46,6 +53,29 @@ class InProcessBus:
 
     def notify(self, blog_id: int, seq: int) -> None:
         self._wake_local(blog_id, seq)
+
+    def subscribe_readers(self, listener: ReadersListener) -> Callable[[], None]:
+        """Hears every process's readers reports (this one's too, which it ignores)."""
+        with self._lock:
+            self._readers_listeners.append(listener)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                if listener in self._readers_listeners:
+                    self._readers_listeners.remove(listener)
+
+        return unsubscribe
+
+    def publish_readers(self, report: str) -> None:
+        """Sends a readers report to every process (here: this one). Blocking: call it
+        from a worker thread."""
+        self._readers_local(report)
+
+    def _readers_local(self, report: str) -> None:
+        with self._lock:
+            listeners = list(self._readers_listeners)
+        for listener in listeners:
+            listener(report)
 
     def _wake_local(self, blog_id: int, seq: int) -> None:
         with self._lock:
@@ -85,6 +115,7 @@ class CrossProcessBus(InProcessBus):
     def __init__(self) -> None:
         super().__init__()
         self._quiet_until = 0.0
+        self._readers_quiet_until = 0.0  # its own: a failed report never quiets wake-ups
         self._task: asyncio.Task[None] | None = None
         self.connected = asyncio.Event()
 
@@ -101,6 +132,19 @@ class CrossProcessBus(InProcessBus):
     def _send(self, payload: str) -> None:
         raise NotImplementedError
 
+    def publish_readers(self, report: str) -> None:
+        # Every process hears it through its subscription, this one included.
+        if time.monotonic() < self._readers_quiet_until:
+            return
+        try:
+            self._send_readers(report)
+        except Exception as exc:
+            self._readers_quiet_until = time.monotonic() + self.PAUSE_AFTER_FAILURE
+            log.warning("bus: %s readers report failed (%s)", self.name, exc)
+
+    def _send_readers(self, report: str) -> None:
+        raise NotImplementedError
+
     async def _subscribe(self) -> None:
         """Receives wake-ups until the connection fails; sets ``connected`` once listening."""
         raise NotImplementedError
@@ -109,6 +153,9 @@ class CrossProcessBus(InProcessBus):
         wakeup = _parse_wakeup(data)
         if wakeup is not None:
             self._wake_local(*wakeup)
+
+    def _receive_readers(self, data: bytes | str) -> None:
+        self._readers_local(data.decode(errors="replace") if isinstance(data, bytes) else data)
 
     async def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._listen())
@@ -152,15 +199,22 @@ class RedisBus(CrossProcessBus):
     def _send(self, payload: str) -> None:
         self._client.publish(CHANNEL, payload)
 
+    def _send_readers(self, report: str) -> None:
+        self._client.publish(READERS_CHANNEL, report)
+
     async def _subscribe(self) -> None:
         client = redis.asyncio.Redis.from_url(self.url, socket_connect_timeout=1)
+        readers = READERS_CHANNEL.encode()
         try:
             async with client.pubsub() as pubsub:
-                await pubsub.subscribe(CHANNEL)
+                await pubsub.subscribe(CHANNEL, READERS_CHANNEL)
                 self.connected.set()
                 async for message in pubsub.listen():
                     if message.get("type") == "message":
-                        self._receive(message["data"])
+                        if message["channel"] != readers:
+                            self._receive(message["data"])
+                        else:
+                            self._receive_readers(message["data"])
         finally:
             await client.aclose()
 
@@ -179,6 +233,7 @@ class PostgresBus(CrossProcessBus):
 
     name = "PostgreSQL"
     CHANNEL = "liveblog_wakeups"
+    READERS_CHANNEL = "liveblog_readers"
 
     def __init__(self, engine: Engine) -> None:
         super().__init__()
@@ -195,15 +250,27 @@ class PostgresBus(CrossProcessBus):
             )
             conn.commit()
 
+    def _send_readers(self, report: str) -> None:
+        with self._engine.connect() as conn:
+            conn.execute(
+                text("SELECT pg_notify(:channel, :payload)"),
+                {"channel": self.READERS_CHANNEL, "payload": report},
+            )
+            conn.commit()
+
     async def _subscribe(self) -> None:
         conn = await psycopg.AsyncConnection.connect(
             self._conninfo, autocommit=True, connect_timeout=2
         )
         async with conn:
             await conn.execute(f"LISTEN {self.CHANNEL}")
+            await conn.execute(f"LISTEN {self.READERS_CHANNEL}")
             self.connected.set()
             async for note in conn.notifies():
-                self._receive(note.payload)
+                if note.channel != self.READERS_CHANNEL:
+                    self._receive(note.payload)
+                else:
+                    self._receive_readers(note.payload)
 
 
 def make_bus(redis_url: str, engine: Engine | None = None) -> InProcessBus:

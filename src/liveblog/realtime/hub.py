@@ -59,6 +59,7 @@ class Channel:
     joining: int = 0  # readers between arriving and joining: keeps the channel alive
     closed: bool = False  # the blog left public view: its streams were ended
     slug: str = ""  # the blog's address, as its readers asked for it (metrics' label)
+    readers_sse: bytes = b""  # the latest "N reading now" message (readers.py), for joiners
     idle: asyncio.Event = field(default_factory=asyncio.Event)
 
 
@@ -267,6 +268,14 @@ class Hub:
         which would otherwise wait for the whole broadcast. A reader who joins during a
         broadcast already got this event from ``recent``; one who leaves is skipped."""
         started = time.perf_counter()
+        await self.fan_out(channel, data)
+        metrics.BROADCAST_SECONDS.observe(time.perf_counter() - started)
+        metrics.EVENTS_BROADCAST.inc()
+        metrics.DELIVERIES.inc(len(channel.streams))
+
+    async def fan_out(self, channel: Channel, data: bytes) -> None:
+        """Writes ``data`` to every stream of the channel, a slice at a time (see
+        ``_broadcast``): events, and the readers' count, which is not an event."""
         streams = channel.streams
         size = self.broadcast_slice
         if len(streams) <= size:
@@ -280,9 +289,6 @@ class Hub:
                 else:
                     todo = everyone[:size]
                 self._write_slice(channel, todo, data)
-        metrics.BROADCAST_SECONDS.observe(time.perf_counter() - started)
-        metrics.EVENTS_BROADCAST.inc()
-        metrics.DELIVERIES.inc(len(streams))
 
     def _write_slice(self, channel: Channel, streams: Iterable[Stream], data: bytes) -> None:
         dead: list[Stream] | None = None
@@ -386,9 +392,10 @@ class Hub:
         if start == channel.last_seq or (recent and recent[0].seq <= start + 1):
             # The usual case, served from memory: the head, the retry and what was missed
             # go out in one write (one system call per arriving reader).
-            stream.open(b"".join([retry, *(e.sse for e in recent if e.seq > start)]))
+            from_memory = (e.sse for e in recent if e.seq > start)
+            stream.open(b"".join([retry, *from_memory, channel.readers_sse]))
             return True
-        stream.open(retry)
+        stream.open(retry + channel.readers_sse)
         missed: Backlog = await asyncio.to_thread(
             self._backlog, channel.blog_id, channel.last_seq, start
         )

@@ -14,6 +14,11 @@ what it missed.
 A relay that restarts begins at each blog's current end of the log; readers fill what it
 skipped from ``updates.json`` at the next event. Two relays publish every event twice, and
 readers drop the second copy by its seq, so a standby relay is harmless.
+
+"N reading now": every ``LIVEBLOG_READERS_SECONDS`` the relay asks nchan how many
+subscribers each blog's channel has, reports them on the bus as a process of its own (so
+the desk on every node counts them), and publishes the total to the channel as a
+``readers`` message when it changes.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -28,6 +34,7 @@ import httpx
 from sqlalchemy import select
 
 from liveblog.realtime.log import LiveEvent, events_after
+from liveblog.realtime.readers import EVENT, ReadersNow, shown
 from liveblog.site import Site
 from liveblog.states import BlogStatus
 from liveblog.storage import Blog
@@ -77,24 +84,30 @@ class Relay:
             heads = await asyncio.to_thread(self._public_heads)
             self.blogs = {blog_id: Followed(slug, seq) for blog_id, (slug, seq) in heads.items()}
             async with httpx.AsyncClient(timeout=10) as client:
-                while not stop.is_set():
-                    self._wake.clear()
-                    try:
-                        await self.catch_up(client)
-                    except Exception:  # the database or the edge is down: try again soon
-                        log.exception("relay: could not relay; trying again")
-                    waits = [
-                        asyncio.create_task(self._wake.wait()),
-                        asyncio.create_task(stop.wait()),
-                    ]
-                    await asyncio.wait(
-                        waits, timeout=self.poll_seconds, return_when="FIRST_COMPLETED"
-                    )
-                    for task in waits:
-                        task.cancel()
+                readers = EdgeReaders(self, client)
+                readers.start()
+                try:
+                    await self._relay(client, stop)
+                finally:
+                    await readers.stop()
         finally:
             unsubscribe()
             await self.site.bus.stop()
+
+    async def _relay(self, client: httpx.AsyncClient, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            self._wake.clear()
+            try:
+                await self.catch_up(client)
+            except Exception:  # the database or the edge is down: try again soon
+                log.exception("relay: could not relay; trying again")
+            waits = [
+                asyncio.create_task(self._wake.wait()),
+                asyncio.create_task(stop.wait()),
+            ]
+            await asyncio.wait(waits, timeout=self.poll_seconds, return_when="FIRST_COMPLETED")
+            for task in waits:
+                task.cancel()
 
     async def catch_up(self, client: httpx.AsyncClient) -> None:
         """Publishes every event past what was relayed, blog by blog, in seq order."""
@@ -133,3 +146,41 @@ class Relay:
 
     def _channel_url(self, slug: str) -> str:
         return f"{self.publish_url}/{quote(slug)}"
+
+
+class EdgeReaders(ReadersNow):
+    """The readers nginx holds: nchan's count of each followed blog's subscribers, reported
+    like a node's; each blog's total goes to its channel as a ``readers`` message."""
+
+    def __init__(self, relay: Relay, client: httpx.AsyncClient) -> None:
+        super().__init__(None, relay.site.bus, relay.site.settings.readers_seconds)
+        self.relay = relay
+        self.client = client
+        self._told: dict[int, int] = {}
+
+    async def held(self) -> dict[int, int]:
+        held: dict[int, int] = {}
+        for blog_id, followed in list(self.relay.blogs.items()):
+            response = await self.client.get(
+                self.relay._channel_url(followed.slug), headers={"Accept": "text/json"}
+            )
+            if response.status_code == 200:  # 404: no channel, so no one is there
+                subscribers = response.json().get("subscribers", 0)
+                if isinstance(subscribers, int) and subscribers > 0:
+                    held[blog_id] = subscribers
+        return held
+
+    async def tell(self) -> None:
+        totals = self.counts.totals(time.monotonic())
+        for blog_id, followed in list(self.relay.blogs.items()):
+            count = shown(totals.get(blog_id, 0))
+            if self._told.get(blog_id, 0) == count:
+                continue
+            self._told[blog_id] = count
+            # Not stored at the edge (no message is), and it carries no seq: the reader
+            # script takes it as a count, never as an event of the log.
+            await self.client.post(
+                self.relay._channel_url(followed.slug),
+                content=json.dumps({"readers": count}).encode(),
+                headers={"Content-Type": "application/json", "X-EventSource-Event": EVENT},
+            )

@@ -114,6 +114,24 @@
     }
   });
 
+  /* -- "N reading now", asked every few seconds while the page is in view */
+  var reading = document.querySelector(".reading-now[data-readers]");
+  if (reading && window.fetch) {
+    setInterval(function () {
+      if (document.hidden) return;
+      fetch(reading.getAttribute("data-readers"), {
+        cache: "no-store", headers: { Accept: "application/json" }
+      }).then(function (r) {
+        if (!r.ok) throw new Error("readers: HTTP " + r.status);
+        return r.json();
+      }).then(function (body) {
+        var n = body.readers;
+        reading.hidden = !n;
+        reading.textContent = Number(n).toLocaleString("en") + " reading now";
+      }).catch(function () {});
+    }, 5000);
+  }
+
   /* -- colleagues' changes: counted from the blog's own event stream */
   if (desk && window.EventSource) {
     var slug = desk.getAttribute("data-desk-blog");

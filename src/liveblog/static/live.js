@@ -396,6 +396,7 @@
     });
   }
   function startPolling() {
+    noReaders();
     if (polling || stopped) return;
     polling = true;
     poll();
@@ -403,6 +404,19 @@
   function stopPolling() {
     polling = false;
     clearTimeout(pollTimer);
+  }
+  /* "N reading now" (event "readers"): a count, not an event of the log. It has no id, is
+     never replayed and is not in KINDS; a page that polls shows none. */
+  function onReaders(e) {
+    var box = root.querySelector(".reading-now"), d;
+    try { d = JSON.parse(e.data); } catch (err) { return; }
+    if (!box || typeof d.readers !== "number") return;
+    box.hidden = !d.readers;
+    box.textContent = d.readers.toLocaleString("en") + " reading now";
+  }
+  function noReaders() {
+    var box = root.querySelector(".reading-now");
+    if (box) box.hidden = true;
   }
   function onMessage(e) {
     var d;
@@ -433,9 +447,11 @@
       sseTimer = setTimeout(connect, 30000 + Math.random() * 30000);
     });
     KINDS.forEach(function (k) { src.addEventListener(k, onMessage); });
+    src.addEventListener("readers", onReaders);
   }
   function stop() {
     stopped = true;
+    noReaders();
     stopPolling();
     clearTimeout(sseTimer);
     if (es) es.close();

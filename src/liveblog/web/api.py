@@ -24,6 +24,7 @@ from liveblog.web.api_models import (
     PostChanged,
     PostPage,
     PostRecord,
+    Readers,
     errors,
 )
 from liveblog.web.auth import CurrentActor, MaybeActor
@@ -79,6 +80,13 @@ def get_blog(request: Request, slug: str, actor: MaybeActor) -> dict[str, Any]:
         require_readable_blog(session, actor, blog)
         record = blog_actions.blog_settings(blog, site.settings.base_url)
         return record | {"pinned_post": q.pinned_post_id(session, blog)}
+
+
+@router.get("/blogs/{slug}/readers", response_model=Readers, summary="Readers reading now")
+def blog_readers(request: Request, response: Response, slug: str, actor: MaybeActor) -> Readers:
+    blog_id = blog_actions.readers_of(_site(request), actor, slug)
+    response.headers["Cache-Control"] = "no-store"
+    return Readers(readers=request.app.state.readers.total(blog_id))
 
 
 @router.patch(

@@ -77,6 +77,13 @@ class PostPage(BaseModel):
     pages: int
 
 
+class Readers(BaseModel):
+    readers: int = Field(
+        description="Readers following the blog's event stream now, over every process and "
+        "node; approximate, at most a few seconds old (polling readers are not counted)."
+    )
+
+
 class Problem(BaseModel):
     field: str = Field(description="Where, e.g. elements.0.markdown; empty for the whole body")
     message: str

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from liveblog.actions import Actor
 from liveblog.actions import blogs as blog_actions
@@ -26,7 +27,12 @@ def _blog_list(request: Request, actor: Actor, status: int = 200, **context: Any
     with site_of(request).db.reading() as session:
         blogs = blog_actions.desk_blogs(session, actor)
     context.setdefault("new_blog", dict.fromkeys(BLOG_FORM_FIELDS, ""))
-    return render(request, "editor/desk.html", actor, status, blogs=blogs, **context)
+    # Each blog's readers as this process knows them now (the list shows only blogs the
+    # person may see; the page is not cached, so a reload is current).
+    readers = request.app.state.readers.counts.totals(time.monotonic())
+    return render(
+        request, "editor/desk.html", actor, status, blogs=blogs, readers=readers, **context
+    )
 
 
 @router.get("", response_class=HTMLResponse)
@@ -54,6 +60,14 @@ def set_blog_status(request: Request, slug: str, actor: SignedIn, form: Buttons)
     changes = validated(BlogChanges, {"status": status})
     blog_actions.update_blog(site_of(request), actor, slug, changes)
     return see_other(f"/editor/blogs/{slug}?done={quote(status)}")
+
+
+@router.get("/blogs/{slug}/readers")
+def blog_readers(request: Request, slug: str, actor: SignedIn) -> Response:
+    """ "N reading now" for the desk's blog page, which asks every few seconds."""
+    blog_id = blog_actions.readers_of(site_of(request), actor, slug)
+    count = request.app.state.readers.total(blog_id)
+    return JSONResponse({"readers": count}, headers={"Cache-Control": "no-store"})
 
 
 # Addresses that only take forms: a browser that asks for one (after a login, from its

@@ -55,6 +55,7 @@ def blog_page(
             status,
             blog=blog,
             role=blog_role(session, actor, blog),
+            readers=request.app.state.readers.total(blog.id),
             posts=posts,
             view=view,
             counts=counts,

@@ -1,0 +1,254 @@
+""" "N reading now": several processes' reports add up, a silent process drops out, and the
+count reaches a blog's streams (and its joiners) as a message that is not an event."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+
+import httpx
+
+from liveblog.actions import SYSTEM, Actor
+from liveblog.actions.blogs import create_blog
+from liveblog.actions.posts import create_post
+from liveblog.actions.users import create_user, start_session
+from liveblog.app import create_app
+from liveblog.realtime.bus import InProcessBus
+from liveblog.realtime.hub import Hub
+from liveblog.realtime.readers import (
+    KEPT_FOR,
+    REPORT_BYTES,
+    ReaderCounts,
+    ReadersNow,
+    decode,
+    encode,
+    readers_message,
+    shown,
+)
+from liveblog.realtime.streams import BufferStream
+from liveblog.schema import BlogFields, NewPost
+from liveblog.site import Site
+from liveblog.storage.queries import blog_by_slug
+from liveblog.web.auth import SESSION_COOKIE
+from tests.servers import running_server
+from tests.sse import SSEClient
+
+
+def test_the_counts_of_several_processes_add_up_and_expire() -> None:
+    counts = ReaderCounts()
+    # Three processes report at t=0, each good for 15 s (three 5-second intervals).
+    for process, report in (("a", {1: 10, 2: 3}), ("b", {1: 5}), ("c", {2: 4, 3: 1})):
+        counts.heard(process, report, expires=15.0)
+    assert counts.totals(now=1.0) == {1: 15, 2: 7, 3: 1}
+    # A process's newer report replaces its older one; a 0 takes it out at once.
+    counts.heard("a", {1: 12, 2: 0}, expires=20.0)
+    assert counts.totals(now=6.0) == {1: 17, 2: 4, 3: 1}
+    # b and c stop reporting (stopped, killed, cut off): at 15 s their counts are gone,
+    # a's (refreshed at 5 s) stays until 20 s.
+    assert counts.totals(now=15.0) == {1: 12}
+    assert counts.total(1, now=19.9) == 12
+    assert counts.totals(now=20.0) == {}
+    assert counts.total(1, now=20.0) == 0
+
+
+def test_readers_are_told_a_large_count_to_two_figures() -> None:
+    assert [shown(n) for n in (0, 1, 99, 100, 104, 1204, 1250, 15_321, 999_999)] == [
+        0,
+        1,
+        99,
+        100,
+        100,
+        1200,
+        1200,
+        15_000,
+        1_000_000,
+    ]
+
+
+def test_a_report_says_which_process_how_long_and_how_many() -> None:
+    [report] = encode("p1", 5, {7: 12, 3: 0})
+    assert report == "p1 5 3:0 7:12"
+    assert decode(report) == ("p1", 5.0, {3: 0, 7: 12})
+    assert decode("p1 5") == ("p1", 5.0, {})
+    for junk in ("", "p1", "p1 x 1:2", "p1 5 1:x", "p 1 5 1:2", "p1 0 1:2", "p1 5 -1:2"):
+        assert decode(junk) is None, junk
+
+
+def test_a_long_report_is_cut_into_pieces_a_notification_takes() -> None:
+    counts = {blog_id: 1000 + blog_id for blog_id in range(1, 1201)}
+    reports = encode("p1", 5, counts)
+    assert len(reports) > 1
+    assert all(len(report) <= REPORT_BYTES for report in reports)
+    heard: dict[int, int] = {}
+    for report in reports:
+        decoded = decode(report)
+        assert decoded is not None and decoded[0] == "p1"
+        heard |= decoded[2]
+    assert heard == counts
+
+
+def publish(site: Site, slug: str, words: str) -> None:
+    post = NewPost.model_validate({"elements": [{"type": "text", "markdown": words}]})
+    create_post(site, SYSTEM, slug, post)
+
+
+def _streams(hub: Hub, blog_id: int, n: int) -> list[BufferStream]:
+    channel = hub.channels.get(blog_id) or hub.new_channel(blog_id, last_seq=0)
+    hub.channels[blog_id] = channel
+    streams = [BufferStream() for _ in range(n)]
+    channel.streams.update(streams)
+    return streams
+
+
+def test_processes_on_one_bus_tell_their_readers_the_total(site: Site) -> None:
+    """Two hubs (as two processes would have) on one bus: each blog's readers in either are
+    told the sum, once per change, with no id (Last-Event-ID stays the log's)."""
+
+    async def scenario() -> None:
+        bus = InProcessBus()
+        first, second = Hub(site.db, site.settings), Hub(site.db, site.settings)
+        one, two = ReadersNow(first, bus, 5), ReadersNow(second, bus, 5)
+        one.start()
+        two.start()
+        try:
+            readers_one = _streams(first, 1, 3)
+            readers_two = _streams(second, 1, 2) + _streams(second, 2, 1)
+            for process in (one, two):
+                await process.report(await process.held())
+            for process in (one, two):
+                await process.tell()
+            assert one.total(1) == two.total(1) == 5
+            assert one.total(2) == two.total(2) == 1
+            told = [await s.next_chunk(0) for s in readers_one + readers_two]
+            assert told == [readers_message(5)] * 5 + [readers_message(1)]
+            assert told[0] == b'event: readers\ndata: {"readers": 5}\n\n'
+
+            # Nothing changed: nothing is sent again.
+            await one.report(await one.held())
+            await one.tell()
+            assert not any(s.buffered() for s in readers_one)
+
+            # A reader joining the first process gets the count in its first write.
+            joiner = BufferStream()
+            channel = first.channels[1]
+            assert await first._send_missed(channel, channel.last_seq, joiner)
+            assert (await joiner.next_chunk(0) or b"").endswith(readers_message(5))
+
+            # The second process's readers leave: reported once as 0, at once.
+            second.channels[1].streams.clear()
+            del second.channels[2]
+            await two.report(await two.held())
+            assert one.total(1) == 3 and one.total(2) == 0
+            await one.tell()
+            assert [await s.next_chunk(0) for s in readers_one] == [readers_message(3)] * 3
+        finally:
+            await one.stop()
+            await two.stop()
+
+    asyncio.run(scenario())
+
+
+def test_a_process_that_stops_reporting_drops_out(site: Site) -> None:
+    async def scenario() -> None:
+        bus = InProcessBus()
+        hub = Hub(site.db, site.settings)
+        here = ReadersNow(hub, bus, 0.05)
+        here.start()
+        try:
+            _streams(hub, 1, 2)
+            # Another process reports 40 readers of blog 1, then is silent.
+            bus.publish_readers("elsewhere 0.05 1:40")
+            await here.report(await here.held())
+            assert here.total(1) == 42
+            await asyncio.sleep(KEPT_FOR * 0.05 + 0.02)
+            await here.report(await here.held())
+            assert here.total(1) == 2
+        finally:
+            await here.stop()
+
+    asyncio.run(scenario())
+
+
+def test_the_reader_page_gets_the_count_through_its_stream(site: Site) -> None:
+    """The page carries an empty, hidden place for the count (the page is cached, a count in
+    it would go stale); the stream brings the count, as an ``event: readers`` with no id,
+    between the log's events, whose ids go on as before."""
+    quick = Site.from_settings(site.settings.with_changes(readers_seconds=0.1))
+    try:
+        _count_through_the_stream(quick)
+    finally:
+        quick.db.dispose()
+
+
+def _count_through_the_stream(quick: Site) -> None:
+    create_blog(quick, SYSTEM, BlogFields(title="Counted", slug="counted"))
+    with running_server(quick) as (url, _server):
+        page = httpx.get(f"{url}/live/counted", timeout=5).text
+        assert '<p class="reading-now" hidden></p>' in page
+        first = SSEClient(url, "/live/counted/events?last_event_id=1")
+        [told] = first.messages(1, timeout=5, readers=True)
+        assert (told.event, told.id, told.json) == ("readers", None, {"readers": 1})
+        second = SSEClient(url, "/live/counted/events?last_event_id=1")
+        assert [m.json for m in first.messages(1, timeout=5, readers=True)] == [{"readers": 2}]
+        # The second reader's first count came with its first write, or a moment later.
+        assert second.messages(1, timeout=5, readers=True)[0].json["readers"] in (1, 2)
+        publish(quick, "counted", "Still counting.")
+        [event] = second.messages(1, timeout=5)  # counts are skipped unless asked for
+        assert (event.event, event.id) == ("post.published", "2")
+
+
+def test_a_process_that_stops_says_so(site: Site) -> None:
+    async def scenario() -> None:
+        bus = InProcessBus()
+        stays, goes = Hub(site.db, site.settings), Hub(site.db, site.settings)
+        here, there = ReadersNow(stays, bus, 5), ReadersNow(goes, bus, 5)
+        here.start()
+        there.start()
+        try:
+            _streams(stays, 1, 1)
+            _streams(goes, 1, 4)
+            await here.report(await here.held())
+            await there.report(await there.held())
+            assert here.total(1) == 5
+            await there.stop()
+            assert here.total(1) == 1
+        finally:
+            await here.stop()
+
+    asyncio.run(scenario())
+
+
+def test_the_desk_and_the_api_show_how_many_are_reading(site: Site) -> None:
+    """Readers held by another process reach the desk's blog page, its list of blogs, its
+    JSON for editor.js and the API; nothing about it is cached."""
+    app = create_app(site=site)
+    create_blog(site, SYSTEM, BlogFields(title="Desk count", slug="desk-count"))
+    with site.db.reading() as session:
+        blog_id = blog_by_slug(session, "desk-count").id
+    uid = create_user(site, "desk-count@news.example", "correct horse battery", "editor")
+    cookie = start_session(site, Actor(user_id=uid, role="editor", name="Desk"))
+
+    async def scenario() -> None:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+        ) as client:
+            page = (await client.get("/editor/blogs/desk-count/readers")).status_code
+            assert page == 303  # the desk asks who is there first
+            client.cookies.set(SESSION_COOKIE, cookie)
+            page_text = (await client.get("/editor/blogs/desk-count")).text
+            assert re.search(r'class="reading-now"[^>]* hidden>0 reading now<', page_text)
+            app.state.readers.counts.heard("elsewhere", {blog_id: 7}, time.monotonic() + 60)
+            page_text = (await client.get("/editor/blogs/desk-count")).text
+            assert re.search(r'class="reading-now"[^>]*>7 reading now<', page_text)
+            assert "<td>7</td>" in (await client.get("/editor")).text
+            for address in ("/editor/blogs/desk-count/readers", "/api/v1/blogs/desk-count/readers"):
+                answer = await client.get(address)
+                assert answer.json() == {"readers": 7}
+                assert answer.headers["cache-control"] == "no-store"
+            client.cookies.clear()
+            answer = await client.get("/api/v1/blogs/desk-count/readers")
+            assert answer.json() == {"readers": 7}, "the public's, on a public blog"
+            assert (await client.get("/api/v1/blogs/nowhere/readers")).status_code == 404
+
+    asyncio.run(scenario())
