@@ -22,6 +22,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from liveblog import webhooks
 from liveblog.actions.dispatch import HANDLERS, Handler, dispatch
 from liveblog.site import Site
 
@@ -38,7 +39,7 @@ class Job:
 
 
 # The jobs every worker runs.
-JOBS: tuple[Job, ...] = ()
+JOBS: tuple[Job, ...] = (Job("webhooks", webhooks.step),)
 
 
 @dataclass
