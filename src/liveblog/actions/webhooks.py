@@ -126,7 +126,7 @@ def _views(session: Session, endpoints: list[WebhookEndpoint]) -> list[EndpointV
     ]
 
 
-def _pairs(session: Session, query: Select[tuple[int, str]]) -> dict[int, str]:
+def _pairs(session: Session, query: Select[int, str]) -> dict[int, str]:
     return {key: value for key, value in session.execute(query)}
 
 

@@ -8,7 +8,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from liveblog.actions import Actor
+from liveblog.actions import Actor, webhooks
 from liveblog.actions import blogs as blog_actions
 from liveblog.errors import LiveblogError
 from liveblog.schema import BlogChanges, BlogFields
@@ -26,7 +26,11 @@ def _blog_list(request: Request, actor: Actor, status: int = 200, **context: Any
     with site_of(request).db.reading() as session:
         blogs = blog_actions.desk_blogs(session, actor)
     context.setdefault("new_blog", dict.fromkeys(BLOG_FORM_FIELDS, ""))
-    return render(request, "editor/desk.html", actor, status, blogs=blogs, **context)
+    # An admin whose webhook was disabled is told here (there is no email).
+    notices = webhooks.notices(site_of(request), actor)
+    return render(
+        request, "editor/desk.html", actor, status, blogs=blogs, webhook_notices=notices, **context
+    )
 
 
 @router.get("", response_class=HTMLResponse)
