@@ -59,6 +59,7 @@ SLOW: dict[str, set[str] | None] = {
     "tests/test_serve.py": None,  # `liveblog serve` as a subprocess
     "tests/test_demo.py": {"test_the_demo_prints_addresses_and_a_login_that_work"},
     "tests/test_audit_cli.py": None,  # subprocesses
+    "tests/test_webhooks_served.py": None,  # `liveblog serve` (three of them), a receiver down
     "tests/test_cli_fresh.py": {  # every command as a subprocess on a new database
         "test_every_command_works_on_a_fresh_database",
         "test_db_revision_writes_a_migration_that_init_applies",
