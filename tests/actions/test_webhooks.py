@@ -9,8 +9,11 @@ import base64
 import hashlib
 import hmac
 import json
+import time
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select, update
@@ -308,3 +311,16 @@ def test_a_body_is_compact_json_with_type_timestamp_and_data() -> None:
         "data": {"blog": "rail", "seq": 7, "v": 1, "id": "ab"},
     }
     assert hashlib.sha256(text.encode()).hexdigest()  # bytes as signed: no surprises
+
+
+def test_the_docs_verification_snippet_accepts_a_delivery_and_refuses_a_forgery() -> None:
+    text = (Path(__file__).parents[2] / "docs" / "webhooks.md").read_text(encoding="utf-8")
+    snippet = text.split("```python\n", 1)[1].split("```", 1)[0]
+    scope: dict[str, Any] = {}
+    exec(snippet, scope)  # the receiver's code, as the docs give it
+    secret = webhooks.new_secret()
+    body = webhooks.body("post.deleted", "2026-11-30T10:00:00Z", "rail", 7, {"v": 1, "id": "ab"})
+    headers = webhooks.headers(secret, webhooks.new_message_id(), int(time.time()), body)
+    assert scope["verified"](secret, headers, body.encode())
+    assert not scope["verified"](secret, headers, body.encode().replace(b"ab", b"cd"))
+    assert not scope["verified"](webhooks.new_secret(), headers, body.encode())
