@@ -102,6 +102,8 @@ def send(client: httpx.Client, url: str, secret: str, message_id: str, payload: 
     """One try: 2xx is delivered; anything else (a redirect too: none is followed, a
     timeout, a refused connection) is a failure to retry."""
     data = payload.encode()
+    # httpx's timeout bounds each step; this bounds the whole try, a slow answer too.
+    deadline = time.monotonic() + (client.timeout.read or 10.0)
     try:
         with client.stream(
             "POST",
@@ -114,6 +116,8 @@ def send(client: httpx.Client, url: str, secret: str, message_id: str, payload: 
                 read += len(chunk)
                 if read >= MAX_ANSWER_BYTES:
                     break
+                if time.monotonic() > deadline:
+                    return Outcome(False, answer.status_code, "the answer took too long")
             ok = 200 <= answer.status_code < 300
             return Outcome(ok, answer.status_code, None if ok else f"HTTP {answer.status_code}")
     except httpx.HTTPError as exc:

@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import select, update
 
 from liveblog import webhooks
-from liveblog.actions import SYSTEM, Actor
+from liveblog.actions import SYSTEM, Actor, deliveries
 from liveblog.actions import webhooks as hooks
 from liveblog.actions.blogs import create_blog, update_blog
 from liveblog.actions.dispatch import dispatch
@@ -324,3 +324,39 @@ def test_the_docs_verification_snippet_accepts_a_delivery_and_refuses_a_forgery(
     assert scope["verified"](secret, headers, body.encode())
     assert not scope["verified"](secret, headers, body.encode().replace(b"ab", b"cd"))
     assert not scope["verified"](webhooks.new_secret(), headers, body.encode())
+
+
+def test_a_redirect_is_a_failure_and_is_not_followed(site: Site, receiver: Receiver) -> None:
+    create_blog(site, SYSTEM, BlogFields(title="Rail", slug="rail"))
+    run(site)
+    endpoint_id = add(site, receiver)
+    receiver.answer = 302
+    create_post(site, SYSTEM, "rail", new("One."))
+    run(site)
+    (delivery,) = rows(site, endpoint_id)
+    assert (delivery.status, delivery.last_status_code, delivery.last_error) == (
+        "pending",
+        302,
+        "HTTP 302",
+    )
+    assert len(receiver.snapshot()) == 1
+
+
+def test_a_claim_held_by_a_sender_that_died_runs_out(site: Site, receiver: Receiver) -> None:
+    create_blog(site, SYSTEM, BlogFields(title="Rail", slug="rail"))
+    run(site)
+    endpoint_id = add(site, receiver)
+    create_post(site, SYSTEM, "rail", new("One."))
+    while dispatch(site) is not None:
+        pass
+    (held,) = deliveries.claim(site, 16)  # and this sender dies before it sends
+    assert deliveries.claim(site, 16) == []  # nobody else takes it while the lease holds
+    with site.db.writing() as session:
+        session.execute(
+            update(WebhookDelivery)
+            .where(WebhookDelivery.id == held.id)
+            .values(lease_until=utcnow() - timedelta(seconds=1))
+        )
+    run(site)
+    assert [r.status for r in rows(site, endpoint_id)] == ["delivered"]
+    assert [r.message_id for r in receiver.snapshot()] == [held.message_id]

@@ -11,11 +11,12 @@ from fastapi.responses import HTMLResponse, Response
 from liveblog.actions import Actor
 from liveblog.actions import blogs as blog_actions
 from liveblog.actions import webhooks as hooks
-from liveblog.errors import Invalid, LiveblogError
+from liveblog.errors import LiveblogError
 from liveblog.paging import LAST_PAGE
 from liveblog.schema import WebhookChanges, WebhookFields
 from liveblog.web.desk.common import RowId, SignedIn, render, see_other, site_of
 from liveblog.web.desk.forms import Buttons, Sent, SentForm
+from liveblog.web.desk.postform import validated
 
 router = APIRouter()
 
@@ -27,13 +28,6 @@ def _sent(form: SentForm) -> dict[str, Any]:
     values["kinds"] = [k for k in form.data.getlist("kinds") if isinstance(k, str)]
     values["blog"] = values["blog"] or None
     return values
-
-
-def _checked(model: type[WebhookFields] | type[WebhookChanges], values: dict[str, Any]) -> Any:
-    try:
-        return model.model_validate(values)
-    except ValueError as exc:
-        raise Invalid(str(exc).splitlines()[-1].strip() if str(exc) else "check the form") from exc
 
 
 def _blogs(request: Request, actor: Actor) -> list[Any]:
@@ -69,7 +63,7 @@ def add_webhook(request: Request, actor: SignedIn, form: Sent) -> Response:
     try:
         form.check()
         endpoint_id = hooks.create_endpoint(
-            site_of(request), actor, _checked(WebhookFields, values)
+            site_of(request), actor, validated(WebhookFields, values)
         )
     except LiveblogError as exc:
         return _list_page(request, actor, exc.status, new_hook=values, error=exc.message)
@@ -127,7 +121,7 @@ def change_webhook(request: Request, endpoint_id: RowId, actor: SignedIn, form: 
     try:
         form.check()
         hooks.update_endpoint(
-            site_of(request), actor, endpoint_id, _checked(WebhookChanges, values)
+            site_of(request), actor, endpoint_id, validated(WebhookChanges, values)
         )
     except LiveblogError as exc:
         return _endpoint_page(
