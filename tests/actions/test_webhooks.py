@@ -360,3 +360,26 @@ def test_a_claim_held_by_a_sender_that_died_runs_out(site: Site, receiver: Recei
     run(site)
     assert [r.status for r in rows(site, endpoint_id)] == ["delivered"]
     assert [r.message_id for r in receiver.snapshot()] == [held.message_id]
+
+
+def test_the_audit_log_names_each_change_and_never_the_secret(site: Site) -> None:
+    endpoint_id = hooks.create_endpoint(site, ADMIN, WebhookFields(url="https://a.example/h"))
+    secrets = [hooks.endpoint(site, ADMIN, endpoint_id).endpoint.secret]
+    secrets.append(hooks.rotate_secret(site, ADMIN, endpoint_id))
+    hooks.set_enabled(site, ADMIN, endpoint_id, False)
+    hooks.set_enabled(site, ADMIN, endpoint_id, True)
+    hooks.replay(site, ADMIN, endpoint_id)
+    hooks.delete_endpoint(site, ADMIN, endpoint_id)
+    with site.db.reading() as session:
+        entries = list(session.scalars(select(AuditEntry).order_by(AuditEntry.id)))
+    assert [e.action for e in entries] == [
+        "webhook.created",
+        "webhook.secret-rotated",
+        "webhook.disabled",
+        "webhook.enabled",
+        "webhook.replayed",
+        "webhook.deleted",
+    ]
+    assert {(e.subject_kind, e.subject_id) for e in entries} == {("webhook", str(endpoint_id))}
+    dump = json.dumps([e.detail for e in entries])
+    assert not any(secret in dump for secret in secrets) and "whsec_" not in dump

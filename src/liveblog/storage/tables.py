@@ -359,7 +359,7 @@ class AuditEntry(Base):
     actor_label: Mapped[str] = mapped_column(String(254))
     address: Mapped[str] = mapped_column(String(64))  # the client's, or "cli"
     action: Mapped[str] = mapped_column(String(40), index=True)
-    subject_kind: Mapped[str] = mapped_column(String(20))  # person | blog | post | token | site
+    subject_kind: Mapped[str] = mapped_column(String(20))  # person|blog|post|token|site|webhook
     subject_id: Mapped[str] = mapped_column(String(64))
     blog_id: Mapped[int | None] = mapped_column(Integer, index=True)
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
