@@ -151,14 +151,17 @@ def _get(session: Session, endpoint_id: int) -> WebhookEndpoint:
 
 
 def notices(site: Site, actor: Actor) -> list[WebhookEndpoint]:
-    """The disabled endpoints this admin made: the desk tells them until they act."""
+    """The endpoints this admin made that were disabled for failing (not by hand): the
+    desk tells them until they enable or delete them."""
     if not actor.is_admin or actor.user_id is None:
         return []
     with site.db.reading() as session:
         rows = list(
             session.scalars(
                 select(WebhookEndpoint).where(
-                    WebhookEndpoint.owner_id == actor.user_id, WebhookEndpoint.active.is_(False)
+                    WebhookEndpoint.owner_id == actor.user_id,
+                    WebhookEndpoint.active.is_(False),
+                    WebhookEndpoint.disabled_reason.is_not(None),
                 )
             )
         )
@@ -247,10 +250,8 @@ def set_enabled(site: Site, actor: Actor, endpoint_id: int, enabled: bool) -> No
         if enabled:
             row.disabled_at, row.disabled_reason = None, None
         else:
-            row.disabled_at, row.disabled_reason = (
-                utcnow(),
-                f"disabled by {actor.name or 'an admin'}",
-            )
+            # No reason: the reason is what tells the owner, and nobody need be told of this.
+            row.disabled_at, row.disabled_reason = utcnow(), None
             tx.session.execute(
                 update(WebhookDelivery)
                 .where(
