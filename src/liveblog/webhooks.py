@@ -141,7 +141,8 @@ def step(site: Site) -> float | None:
 def _send_all(site: Site, claimed: Sequence[Claimed]) -> list[Outcome]:
     timeout = site.settings.webhook_timeout_seconds
     limits = httpx.Timeout(timeout)
-    with httpx.Client(timeout=limits, follow_redirects=False, trust_env=False) as client:
+    # trust_env: an egress proxy (HTTPS_PROXY, NO_PROXY) and CA bundle (SSL_CERT_FILE) apply.
+    with httpx.Client(timeout=limits, follow_redirects=False, trust_env=True) as client:
 
         def one(claim: Claimed) -> Outcome:
             return send(client, claim.url, claim.secret, claim.message_id, claim.payload)

@@ -138,7 +138,7 @@ def record(site: Site, results: Sequence[tuple[webhooks.Claimed, webhooks.Outcom
     now = utcnow()
     with site.db.writing() as session:
         for claimed, outcome in results:
-            delivery = session.get(WebhookDelivery, claimed.id)
+            delivery = session.get(WebhookDelivery, claimed.id, with_for_update=True)
             # Gone, replayed, or its lease ran out and another sender tried it since.
             if (
                 delivery is None
