@@ -62,6 +62,7 @@ CASES: dict[str, Case] = {
     "export": Case(("export", "nothing")),
     "audit export": Case(("audit", "export")),
     "audit prune": Case(("audit", "prune", "--older-than", "30")),
+    "webhooks prune": Case(("webhooks", "prune", "--older-than", "30")),
 }
 # Commands that never open the database, each with the test that runs it.
 NO_DATABASE = {"db revision": "test_db_revision_writes_a_migration_that_init_applies"}

@@ -383,3 +383,19 @@ def test_the_audit_log_names_each_change_and_never_the_secret(site: Site) -> Non
     assert {(e.subject_kind, e.subject_id) for e in entries} == {("webhook", str(endpoint_id))}
     dump = json.dumps([e.detail for e in entries])
     assert not any(secret in dump for secret in secrets) and "whsec_" not in dump
+
+
+def test_pruning_keeps_what_may_still_be_sent(site: Site, receiver: Receiver) -> None:
+    create_blog(site, SYSTEM, BlogFields(title="Rail", slug="rail"))
+    run(site)
+    endpoint_id = add(site, receiver)
+    create_post(site, SYSTEM, "rail", new("One."))
+    run(site)
+    receiver.answer = 500
+    create_post(site, SYSTEM, "rail", new("Two."))
+    run(site)
+    assert deliveries.prune(site, timedelta(days=1)) == 0
+    with site.db.writing() as session:
+        session.execute(update(WebhookDelivery).values(delivered_at=utcnow() - timedelta(days=2)))
+    assert deliveries.prune(site, timedelta(days=1)) == 1
+    assert [r.status for r in rows(site, endpoint_id)] == ["pending"]

@@ -9,7 +9,7 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, exists, or_, select, update
+from sqlalchemy import ColumnElement, delete, exists, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from liveblog import webhooks
@@ -210,3 +210,16 @@ def seconds_to_next(site: Site) -> float | None:
         return None
     due = min(max(at, lease or at) for at, lease in heads)
     return max(0.05, (due - now).total_seconds())
+
+
+def prune(site: Site, older_than: timedelta) -> int:
+    """Deletes the deliveries delivered longer ago than ``older_than`` (the delivery log
+    otherwise keeps them all); failed and pending ones stay. Returns how many went."""
+    with site.db.writing() as session:
+        done = session.execute(
+            delete(WebhookDelivery).where(
+                WebhookDelivery.status == DELIVERED,
+                WebhookDelivery.delivered_at < utcnow() - older_than,
+            )
+        )
+        return int(getattr(done, "rowcount", 0) or 0)
