@@ -34,9 +34,10 @@ from liveblog.actions import SYSTEM, Actor
 from liveblog.actions.blogs import create_blog, set_membership
 from liveblog.actions.posts import create_post, delete_post, set_pinned
 from liveblog.actions.users import create_token, create_user, set_site_role
-from liveblog.schema import BlogFields, NewPost
+from liveblog.actions.webhooks import create_endpoint
+from liveblog.schema import BlogFields, NewPost, WebhookFields
 from liveblog.site import Site
-from liveblog.storage import ApiToken, Blog, Event, Membership, Post, User
+from liveblog.storage import ApiToken, Blog, Event, Membership, Post, User, WebhookEndpoint
 
 PERSONAS = (
     "admin",
@@ -77,6 +78,8 @@ manage_team              Y     Y     N        N          N          N        N  
 see_people               Y     N     N        N          N          N        N        N
 manage_people            Y     N     N        N          N          N        N        N
 revoke_tokens            Y     N     N        N          N          N        N        N
+see_webhooks             Y     N     N        N          N          N        N        N
+manage_webhooks          Y     N     N        N          N          N        N        N
 """
 # fmt: on
 
@@ -103,6 +106,7 @@ class People:
     emails: dict[str, str]
     victim: int  # a person whose role and token only admins may change
     victim_token: int
+    webhook: int  # a webhook endpoint, which only admins may see and manage
 
 
 def make_people(site: Site) -> People:
@@ -139,7 +143,8 @@ def make_people(site: Site) -> People:
     assert victim_token is not None
     victim = actors["victim"]
     assert victim is not None and victim.user_id is not None
-    return People(actors, tokens, emails, victim.user_id, victim_token)
+    webhook = create_endpoint(site, SYSTEM, WebhookFields(url="https://partner.example/hook"))
+    return People(actors, tokens, emails, victim.user_id, victim_token, webhook)
 
 
 def demote(site: Site, people: People) -> None:
@@ -232,5 +237,8 @@ def snapshot(site: Site) -> dict[str, Any]:
             ).all(),
             "tokens": session.execute(
                 select(ApiToken.id, ApiToken.revoked_at).order_by(ApiToken.id)
+            ).all(),
+            "webhooks": session.execute(
+                select(WebhookEndpoint.id, WebhookEndpoint.url).order_by(WebhookEndpoint.id)
             ).all(),
         }

@@ -63,6 +63,7 @@ CASES: dict[str, Case] = {
     "archive": Case(("archive", "nothing", "archived")),
     "audit export": Case(("audit", "export")),
     "audit prune": Case(("audit", "prune", "--older-than", "30")),
+    "webhooks prune": Case(("webhooks", "prune", "--older-than", "30")),
 }
 # Commands that never open the database, each with the test that runs it.
 NO_DATABASE = {"db revision": "test_db_revision_writes_a_migration_that_init_applies"}

@@ -360,6 +360,30 @@ def audit_prune(days: int) -> None:
     click.echo(f"deleted {count} audit-log entries older than {days} days")
 
 
+@cli.group()
+def webhooks() -> None:
+    """Webhook deliveries (docs/webhooks.md)."""
+
+
+@webhooks.command("prune")
+@click.option(
+    "--older-than",
+    "days",
+    required=True,
+    type=click.IntRange(1, 100_000),
+    help="Delete deliveries delivered more than this many days ago.",
+)
+def webhooks_prune(days: int) -> None:
+    """Delete the delivered webhook deliveries older than DAYS days from the delivery log
+    (failed and pending ones stay: they may still be sent)."""
+    from datetime import timedelta
+
+    from liveblog.actions.deliveries import prune
+
+    count = prune(_site(), timedelta(days=days))
+    click.echo(f"deleted {count} webhook deliveries delivered more than {days} days ago")
+
+
 @cli.command()
 @click.option(
     "--from",

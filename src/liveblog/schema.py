@@ -199,3 +199,26 @@ class ExchangeBlog(BlogFields):
     format: Literal["liveblog-exchange/1"]
     note: str | None = None
     posts: list[ExchangePost] = Field(default_factory=list, max_length=100_000)
+
+
+WebhookUrl = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2_000)]
+WebhookNote = Annotated[str, StringConstraints(max_length=300), AfterValidator(no_control)]
+
+
+class WebhookFields(_Strict):
+    """A new webhook endpoint: where to send, for which blog (none: all) and which event
+    kinds (none: all). Checked further by actions/webhooks.py (http(s) only, known kinds)."""
+
+    url: WebhookUrl
+    blog: str | None = None
+    kinds: list[str] = Field(default_factory=list, max_length=20)
+    description: WebhookNote = ""
+
+
+class WebhookChanges(_Changes):
+    nullable = frozenset({"blog"})
+
+    url: WebhookUrl | None = None
+    blog: str | None = None
+    kinds: list[str] | None = Field(default=None, max_length=20)
+    description: WebhookNote | None = None

@@ -214,6 +214,37 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "archive_dir",
         _stripped,
     ),
+    SettingSpec(
+        "WEBHOOK_TIMEOUT_SECONDS",
+        "10",
+        "Seconds a webhook delivery may take (connecting, sending, answering) before it "
+        "counts as failed.",
+        "webhook_timeout_seconds",
+        lambda name, value: _seconds(name, value),
+    ),
+    SettingSpec(
+        "WEBHOOK_RETRY_BASE_SECONDS",
+        "10",
+        "Seconds before a failed webhook delivery's first retry; each further retry waits "
+        "twice as long.",
+        "webhook_retry_base_seconds",
+        lambda name, value: _seconds(name, value),
+    ),
+    SettingSpec(
+        "WEBHOOK_RETRY_CAP_SECONDS",
+        "3600",
+        "Longest wait between two retries of a webhook delivery, in seconds.",
+        "webhook_retry_cap_seconds",
+        lambda name, value: _seconds(name, value),
+    ),
+    SettingSpec(
+        "WEBHOOK_DISABLE_HOURS",
+        "24",
+        "Hours a webhook endpoint may fail without a success before it is disabled "
+        "(fractions allowed, e.g. 0.5).",
+        "webhook_disable_hours",
+        lambda name, value: _seconds(name, value),
+    ),
     # Tuning: the figures in docs/performance.md were measured with these defaults.
     SettingSpec(
         "HEARTBEAT_SECONDS",
@@ -326,6 +357,12 @@ class Settings:
     session_idle_days: int = field(default_factory=_default("session_idle_days"))
     session_max_days: int = field(default_factory=_default("session_max_days"))
     require_2fa_for_admins: bool = field(default_factory=_default("require_2fa_for_admins"))
+    webhook_timeout_seconds: float = field(default_factory=_default("webhook_timeout_seconds"))
+    webhook_retry_base_seconds: float = field(
+        default_factory=_default("webhook_retry_base_seconds")
+    )
+    webhook_retry_cap_seconds: float = field(default_factory=_default("webhook_retry_cap_seconds"))
+    webhook_disable_hours: float = field(default_factory=_default("webhook_disable_hours"))
     heartbeat_seconds: float = field(default_factory=_default("heartbeat_seconds"))
     poll_seconds: float = field(default_factory=_default("poll_seconds"))
     readers_seconds: float = field(default_factory=_default("readers_seconds"))

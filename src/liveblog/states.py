@@ -44,3 +44,11 @@ class Verification(StrEnum):
     UNVERIFIED = "unverified"
     CONFIRMED = "confirmed"
     DISPUTED = "disputed"
+
+
+class DeliveryStatus(StrEnum):
+    """Where a webhook delivery is (webhook_deliveries.status)."""
+
+    PENDING = "pending"  # to send, or to try again at next_attempt_at
+    DELIVERED = "delivered"  # the endpoint answered 2xx
+    FAILED = "failed"  # given up: its endpoint was disabled; a replay sends it again

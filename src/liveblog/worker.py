@@ -22,6 +22,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from liveblog import webhooks
 from liveblog.actions.dispatch import HANDLERS, Handler, dispatch
 from liveblog.archive import archive_ended_blogs
 from liveblog.site import Site
@@ -39,7 +40,7 @@ class Job:
 
 
 # The jobs every worker runs.
-JOBS: tuple[Job, ...] = (Job("archive", archive_ended_blogs),)
+JOBS: tuple[Job, ...] = (Job("webhooks", webhooks.step), Job("archive", archive_ended_blogs))
 
 
 @dataclass

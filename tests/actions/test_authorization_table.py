@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import create_engine, text
 
-from liveblog.actions import SYSTEM, Actor
+from liveblog.actions import SYSTEM, Actor, webhooks
 from liveblog.actions.blogs import create_blog, readers_of, set_membership, team, update_blog
 from liveblog.actions.media import clean_photo
 from liveblog.actions.posts import (
@@ -29,7 +29,7 @@ from liveblog.actions.posts import (
 from liveblog.actions.users import people as people_list
 from liveblog.actions.users import person, revoke_person_token, set_site_role
 from liveblog.errors import Forbidden, NotFound
-from liveblog.schema import BlogChanges, BlogFields, NewPost, PostChanges
+from liveblog.schema import BlogChanges, BlogFields, NewPost, PostChanges, WebhookFields
 from liveblog.settings import Settings
 from liveblog.site import Site
 from liveblog.storage import Base
@@ -134,6 +134,13 @@ RUN: dict[str, Run] = {
     "manage_people": lambda site, a, s, p, who: set_site_role(site, a, p.victim, "editor"),
     "revoke_tokens": lambda site, a, s, p, who: revoke_person_token(
         site, a, p.victim, p.victim_token
+    ),
+    "see_webhooks": lambda site, a, s, p, who: (
+        webhooks.endpoints(site, a),
+        webhooks.deliveries(site, a, p.webhook),
+    ),
+    "manage_webhooks": lambda site, a, s, p, who: webhooks.create_endpoint(
+        site, a, WebhookFields(url="https://partner.example/another")
     ),
 }
 

@@ -78,6 +78,12 @@ API: dict[str, Request] = {
     ),
     "pin_post": lambda s, p, who: ("POST", f"/api/v1/blogs/{s.slug}/posts/{s.published}/pin", {}),
     "unpin_post": lambda s, p, who: ("POST", f"/api/v1/blogs/{s.slug}/posts/{s.pinned}/unpin", {}),
+    "see_webhooks": lambda s, p, who: ("GET", f"/api/v1/webhooks/{p.webhook}/deliveries", {}),
+    "manage_webhooks": lambda s, p, who: (
+        "POST",
+        "/api/v1/webhooks",
+        {"json": {"url": "https://partner.example/api"}},
+    ),
 }
 
 
@@ -139,6 +145,8 @@ DESK: dict[str, Request] = {
     "see_people": lambda s, p, who: ("GET", f"/editor/people/{p.victim}", {}),
     "manage_people": _form("/editor/people/{p.victim}/role", role="editor"),
     "revoke_tokens": _form("/editor/people/{p.victim}/tokens/{p.victim_token}/revoke"),
+    "see_webhooks": lambda s, p, who: ("GET", f"/editor/webhooks/{p.webhook}", {}),
+    "manage_webhooks": _form("/editor/webhooks", url="https://partner.example/desk"),
 }
 
 

@@ -17,6 +17,8 @@ from liveblog.storage.tables import (
     Revision,
     User,
     UserSession,
+    WebhookDelivery,
+    WebhookEndpoint,
 )
 
 __all__ = [
@@ -36,4 +38,6 @@ __all__ = [
     "Revision",
     "User",
     "UserSession",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

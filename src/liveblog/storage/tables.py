@@ -22,7 +22,14 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from liveblog.states import BlogRole, BlogStatus, PostStatus, SiteRole, Verification
+from liveblog.states import (
+    BlogRole,
+    BlogStatus,
+    DeliveryStatus,
+    PostStatus,
+    SiteRole,
+    Verification,
+)
 
 
 def utcnow() -> datetime:
@@ -209,6 +216,68 @@ class DispatchCursor(Base):
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class WebhookEndpoint(Base):
+    """A partner's address that gets signed deliveries of the log's events (webhooks.py):
+    for one blog or, with no blog, for all. Managed by admins (actions/webhooks.py)."""
+
+    __tablename__ = "webhook_endpoints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    # whsec_<base64>: shown to admins, who configure the receiver with it.
+    secret: Mapped[str] = mapped_column(String(100))
+    blog_id: Mapped[int | None] = mapped_column(
+        ForeignKey("blogs.id", ondelete="CASCADE"), index=True
+    )
+    # The event kinds it wants (EventKind values); empty means every kind.
+    kinds: Mapped[list[Any]] = mapped_column(default=list)
+    description: Mapped[str] = mapped_column(String(300), default="")
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Why it was disabled (failing for too long), until an admin enables it again.
+    disabled_reason: Mapped[str | None] = mapped_column(String(300))
+    disabled_at: Mapped[datetime | None] = mapped_column()
+    # Since when every attempt has failed; null once one succeeds.
+    failing_since: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WebhookDelivery(Base):
+    """One event to deliver to one endpoint (written by the dispatch handler in the same
+    transaction as the cursor moves; sent and retried by the sender, webhooks.py)."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        UniqueConstraint("endpoint_id", "blog_id", "seq", name="uq_webhook_deliveries_event"),
+        # What the sender looks for: the pending ones that are due.
+        Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
+        # The delivery log of one endpoint, newest first.
+        Index("ix_webhook_deliveries_endpoint", "endpoint_id", "id"),
+        only("webhook_deliveries", "status", DeliveryStatus),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    endpoint_id: Mapped[int] = mapped_column(ForeignKey("webhook_endpoints.id", ondelete="CASCADE"))
+    blog_id: Mapped[int] = mapped_column(ForeignKey("blogs.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(40))
+    # The webhook-id header: the same on every retry and replay, so receivers deduplicate.
+    message_id: Mapped[str] = mapped_column(String(64), unique=True)
+    # The request body, exactly as it is sent (and signed) on every attempt.
+    payload: Mapped[str] = mapped_column(Text)
+    # pending (to send, or to retry), delivered, failed (gave up, or the endpoint is off).
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # While a sender holds it: another sender leaves it alone until then.
+    lease_until: Mapped[datetime | None] = mapped_column()
+    last_status_code: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    last_attempt_at: Mapped[datetime | None] = mapped_column()
+    delivered_at: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class UserSession(Base):
     __tablename__ = "sessions"
 
@@ -292,7 +361,7 @@ class AuditEntry(Base):
     actor_label: Mapped[str] = mapped_column(String(254))
     address: Mapped[str] = mapped_column(String(64))  # the client's, or "cli"
     action: Mapped[str] = mapped_column(String(40), index=True)
-    subject_kind: Mapped[str] = mapped_column(String(20))  # person | blog | post | token | site
+    subject_kind: Mapped[str] = mapped_column(String(20))  # person|blog|post|token|site|webhook
     subject_id: Mapped[str] = mapped_column(String(64))
     blog_id: Mapped[int | None] = mapped_column(Integer, index=True)
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Request, Response
 
 from liveblog.actions import blogs as blog_actions
 from liveblog.actions import posts as post_actions
+from liveblog.actions import webhooks as hooks
 from liveblog.actions.access import require_readable_blog
 from liveblog.errors import Invalid, PreconditionRequired
 from liveblog.paging import LAST_PAGE
 from liveblog.present import blog_record
-from liveblog.schema import BlogChanges, BlogFields, NewPost, PostChanges
+from liveblog.schema import (
+    BlogChanges,
+    BlogFields,
+    NewPost,
+    PostChanges,
+    WebhookChanges,
+    WebhookFields,
+)
 from liveblog.site import Site
 from liveblog.states import PostStatus
 from liveblog.storage import queries as q
@@ -21,13 +29,19 @@ from liveblog.web.api_models import (
     BlogList,
     BlogRecord,
     BlogWithPin,
+    DeliveryPage,
     PostChanged,
     PostPage,
     PostRecord,
     Readers,
+    Replayed,
+    WebhookDeleted,
+    WebhookList,
+    WebhookRecord,
     errors,
 )
 from liveblog.web.auth import CurrentActor, MaybeActor
+from liveblog.web.desk.common import RowId
 from liveblog.web.desk.postform import small_number
 
 # Any route may answer these; each route adds the ones only it gives (see docs/api.md).
@@ -204,3 +218,117 @@ def unpin_post(
     request: Request, response: Response, slug: str, post_id: str, actor: CurrentActor
 ) -> dict[str, Any]:
     return _etag(response, post_actions.set_pinned(_site(request), actor, slug, post_id, False))
+
+
+# Webhooks: site admins only (the actions check; see docs/webhooks.md).
+
+
+@router.get("/webhooks", responses=errors(403), response_model=WebhookList, summary="List webhooks")
+def list_webhooks(request: Request, actor: CurrentActor) -> dict[str, Any]:
+    return {"webhooks": [view.record() for view in hooks.endpoints(_site(request), actor)]}
+
+
+@router.post(
+    "/webhooks",
+    status_code=201,
+    responses=errors(403),
+    response_model=WebhookRecord,
+    summary="Register a webhook endpoint",
+)
+def create_webhook(request: Request, actor: CurrentActor, fields: WebhookFields) -> dict[str, Any]:
+    endpoint_id = hooks.create_endpoint(_site(request), actor, fields)
+    return hooks.endpoint(_site(request), actor, endpoint_id).record()
+
+
+@router.get(
+    "/webhooks/{endpoint_id}",
+    responses=errors(403),
+    response_model=WebhookRecord,
+    summary="Get a webhook endpoint",
+)
+def get_webhook(request: Request, endpoint_id: RowId, actor: CurrentActor) -> dict[str, Any]:
+    return hooks.endpoint(_site(request), actor, endpoint_id).record()
+
+
+@router.patch(
+    "/webhooks/{endpoint_id}",
+    responses=errors(403),
+    response_model=WebhookRecord,
+    summary="Change a webhook endpoint's address, blog, kinds or description",
+)
+def update_webhook(
+    request: Request, endpoint_id: RowId, actor: CurrentActor, changes: WebhookChanges
+) -> dict[str, Any]:
+    hooks.update_endpoint(_site(request), actor, endpoint_id, changes)
+    return hooks.endpoint(_site(request), actor, endpoint_id).record()
+
+
+@router.delete(
+    "/webhooks/{endpoint_id}",
+    responses=errors(403),
+    response_model=WebhookDeleted,
+    summary="Delete a webhook endpoint and its delivery log",
+)
+def delete_webhook(request: Request, endpoint_id: RowId, actor: CurrentActor) -> dict[str, Any]:
+    hooks.delete_endpoint(_site(request), actor, endpoint_id)
+    return {"deleted": endpoint_id}
+
+
+@router.post(
+    "/webhooks/{endpoint_id}/replay",
+    responses=errors(403),
+    response_model=Replayed,
+    summary="Send every failed delivery of an endpoint again, in order",
+)
+def replay_failed(request: Request, endpoint_id: RowId, actor: CurrentActor) -> dict[str, Any]:
+    return {"replayed": hooks.replay(_site(request), actor, endpoint_id)}
+
+
+# After /replay, which this address would match too.
+@router.post(
+    "/webhooks/{endpoint_id}/{switch}",
+    responses=errors(403),
+    response_model=WebhookRecord,
+    summary="Enable a webhook endpoint again, disable it, or give it a new secret",
+)
+def switch_webhook(
+    request: Request,
+    endpoint_id: RowId,
+    switch: Literal["enable", "disable", "rotate-secret"],
+    actor: CurrentActor,
+) -> dict[str, Any]:
+    site = _site(request)
+    if switch == "rotate-secret":
+        hooks.rotate_secret(site, actor, endpoint_id)
+    else:
+        hooks.set_enabled(site, actor, endpoint_id, switch == "enable")
+    return hooks.endpoint(site, actor, endpoint_id).record()
+
+
+@router.get(
+    "/webhooks/{endpoint_id}/deliveries",
+    responses=errors(403),
+    response_model=DeliveryPage,
+    summary="A webhook endpoint's deliveries, newest first",
+)
+def list_deliveries(
+    request: Request,
+    endpoint_id: RowId,
+    actor: CurrentActor,
+    page: Annotated[int, Query(ge=1, le=LAST_PAGE)] = 1,
+) -> dict[str, Any]:
+    found = hooks.deliveries(_site(request), actor, endpoint_id, page)
+    records = [hooks.delivery_record(row, found.slugs) for row in found.deliveries]
+    return {"deliveries": records, "page": found.page, "more": found.more}
+
+
+@router.post(
+    "/webhooks/{endpoint_id}/deliveries/{delivery_id}/replay",
+    responses=errors(403),
+    response_model=Replayed,
+    summary="Send one delivery again (same webhook-id and body)",
+)
+def replay_one(
+    request: Request, endpoint_id: RowId, delivery_id: RowId, actor: CurrentActor
+) -> dict[str, Any]:
+    return {"replayed": hooks.replay(_site(request), actor, endpoint_id, delivery_id)}

@@ -107,3 +107,54 @@ def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """The error answers of a route, for its OpenAPI description."""
     models: dict[int, type[ApiError]] = {412: StaleVersion, 422: InvalidInput}
     return {status: {"model": models.get(status, ApiError)} for status in statuses}
+
+
+class WebhookRecord(BaseModel):
+    id: int
+    url: str
+    blog: str | None = Field(description="The blog's slug; null for every blog")
+    kinds: list[str] = Field(description="The event kinds it gets; empty for every kind")
+    description: str
+    owner: str | None = Field(description="The admin who registered it")
+    active: bool = Field(description="False once disabled (by hand, or failing for too long)")
+    disabled_reason: str | None
+    disabled_at: str | None = Field(description="ISO 8601 in UTC")
+    failing_since: str | None = Field(description="Since when every try has failed")
+    created_at: str | None = Field(description="ISO 8601 in UTC")
+    secret: str = Field(description="whsec_…: the receiver checks signatures with it")
+    pending: int = Field(description="Deliveries waiting to be sent or retried")
+    failed: int = Field(description="Deliveries given up on; a replay sends them again")
+
+
+class WebhookList(BaseModel):
+    webhooks: list[WebhookRecord]
+
+
+class DeliveryRecord(BaseModel):
+    id: int
+    message_id: str = Field(description="The webhook-id header: the same on every try")
+    blog: str | None
+    seq: int = Field(description="The event's seq in the blog's log")
+    kind: str
+    status: str = Field(description="pending, delivered or failed")
+    attempts: int
+    next_attempt_at: str | None = Field(description="When a pending one is tried next")
+    last_status_code: int | None
+    last_error: str | None
+    last_attempt_at: str | None
+    delivered_at: str | None
+    created_at: str | None
+
+
+class DeliveryPage(BaseModel):
+    deliveries: list[DeliveryRecord] = Field(description="Newest first")
+    page: int
+    more: bool = Field(description="Whether an older page follows")
+
+
+class Replayed(BaseModel):
+    replayed: int = Field(description="How many deliveries were queued again")
+
+
+class WebhookDeleted(BaseModel):
+    deleted: int = Field(description="The id of the endpoint deleted")

@@ -1,5 +1,5 @@
-"""The desk, /editor: log in, start a blog, write, edit, pin and flag posts, manage people
-and tokens, and bring back a blog from flattened text. Plain HTML forms that work without
+"""The desk, /editor: log in, start a blog, write, edit, pin and flag posts, manage people,
+tokens and webhooks, and bring back a blog from flattened text. Plain HTML forms that work without
 JavaScript, one module per page family; `router` is all of them.
 
 Every write goes through one action, as in the API. A form that comes back with an
@@ -20,6 +20,7 @@ from liveblog.web.desk import (
     posts,
     team,
     tokens,
+    webhooks,
 )
 from liveblog.web.desk.common import PREFIX, add_login_redirect
 
@@ -27,7 +28,7 @@ __all__ = ["FAMILIES", "add_login_redirect", "router"]
 
 # The page families, in the order their routes are matched: an address with a fixed part
 # must come before one with a parameter in its place (see people), which a test checks.
-FAMILIES = (login, blogs, posts, embeds, team, people, account, tokens, imports, audit)
+FAMILIES = (login, blogs, posts, embeds, team, people, account, tokens, imports, audit, webhooks)
 
 router = APIRouter(include_in_schema=False)
 for _family in FAMILIES:

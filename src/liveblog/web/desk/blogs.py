@@ -9,7 +9,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from liveblog.actions import Actor
+from liveblog.actions import Actor, webhooks
 from liveblog.actions import blogs as blog_actions
 from liveblog.errors import LiveblogError
 from liveblog.schema import BlogChanges, BlogFields
@@ -30,8 +30,17 @@ def _blog_list(request: Request, actor: Actor, status: int = 200, **context: Any
     # Each blog's readers as this process knows them now (the list shows only blogs the
     # person may see; the page is not cached, so a reload is current).
     readers = request.app.state.readers.counts.totals(time.monotonic())
+    # An admin whose webhook was disabled is told here (there is no email).
+    notices = webhooks.notices(site_of(request), actor)
     return render(
-        request, "editor/desk.html", actor, status, blogs=blogs, readers=readers, **context
+        request,
+        "editor/desk.html",
+        actor,
+        status,
+        blogs=blogs,
+        readers=readers,
+        webhook_notices=notices,
+        **context,
     )
 
 
