@@ -61,6 +61,9 @@ def _addresses(_name: str, value: str) -> tuple[str, ...]:
 SERVE_HOST = "127.0.0.1"
 SERVE_PORT = 8000
 
+# The push services of the browsers readers use: Chrome's, Firefox's, Edge's, Safari's.
+PUSH_SERVICES = "fcm.googleapis.com,push.services.mozilla.com,notify.windows.com,push.apple.com"
+
 # Every setting, its default and its help text, in one place: ``Settings``' defaults come
 # from here, docs/deployment.md lists the same names and defaults, and a test checks that
 # they agree.
@@ -193,6 +196,44 @@ SETTINGS: tuple[SettingSpec, ...] = (
         lambda name, value: _worker(name, value),
     ),
     SettingSpec(
+        "VAPID_PRIVATE_KEY",
+        "",
+        "The key that signs Web Push notifications (PEM, or base64url); empty: one made once "
+        "and kept in the database.",
+        "vapid_private_key",
+        _stripped,
+    ),
+    SettingSpec(
+        "VAPID_SUBJECT",
+        "",
+        "Who push services may contact about our notifications (mailto: or https:); empty: "
+        "BASE_URL when it is https, else mailto:liveblog@ its host.",
+        "vapid_subject",
+        lambda name, value: _subject(name, value),
+    ),
+    SettingSpec(
+        "PUSH_SERVICES",
+        PUSH_SERVICES,
+        "Hosts (and their subdomains) readers' browsers may name as push service; empty for "
+        "any https host.",
+        "push_services",
+        _addresses,
+    ),
+    SettingSpec(
+        "PUSH_PER_BLOG",
+        "100000",
+        "Notification subscriptions one blog may hold (503 beyond); 0 turns notifications off.",
+        "push_per_blog",
+        lambda name, value: _count(name, value),
+    ),
+    SettingSpec(
+        "PUSH_PER_ADDRESS",
+        "20",
+        "Notification subscriptions one client address may make in an hour (429 beyond).",
+        "push_per_address",
+        lambda name, value: _at_least(1, name, value),
+    ),
+    SettingSpec(
         "METRICS_ALLOW",
         "127.0.0.1,::1",
         "Client addresses that may read /metrics (comma-separated); empty for nobody.",
@@ -289,6 +330,12 @@ class Settings:
     site_name: str = field(default_factory=_default("site_name"))
     streams_per_address: int = field(default_factory=_default("streams_per_address"))
     metrics_allow: tuple[str, ...] = field(default_factory=_default("metrics_allow"))
+    # A key: kept out of the settings' repr, as SECRET_KEY is by its Secret type.
+    vapid_private_key: str = field(default_factory=_default("vapid_private_key"), repr=False)
+    vapid_subject: str = field(default_factory=_default("vapid_subject"))
+    push_services: tuple[str, ...] = field(default_factory=_default("push_services"))
+    push_per_blog: int = field(default_factory=_default("push_per_blog"))
+    push_per_address: int = field(default_factory=_default("push_per_address"))
     edge_streams: str = field(default_factory=_default("edge_streams"))
     worker: str = field(default_factory=_default("worker"))
     s3_bucket: str = field(default_factory=_default("s3_bucket"))
@@ -343,6 +390,15 @@ def _worker(name: str, value: str) -> str:
     if value.strip() not in ("inline", "off"):
         raise LiveblogError(f"LIVEBLOG_{name} must be inline or off, not {value!r}")
     return value.strip()
+
+
+def _subject(name: str, value: str) -> str:
+    text = value.strip()
+    if text and not ((text.startswith("mailto:") and "@" in text) or text.startswith("https://")):
+        raise LiveblogError(
+            f"LIVEBLOG_{name} must be a mailto: address or an https: URL, not {value!r}"
+        )
+    return text
 
 
 def _count(name: str, value: str) -> int:

@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from liveblog.actions.dispatch import HANDLERS, Handler, dispatch
+from liveblog.actions.pushing import send_notices
 from liveblog.site import Site
 
 log = logging.getLogger("liveblog.worker")
@@ -38,7 +39,7 @@ class Job:
 
 
 # The jobs every worker runs.
-JOBS: tuple[Job, ...] = ()
+JOBS: tuple[Job, ...] = (Job("push", send_notices),)
 
 
 @dataclass

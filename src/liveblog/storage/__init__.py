@@ -14,7 +14,10 @@ from liveblog.storage.tables import (
     PasswordReset,
     Post,
     PostMedia,
+    PushNotice,
+    PushSubscription,
     Revision,
+    SiteKey,
     User,
     UserSession,
 )
@@ -33,7 +36,10 @@ __all__ = [
     "PasswordReset",
     "Post",
     "PostMedia",
+    "PushNotice",
+    "PushSubscription",
     "Revision",
+    "SiteKey",
     "User",
     "UserSession",
 ]
