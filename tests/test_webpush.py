@@ -114,6 +114,12 @@ def test_the_key_may_be_given_as_pem_raw_or_der() -> None:
         )
 
 
+@pytest.mark.parametrize("given", ["nonsense", "QUJD", "-----BEGIN PRIVATE KEY-----\nQUJD\n"])
+def test_a_key_that_is_not_one_is_a_one_line_error(given: str) -> None:
+    with pytest.raises(LiveblogError, match="LIVEBLOG_VAPID_PRIVATE_KEY must be a P-256"):
+        Settings.from_env({"LIVEBLOG_VAPID_PRIVATE_KEY": given}, None)
+
+
 def test_the_subject_comes_from_the_setting_or_the_base_url() -> None:
     assert subject_for("mailto:desk@paper.example", "https://x.example") == (
         "mailto:desk@paper.example"

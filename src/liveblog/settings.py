@@ -201,7 +201,7 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "The key that signs Web Push notifications (PEM, or base64url); empty: one made once "
         "and kept in the database.",
         "vapid_private_key",
-        _stripped,
+        lambda name, value: _vapid_key(name, value),
     ),
     SettingSpec(
         "VAPID_SUBJECT",
@@ -390,6 +390,20 @@ def _worker(name: str, value: str) -> str:
     if value.strip() not in ("inline", "off"):
         raise LiveblogError(f"LIVEBLOG_{name} must be inline or off, not {value!r}")
     return value.strip()
+
+
+def _vapid_key(name: str, value: str) -> str:
+    text = value.strip()
+    if text:
+        from liveblog.webpush import SigningKey  # cryptography: only when a key is given
+
+        try:
+            SigningKey.from_text(text, "mailto:liveblog@localhost")
+        except (ValueError, TypeError) as exc:
+            raise LiveblogError(
+                f"LIVEBLOG_{name} must be a P-256 private key in PEM or base64url ({exc})"
+            ) from None
+    return text
 
 
 def _subject(name: str, value: str) -> str:

@@ -39,7 +39,7 @@ def signing_key(site: Site) -> SigningKey:
     if settings.vapid_private_key:
         try:
             return SigningKey.from_text(settings.vapid_private_key, subject)
-        except ValueError as exc:
+        except (ValueError, TypeError) as exc:
             raise LiveblogError(
                 f"LIVEBLOG_VAPID_PRIVATE_KEY is not a P-256 private key in PEM or base64url ({exc})"
             ) from None

@@ -162,9 +162,13 @@ async def _send_all(key: SigningKey, batch: Batch) -> list[tuple[int, str]]:
 
         async def send(sub_id: int, subscription: Subscription) -> tuple[int, str]:
             assert batch.message is not None
-            request = push_request(
-                subscription, batch.message, tokens[subscription.origin], batch.ttl
-            )
+            try:
+                request = push_request(
+                    subscription, batch.message, tokens[subscription.origin], batch.ttl
+                )
+            except Exception:  # a key the checks let through but that cannot encrypt
+                log.exception("push: cannot encrypt for subscription %d", sub_id)
+                return sub_id, "failed"
             async with limit:
                 try:
                     answer = await client.post(
