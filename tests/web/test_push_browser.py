@@ -15,11 +15,12 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from sqlalchemy import func, select
 
 from liveblog.actions import SYSTEM
-from liveblog.actions.blogs import create_blog
+from liveblog.actions.blogs import create_blog, update_blog
 from liveblog.actions.posts import create_post
-from liveblog.schema import BlogFields, NewPost
+from liveblog.schema import BlogChanges, BlogFields, NewPost
 from liveblog.settings import Settings
 from liveblog.site import Site
+from liveblog.states import BlogStatus
 from liveblog.storage import PushSubscription
 from tests import waiting
 from tests.pushing import BrowserKeys, PushService, push_service
@@ -48,7 +49,8 @@ def test_the_opt_in_registers_the_worker_which_shows_what_is_pushed(
     button.click()
     # Headless Chromium has no push service: subscribing fails, and the page says why.
     expect(page.locator(".notify-status")).to_contain_text(
-        "Your browser has no push service to reach it through, so it cannot be notified",
+        "Your browser could not reach a push service (private windows and some browsers have "
+        "none), so this page cannot notify you.",
         timeout=15_000,
     )
     expect(button).to_have_attribute("aria-pressed", "false")
@@ -67,6 +69,11 @@ def test_the_opt_in_registers_the_worker_which_shows_what_is_pushed(
     # where it has no Push API); anything else in the console is ours, and a failure.
     watcher.problems = [p for p in watcher.problems if "Push API in incognito" not in p]
     watcher.check()
+
+    # The blog ends while the page is open: nothing more to subscribe to.
+    update_blog(site, SYSTEM, slug, BlogChanges(status=BlogStatus.ENDED))
+    expect(page.locator("article.liveblog")).to_have_attribute("data-status", "ended")
+    expect(page.locator(".notify")).to_be_hidden()
     context.close()
 
 

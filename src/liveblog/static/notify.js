@@ -87,7 +87,10 @@
         applicationServerKey: key,
       }));
     } catch (error) {
-      say("Your browser has no push service to reach it through, so it cannot be notified (" + error.message + ").");
+      say(
+        "Your browser could not reach a push service (private windows and some browsers " +
+          "have none), so this page cannot notify you. (" + error.message + ")",
+      );
       return;
     }
     try {
@@ -134,4 +137,13 @@
   }
   button.setAttribute("aria-pressed", wasOn && Notification.permission === "granted" ? "true" : "false");
   box.hidden = false;
+
+  // The blog ending while the page is open (live.js sets data-status): nothing more to
+  // subscribe to, as the page the server renders for an ended blog offers nothing.
+  const article = box.closest("[data-status]");
+  if (article) {
+    new MutationObserver(() => {
+      if (article.dataset.status !== "live") box.hidden = true;
+    }).observe(article, { attributes: true, attributeFilter: ["data-status"] });
+  }
 })();
