@@ -91,6 +91,11 @@ def vapid_claims(authorization: str, origin: str) -> dict[str, Any]:
     return claims | {"k": key}
 
 
+class _Server(ThreadingHTTPServer):
+    # Several workers each send 16 at once: the default backlog of 5 would refuse some.
+    request_queue_size = 256
+
+
 class PushService:
     """Records every POST; answers ``status[path]`` (201 by default), after ``delay``."""
 
@@ -119,7 +124,7 @@ class PushService:
             def log_message(self, *_args: Any) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = _Server(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.origin = f"http://127.0.0.1:{self.server.server_address[1]}"
 

@@ -4,6 +4,7 @@ service, which decrypts it with the browser's key and checks its VAPID token."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,7 +16,7 @@ from liveblog.actions.blogs import create_blog, update_blog
 from liveblog.actions.dispatch import dispatch
 from liveblog.actions.posts import create_post, delete_post, set_key_event
 from liveblog.actions.push import notice_key_events, signing_key, subscribe, unsubscribe
-from liveblog.actions.pushing import MAX_FAILURES, send_notices
+from liveblog.actions.pushing import BATCH, MAX_FAILURES, send_notices
 from liveblog.errors import Conflict, Invalid, NotFound, TooManyRequests
 from liveblog.schema import BlogChanges, BlogFields, NewPost
 from liveblog.settings import Settings
@@ -269,3 +270,34 @@ def test_every_node_signs_with_the_one_key_made_once(push_site: Site, settings: 
         assert signing_key(push_site).public_key == signing_key(other).public_key
     finally:
         other.db.dispose()
+
+
+def test_workers_sending_at_once_send_each_message_once(
+    push_site: Site, service: PushService
+) -> None:
+    """Three workers share three notices of more than a batch of subscribers each: every
+    reader gets each key event once (PostgreSQL: SKIP LOCKED; SQLite: the writer lock)."""
+    slug = blog(push_site)
+    names = [f"r{n}" for n in range(BATCH + 20)]
+    for n, name in enumerate(names):
+        reader(push_site, slug, service.endpoint(name), address=f"198.51.100.{n}")
+    for n in range(3):
+        post(push_site, slug, f"Key event {n}.", key_event=True)
+    drain(push_site)
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            send_all(push_site)
+        except BaseException as exc:
+            errors.append(exc)
+
+    workers = [threading.Thread(target=work) for _ in range(3)]
+    for thread in workers:
+        thread.start()
+    for thread in workers:
+        thread.join(timeout=60)
+    assert errors == []
+    send_all(push_site)  # what a worker that found everything leased left for later
+    assert sorted({len(service.to(name)) for name in names}) == [3]
+    assert [outcome for _, outcome in notices(push_site)] == ["sent"] * 3
