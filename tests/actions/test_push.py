@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -23,6 +24,7 @@ from liveblog.settings import Settings
 from liveblog.site import Site
 from liveblog.states import BlogStatus
 from liveblog.storage import PushNotice, PushSubscription
+from liveblog.storage.tables import utcnow
 from tests.pushing import BrowserKeys, PushService, push_service, vapid_claims
 
 
@@ -301,3 +303,26 @@ def test_workers_sending_at_once_send_each_message_once(
     send_all(push_site)  # what a worker that found everything leased left for later
     assert sorted({len(service.to(name)) for name in names}) == [3]
     assert [outcome for _, outcome in notices(push_site)] == ["sent"] * 3
+
+
+def test_a_notice_left_mid_way_by_a_stopped_worker_is_taken_up_where_it_was(
+    push_site: Site, service: PushService
+) -> None:
+    slug = blog(push_site)
+    for name in ("a", "b", "c"):
+        reader(push_site, slug, service.endpoint(name))
+    post(push_site, slug, "Curfew lifted.", key_event=True)
+    drain(push_site)
+    with push_site.db.writing() as session:
+        # A worker sent to "a", moved the notice past it, and stopped: its lease runs on.
+        notice = session.scalars(select(PushNotice)).one()
+        first = session.scalars(select(PushSubscription.id).order_by(PushSubscription.id)).first()
+        assert first is not None
+        notice.sent_through, notice.leased_until = first, utcnow() + timedelta(minutes=1)
+    send_all(push_site)
+    assert service.received == []  # not while the lease runs
+    with push_site.db.writing() as session:
+        session.scalars(select(PushNotice)).one().leased_until = utcnow() - timedelta(seconds=1)
+    send_all(push_site)
+    assert [len(service.to(name)) for name in ("a", "b", "c")] == [0, 1, 1]
+    assert notices(push_site)[0][1] == "sent"
