@@ -62,6 +62,8 @@ SLOW: dict[str, set[str] | None] = {
     "tests/web/test_body_limits.py": None,  # megabyte bodies, and a real server
     "tests/web/test_media.py": {"test_media_prune_on_the_command_line"},  # a subprocess
     "tests/test_serve.py": None,  # `liveblog serve` as a subprocess
+    "tests/actions/test_push.py": {"test_workers_sending_at_once_send_each_message_once"},
+    "tests/test_push_serve.py": None,  # `liveblog serve` and `liveblog worker`, a push service
     "tests/test_demo.py": {"test_the_demo_prints_addresses_and_a_login_that_work"},
     "tests/test_audit_cli.py": None,  # subprocesses
     "tests/test_archive.py": {  # `liveblog archive` and a static server, as subprocesses

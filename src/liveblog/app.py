@@ -24,7 +24,7 @@ from liveblog.realtime.hub import Hub
 from liveblog.realtime.readers import ReadersNow
 from liveblog.settings import Settings
 from liveblog.site import Site
-from liveblog.web import api, desk, embeds, feeds, live, media, ops, pages, sitemap
+from liveblog.web import api, desk, embeds, feeds, live, media, ops, pages, push, sitemap
 from liveblog.web.assets import static_assets
 from liveblog.web.limits import BodyLimit
 from liveblog.web.pagecache import BlogHeads, PageCache
@@ -78,6 +78,7 @@ def create_app(settings: Settings | None = None, site: Site | None = None) -> Fa
     )
     assets = static_assets()
     app.state.templates.globals["static"] = assets.url
+    app.state.templates.globals["push_enabled"] = site.settings.push_per_blog > 0
     # First what is answered from memory, without matching every other route: static
     # files, and reader pages already rendered (which step aside when they are not).
     app.router.routes.append(
@@ -90,6 +91,7 @@ def create_app(settings: Settings | None = None, site: Site | None = None) -> Fa
     app.include_router(live.router)
     app.include_router(feeds.router)
     app.include_router(sitemap.router)
+    app.include_router(push.router)
     app.include_router(desk.router)
     app.include_router(ops.router)
     app.include_router(media.router)
@@ -108,7 +110,10 @@ class _App(FastAPI):
 
 
 def _wants_html(request: Request) -> bool:
-    return not request.url.path.startswith(("/api/", "/oembed"))
+    # A page's script asking for JSON (notifications) gets its errors as JSON too.
+    accept = request.headers.get("accept", "")
+    asks_json = accept.startswith("application/json")
+    return not request.url.path.startswith(("/api/", "/oembed")) and not asks_json
 
 
 def _error(

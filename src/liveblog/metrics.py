@@ -50,6 +50,19 @@ ACTION_SECONDS = Histogram(
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
 )
 
+# Web Push (actions/pushing.py): each message to one browser, and each notice once done.
+PUSH_OUTCOMES = ("sent", "gone", "failed")
+PUSH_MESSAGES = Counter(
+    "liveblog_push_messages",
+    "Notifications handed to readers' push services, by outcome (sent, gone, failed).",
+    ["outcome"],
+)
+PUSH_NOTICES = Counter(
+    "liveblog_push_notices",
+    "Key events and ends notified (sent), or dropped because the post went before it was.",
+    ["outcome"],
+)
+
 
 def exposition() -> tuple[bytes, str]:
     """The current values, added up over this machine's workers when there are several."""

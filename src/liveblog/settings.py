@@ -62,6 +62,9 @@ def _addresses(_name: str, value: str) -> tuple[str, ...]:
 SERVE_HOST = "127.0.0.1"
 SERVE_PORT = 8000
 
+# The push services of the browsers readers use: Chrome's, Firefox's, Edge's, Safari's.
+PUSH_SERVICES = "fcm.googleapis.com,push.services.mozilla.com,notify.windows.com,push.apple.com"
+
 # Every setting, its default and its help text, in one place: ``Settings``' defaults come
 # from here, docs/deployment.md lists the same names and defaults, and a test checks that
 # they agree.
@@ -199,6 +202,44 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "Sites whose pages may frame the embeds: origins, * for any, none for only this one.",
         "frame_ancestors",
         lambda name, value: _ancestors(name, value),
+    ),
+    SettingSpec(
+        "VAPID_PRIVATE_KEY",
+        "",
+        "The key that signs Web Push notifications (PEM, or base64url); empty: one made once "
+        "and kept in the database.",
+        "vapid_private_key",
+        lambda name, value: _vapid_key(name, value),
+    ),
+    SettingSpec(
+        "VAPID_SUBJECT",
+        "",
+        "Who push services may contact about our notifications (mailto: or https:); empty: "
+        "BASE_URL when it is https, else mailto:liveblog@ its host.",
+        "vapid_subject",
+        lambda name, value: _subject(name, value),
+    ),
+    SettingSpec(
+        "PUSH_SERVICES",
+        PUSH_SERVICES,
+        "Hosts (and their subdomains) readers' browsers may name as push service; empty for "
+        "any https host.",
+        "push_services",
+        _addresses,
+    ),
+    SettingSpec(
+        "PUSH_PER_BLOG",
+        "100000",
+        "Notification subscriptions one blog may hold (503 beyond); 0 turns notifications off.",
+        "push_per_blog",
+        lambda name, value: _count(name, value),
+    ),
+    SettingSpec(
+        "PUSH_PER_ADDRESS",
+        "20",
+        "Notification subscriptions one client address may make in an hour (429 beyond).",
+        "push_per_address",
+        lambda name, value: _at_least(1, name, value),
     ),
     SettingSpec(
         "METRICS_ALLOW",
@@ -343,6 +384,12 @@ class Settings:
     streams_per_address: int = field(default_factory=_default("streams_per_address"))
     metrics_allow: tuple[str, ...] = field(default_factory=_default("metrics_allow"))
     archive_dir: str = field(default_factory=_default("archive_dir"))
+    # A key: kept out of the settings' repr, as SECRET_KEY is by its Secret type.
+    vapid_private_key: str = field(default_factory=_default("vapid_private_key"), repr=False)
+    vapid_subject: str = field(default_factory=_default("vapid_subject"))
+    push_services: tuple[str, ...] = field(default_factory=_default("push_services"))
+    push_per_blog: int = field(default_factory=_default("push_per_blog"))
+    push_per_address: int = field(default_factory=_default("push_per_address"))
     edge_streams: str = field(default_factory=_default("edge_streams"))
     worker: str = field(default_factory=_default("worker"))
     frame_ancestors: str = field(default_factory=_default("frame_ancestors"))
@@ -413,6 +460,29 @@ def _ancestors(name: str, value: str) -> str:
         return parse_ancestors(value) or NONE
     except ValueError as exc:
         raise LiveblogError(f"LIVEBLOG_{name}: {exc}") from None
+
+
+def _vapid_key(name: str, value: str) -> str:
+    text = value.strip()
+    if text:
+        from liveblog.webpush import SigningKey  # cryptography: only when a key is given
+
+        try:
+            SigningKey.from_text(text, "mailto:liveblog@localhost")
+        except (ValueError, TypeError) as exc:
+            raise LiveblogError(
+                f"LIVEBLOG_{name} must be a P-256 private key in PEM or base64url ({exc})"
+            ) from None
+    return text
+
+
+def _subject(name: str, value: str) -> str:
+    text = value.strip()
+    if text and not ((text.startswith("mailto:") and "@" in text) or text.startswith("https://")):
+        raise LiveblogError(
+            f"LIVEBLOG_{name} must be a mailto: address or an https: URL, not {value!r}"
+        )
+    return text
 
 
 def _count(name: str, value: str) -> int:

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 from liveblog import webhooks
 from liveblog.actions.dispatch import HANDLERS, Handler, dispatch
+from liveblog.actions.pushing import send_notices
 from liveblog.archive import archive_ended_blogs
 from liveblog.site import Site
 
@@ -40,7 +41,11 @@ class Job:
 
 
 # The jobs every worker runs.
-JOBS: tuple[Job, ...] = (Job("webhooks", webhooks.step), Job("archive", archive_ended_blogs))
+JOBS: tuple[Job, ...] = (
+    Job("webhooks", webhooks.step),
+    Job("push", send_notices),
+    Job("archive", archive_ended_blogs),
+)
 
 
 @dataclass

@@ -25,6 +25,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from liveblog.actions import deliveries
+from liveblog.actions.push import notice_key_events
 from liveblog.realtime.log import LiveEvent, events_after
 from liveblog.site import Site
 from liveblog.storage import Blog, DispatchCursor
@@ -35,7 +36,7 @@ from liveblog.storage.tables import utcnow
 Handler = Callable[[Session, Blog, Sequence[LiveEvent]], int]
 
 # The handlers every dispatch runs, in this order.
-HANDLERS: tuple[Handler, ...] = (deliveries.make,)
+HANDLERS: tuple[Handler, ...] = (deliveries.make, notice_key_events)
 
 # Most events handed over in one transaction.
 BATCH = 200

@@ -365,3 +365,65 @@ class AuditEntry(Base):
     subject_id: Mapped[str] = mapped_column(String(64))
     blog_id: Mapped[int | None] = mapped_column(Integer, index=True)
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class PushSubscription(Base):
+    """A reader's browser that asked to be told of a blog's key events while its page is
+    closed (actions/push.py): the push service's URL for it, and the keys that encrypt
+    what is sent there (RFC 8291)."""
+
+    __tablename__ = "push_subscriptions"
+    __table_args__ = (
+        UniqueConstraint("blog_id", "endpoint", name="uq_push_subscriptions_blog_endpoint"),
+        Index("ix_push_subscriptions_blog_id", "blog_id", "id"),
+        Index("ix_push_subscriptions_address", "address", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    blog_id: Mapped[int] = mapped_column(ForeignKey("blogs.id", ondelete="CASCADE"))
+    endpoint: Mapped[str] = mapped_column(String(2048))
+    p256dh: Mapped[str] = mapped_column(String(100))  # base64url, the browser's public key
+    auth: Mapped[str] = mapped_column(String(40))  # base64url, the 16-byte auth secret
+    # sha256 of the client's address (its /64 for IPv6), to limit subscriptions per address.
+    address: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Sends that failed in a row (not counting "gone", which removes the row at once).
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PushNotice(Base):
+    """A notification to send to a blog's subscribers (actions/push.py writes it when a
+    key event or the blog's end is dispatched; actions/pushing.py sends it). One per post
+    and one for the end, ever: a post flagged twice is announced once."""
+
+    __tablename__ = "push_notices"
+    __table_args__ = (
+        UniqueConstraint("blog_id", "subject", name="uq_push_notices_blog_subject"),
+        Index("ix_push_notices_done_at", "done_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    blog_id: Mapped[int] = mapped_column(ForeignKey("blogs.id", ondelete="CASCADE"))
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    subject: Mapped[str] = mapped_column(String(40))  # post:<id> | ended
+    # Subscriptions are sent to in id order, from after ``sent_through`` up to ``upto``
+    # (the newest when the notice was made: who subscribes later is not told the past).
+    upto: Mapped[int] = mapped_column(Integer)
+    sent_through: Mapped[int] = mapped_column(Integer, default=0)
+    # A worker sending it holds it until then; past it, another worker takes over from
+    # ``sent_through``.
+    leased_until: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    done_at: Mapped[datetime | None] = mapped_column()
+    outcome: Mapped[str | None] = mapped_column(String(20))  # sent | dropped
+
+
+class SiteKey(Base):
+    """Keys the site makes for itself once and every node shares: the VAPID key that signs
+    Web Push notifications when LIVEBLOG_VAPID_PRIVATE_KEY is not set."""
+
+    __tablename__ = "site_keys"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
