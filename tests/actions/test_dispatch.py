@@ -7,12 +7,14 @@ import asyncio
 import threading
 from collections.abc import Callable, Sequence
 
+import pytest
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from liveblog.actions import SYSTEM
 from liveblog.actions.blogs import create_blog
 from liveblog.actions.dispatch import dispatch
+from liveblog.actions.events import prune_events
 from liveblog.actions.posts import create_post, delete_post
 from liveblog.realtime.log import LiveEvent
 from liveblog.schema import BlogFields, NewPost
@@ -90,6 +92,40 @@ def test_a_pruned_log_moves_the_cursor_past_what_is_gone(site: Site) -> None:
     with site.db.reading() as session:
         cursor = session.get_one(DispatchCursor, blog_id)
         assert cursor.seq == 2
+
+
+def test_pruning_keeps_the_events_not_handed_over_yet(site: Site) -> None:
+    handler = Recorder()
+    blog_id = blog(site, "rail")
+    drain(site, handler)
+    for n in range(5):
+        create_post(site, SYSTEM, "rail", new(f"Update {n}."))
+    # The worker has handed over seq 1 only: the five posts' events are owed to it.
+    assert prune_events(site, keep=1) == 1
+    drain(site, handler)
+    assert handler.seqs(blog_id) == list(range(1, 7))
+    assert prune_events(site, keep=1) == 4
+
+
+def test_a_blog_whose_handler_fails_does_not_keep_the_others_waiting(site: Site) -> None:
+    handler = Recorder()
+    first, second = blog(site, "alpha"), blog(site, "beta")
+
+    def failing(session: Session, blog: Blog, events: Sequence[LiveEvent]) -> int:
+        if blog.id == first:
+            raise RuntimeError("the handler broke")
+        return handler(session, blog, events)
+
+    for _ in range(2):
+        create_post(site, SYSTEM, "beta", new("More."))
+        with pytest.raises(RuntimeError):
+            dispatch(site, [failing])
+        done = dispatch(site, [failing])
+        assert done is not None and done.blog_id == second
+    assert handler.seqs(second) == [1, 2, 3]
+    assert handler.seqs(first) == []  # rolled back: to be handed over again
+    assert dispatch(site, [handler]) is not None
+    assert handler.seqs(first) == [1]
 
 
 def test_dispatchers_running_at_once_hand_each_event_over_once(site: Site) -> None:

@@ -17,10 +17,11 @@ dispatched shows up as a tombstone, so nothing announces it).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import exists, literal, select
+from sqlalchemy import exists, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -30,6 +31,8 @@ from liveblog.realtime.log import LiveEvent, events_after
 from liveblog.site import Site
 from liveblog.storage import Blog, DispatchCursor
 from liveblog.storage.tables import utcnow
+
+log = logging.getLogger("liveblog.worker")
 
 # A handler gets the blog and its next events (in seq order), inside the dispatching
 # transaction, and writes what it will do about them; it returns how many jobs it made.
@@ -58,26 +61,50 @@ def dispatch(
     are behind are being dispatched by another process right now)."""
     if not _behind(site):
         return None  # without taking SQLite's writer lock, as most looks find nothing
+    failed: int | None = None
+    try:
+        with site.db.writing() as session:
+            _add_cursors(session)
+            cursor = session.scalars(
+                select(DispatchCursor)
+                .join(Blog, Blog.id == DispatchCursor.blog_id)
+                .where(Blog.last_seq > DispatchCursor.seq)
+                .order_by(DispatchCursor.at, DispatchCursor.blog_id)
+                .limit(1)
+                .with_for_update(of=DispatchCursor, skip_locked=True)
+            ).first()
+            if cursor is None:
+                return None
+            failed = cursor.blog_id
+            blog = session.get_one(Blog, cursor.blog_id)
+            first = cursor.seq + 1
+            events = events_after(session, blog.id, cursor.seq, batch)
+            if events and events[0].seq != first:
+                log.warning(
+                    "dispatch: blog %s's events %d to %d were pruned before they were handed over",
+                    blog.id,
+                    first,
+                    events[0].seq - 1,
+                )
+            jobs = sum(handler(session, blog, events) for handler in handlers) if events else 0
+            # No event left after the cursor: the log was pruned past it, nothing to hand.
+            cursor.seq = events[-1].seq if events else blog.last_seq
+            cursor.at = utcnow()
+            failed = None
+            return Dispatched(blog.id, first, cursor.seq, jobs)
+    finally:
+        if failed is not None:
+            _set_aside(site, failed)
+
+
+def _set_aside(site: Site, blog_id: int) -> None:
+    """After a handler failed on a blog's events (rolled back, to be tried again): the
+    blog goes to the back of the queue, so that it cannot keep every other blog waiting."""
     with site.db.writing() as session:
-        _add_cursors(session)
-        cursor = session.scalars(
-            select(DispatchCursor)
-            .join(Blog, Blog.id == DispatchCursor.blog_id)
-            .where(Blog.last_seq > DispatchCursor.seq)
-            .order_by(DispatchCursor.at, DispatchCursor.blog_id)
-            .limit(1)
-            .with_for_update(of=DispatchCursor, skip_locked=True)
-        ).first()
-        if cursor is None:
-            return None
-        blog = session.get_one(Blog, cursor.blog_id)
-        first = cursor.seq + 1
-        events = events_after(session, blog.id, cursor.seq, batch)
-        jobs = sum(handler(session, blog, events) for handler in handlers) if events else 0
-        # With no event left after the cursor the log was pruned past it: nothing to hand.
-        cursor.seq = events[-1].seq if events else blog.last_seq
-        cursor.at = utcnow()
-        return Dispatched(blog.id, first, cursor.seq, jobs)
+        _add_cursors(session)  # those of the failed transaction were rolled back with it
+        session.execute(
+            update(DispatchCursor).where(DispatchCursor.blog_id == blog_id).values(at=utcnow())
+        )
 
 
 def _behind(site: Site) -> bool:
