@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException
 
 from liveblog.errors import NotFound
 from liveblog.framing import embed_policy
+from liveblog.render.feeds import headline
 from liveblog.storage import Blog, Post
 from liveblog.storage import queries as q
 from liveblog.web.encoding import coded_headers, conditions, etag_matches, negotiate, tagged
@@ -144,7 +145,8 @@ def oembed(
         else:
             post = q.published_post(session, blog, public_id)
             kind, src = "post", f"{blog_url}/posts/{post.public_id}/embed"
-            title = f"{post.label} · {blog.title}"
+            # A post of photos alone has no label: the time it went out stands for it.
+            title = f"{headline(post, blog.timezone)} · {blog.title}"
     width = min(WIDTH, maxwidth or WIDTH)
     height = min(HEIGHTS[kind], maxheight or HEIGHTS[kind])
     answer = {
