@@ -24,6 +24,8 @@ from liveblog.schema import BlogFields, NewPost
 from liveblog.settings import Settings
 from liveblog.site import Site
 from liveblog.web.assets import static_assets
+from liveblog.web.embeds import MAX_POSTS
+from liveblog.web.pagecache import PageCache
 from tests.actions.test_photo_metadata import png
 from tests.conftest import Client, text_post
 from tests.web.test_editor import csrf_of, login
@@ -236,6 +238,29 @@ def test_a_site_that_names_its_partners(settings: Settings) -> None:
         assert ancestors(answer) == "'self' https://partner.example"
     finally:
         site.db.dispose()
+
+
+def test_embeds_never_push_reader_pages_out_of_their_cache(
+    site: Site, harbour: dict[str, Any]
+) -> None:
+    """Every variant of a blog's embeds, at once, leaves a cached reader page cached."""
+    app = create_app(site=site)
+    pages: PageCache = app.state.page_cache
+    embeds: PageCache = app.state.embed_cache
+    with start_blocking_portal() as portal:
+        client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+        )
+        assert portal.call(client.get, "/live/harbour").status_code == 200
+        rendered = pages.encodings
+        for posts in range(1, MAX_POSTS + 1):
+            for kind in ("embed", "embed/key-events"):
+                answer = portal.call(client.get, f"/live/harbour/{kind}?posts={posts}")
+                assert answer.status_code == 200
+        assert portal.call(client.get, "/live/harbour").status_code == 200
+        portal.call(client.aclose)
+    assert pages.encodings == rendered  # not one embed went in, the page was not made again
+    assert embeds.encodings == 2 * MAX_POSTS
 
 
 # --- oEmbed ---------------------------------------------------------------------------------

@@ -64,12 +64,13 @@ def post_embed(request: Request, slug: str, public_id: str) -> Response:
 
 
 def _embed(request: Request, slug: str, only: str, limit: int) -> Response:
-    """Rendered and compressed once per change of the blog, like the reader page, with the
+    """Rendered and compressed once per change of the blog, like the reader page (in a
+    cache of their own, so that many variants cannot push reader pages out), with the
     blog's own ``frame-ancestors`` (which is why no cache answers it without a query: the
     policy is read with the blog)."""
     state = request.app.state
     settings = state.site.settings
-    cache: PageCache = state.page_cache
+    cache: PageCache = state.embed_cache
     with state.site.db.reading() as session:
         blog = q.blog_by_slug(session, slug)
         policy = embed_policy(blog.frame_ancestors, settings.frame_ancestors)
