@@ -80,6 +80,7 @@ def create_app(settings: Settings | None = None, site: Site | None = None) -> Fa
     # variants of a blog's embed (?posts=1..50, whole or key events), which must not push
     # reader pages out of theirs.
     app.state.embed_cache = PageCache(size=128, max_bytes=16 << 20)
+    app.state.sitemap_cache = sitemap.SitemapCache()
     assets = static_assets()
     app.state.templates.globals["static"] = assets.url
     app.state.templates.globals["push_enabled"] = site.settings.push_per_blog > 0
