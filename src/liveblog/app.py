@@ -76,6 +76,11 @@ def create_app(settings: Settings | None = None, site: Site | None = None) -> Fa
     app.state.updates_cache = PageCache(
         size=1024, max_bytes=16 << 20, min_size=live.UPDATES_MIN_COMPRESS
     )
+    # Embeds have a cache of their own: a partner's page may ask for any of a hundred
+    # variants of a blog's embed (?posts=1..50, whole or key events), which must not push
+    # reader pages out of theirs.
+    app.state.embed_cache = PageCache(size=128, max_bytes=16 << 20)
+    app.state.sitemap_cache = sitemap.SitemapCache()
     assets = static_assets()
     app.state.templates.globals["static"] = assets.url
     app.state.templates.globals["push_enabled"] = site.settings.push_per_blog > 0

@@ -208,6 +208,38 @@ def test_the_key_events_embed_follows_flags(served: Served, auth: Auth, browser:
         watcher.check()
 
 
+def test_an_embed_keeps_its_posts_when_one_leaves(
+    served: Served, auth: Auth, browser: Browser
+) -> None:
+    """A card that leaves (unmarked, or deleted) is replaced by the next one down, so the
+    embed keeps showing as many posts as it asked for."""
+    new_blog(served, auth, "refill")
+    first, second, third = (
+        publish(served, auth, "refill", f"Key moment {n}.", key_event=True) for n in range(3)
+    )
+    embed = "/live/refill/embed/key-events?posts=2"
+    with partner_site({"/": partner_page(served, embed)}) as partner:
+        page = browser.new_page()
+        watcher = Watcher(page)
+        page.goto(partner + "/")
+        frame = embed_frame(page)
+        cards = frame.locator(".stream > article.post")
+        expect(cards).to_have_count(2)
+        assert frame.locator(f"#post-{first}").count() == 0
+        wait_for_readers(page, served, 1)
+        flag(served, auth, "refill", third, False)
+        expect(frame.locator(f"#post-{first}")).to_be_visible(timeout=5000)
+        expect(cards).to_have_count(2)
+        assert frame.locator(f"#post-{third}").count() == 0
+        url = f"{served.url}/api/v1/blogs/refill/posts/{second}"
+        assert httpx.delete(url, headers=auth, timeout=10).status_code in (200, 204)
+        expect(frame.locator(f"#post-{second}")).to_have_count(0, timeout=2000)
+        expect(cards).to_have_count(1)  # none left to take its place
+        flag(served, auth, "refill", third, True)
+        expect(cards).to_have_count(2, timeout=2000)
+        watcher.check()
+
+
 def test_a_post_embed_follows_its_edits_and_its_deletion(
     served: Served, auth: Auth, browser: Browser
 ) -> None:

@@ -15,15 +15,21 @@ from anyio.from_thread import start_blocking_portal
 
 from liveblog.actions import SYSTEM
 from liveblog.actions.blogs import create_blog, set_membership
+from liveblog.actions.media import clean_photo
+from liveblog.actions.posts import create_post
 from liveblog.app import create_app
 from liveblog.errors import LiveblogError
 from liveblog.framing import embed_policy, frame_ancestors, parse_ancestors
-from liveblog.schema import BlogFields
+from liveblog.schema import BlogFields, NewPost
 from liveblog.settings import Settings
 from liveblog.site import Site
 from liveblog.web.assets import static_assets
+from liveblog.web.embeds import MAX_POSTS
+from liveblog.web.pagecache import PageCache
+from tests.actions.test_photo_metadata import png
 from tests.conftest import Client, text_post
 from tests.web.test_editor import csrf_of, login
+from tests.web.test_feeds import editor_of
 
 NewBlog = Callable[..., dict[str, Any]]
 
@@ -234,6 +240,29 @@ def test_a_site_that_names_its_partners(settings: Settings) -> None:
         site.db.dispose()
 
 
+def test_embeds_never_push_reader_pages_out_of_their_cache(
+    site: Site, harbour: dict[str, Any]
+) -> None:
+    """Every variant of a blog's embeds, at once, leaves a cached reader page cached."""
+    app = create_app(site=site)
+    pages: PageCache = app.state.page_cache
+    embeds: PageCache = app.state.embed_cache
+    with start_blocking_portal() as portal:
+        client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+        )
+        assert portal.call(client.get, "/live/harbour").status_code == 200
+        rendered = pages.encodings
+        for posts in range(1, MAX_POSTS + 1):
+            for kind in ("embed", "embed/key-events"):
+                answer = portal.call(client.get, f"/live/harbour/{kind}?posts={posts}")
+                assert answer.status_code == 200
+        assert portal.call(client.get, "/live/harbour").status_code == 200
+        portal.call(client.aclose)
+    assert pages.encodings == rendered  # not one embed went in, the page was not made again
+    assert embeds.encodings == 2 * MAX_POSTS
+
+
 # --- oEmbed ---------------------------------------------------------------------------------
 
 
@@ -266,6 +295,21 @@ def test_oembed_of_a_post(client: Client, harbour: dict[str, Any]) -> None:
     assert body["title"] == "Gates shut · Harbour flooding"
     assert f'src="http://testserver/live/harbour/posts/{post}/embed"' in body["html"]
     assert body["height"] == 420
+
+
+def test_oembed_of_a_post_of_photos_alone(
+    client: Client, site: Site, harbour: dict[str, Any]
+) -> None:
+    """A post with no words is titled by the time it went out, as in the feeds."""
+    actor = editor_of(site)
+    photo = clean_photo(actor, png(), "quay.png")
+    only_photo = NewPost.model_validate(
+        {"elements": [{"type": "image", "caption": "The quay", "file": photo.filename}]}
+    )
+    post = create_post(site, actor, "harbour", only_photo, photos=[photo])["id"]
+    body = oembed(client, f"http://testserver/live/harbour/posts/{post}").json()
+    assert re.fullmatch(r"Update at \d\d:\d\d \S+ · Harbour flooding", body["title"])
+    assert f'title="{body["title"]}"' in body["html"]
 
 
 def test_oembed_refuses_what_it_does_not_serve(client: Client, harbour: dict[str, Any]) -> None:

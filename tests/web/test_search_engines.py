@@ -16,10 +16,12 @@ from liveblog.actions.users import create_user
 from liveblog.schema import BlogChanges, BlogFields, NewPost, PostChanges
 from liveblog.site import Site
 from liveblog.storage import Blog
+from liveblog.storage import queries as q
 from liveblog.storage.tables import utcnow
+from liveblog.web.sitemap import NEWS_WINDOW, SitemapCache, news_ends
 from tests.actions.test_photo_metadata import png
 from tests.conftest import Client
-from tests.web.test_reader_page import jsonld
+from tests.web.test_reader_page import count_queries, jsonld
 
 NS = {
     "s": "http://www.sitemaps.org/schemas/sitemap/0.9",
@@ -118,3 +120,37 @@ def test_jsonld_follows_the_live_coverage_rules(client: Client, site: Site) -> N
     later = jsonld(client.get(f"/live/{slug}").text)
     assert later["coverageEndTime"] == ended["coverageEndTime"]
     assert later["dateModified"] > ended["coverageEndTime"]
+
+
+def test_the_sitemap_is_built_again_only_when_a_blog_changes(client: Client, site: Site) -> None:
+    """A request for an unchanged sitemap reads how many blogs there are and their latest
+    change, not the blogs; any change to a blog readers see builds it again."""
+    actor = editor_of(site)
+    blog = create_blog(site, actor, BlogFields(title="Count night"))
+    first = client.get("/sitemap.xml")
+    with count_queries(site) as statements:
+        again = client.get("/sitemap.xml")
+    assert again.content == first.content
+    assert len(statements) == 1 and "count(" in statements[0].lower()
+    update_blog(site, actor, blog["slug"], BlogChanges(title="Count night: results"))
+    assert b"Count night: results" in client.get("/sitemap.xml").content
+    other = create_blog(site, actor, BlogFields(title="Storm"))
+    assert f"/live/{other['slug']}<".encode() in client.get("/sitemap.xml").content
+    update_blog(site, actor, other["slug"], BlogChanges.model_validate({"status": "draft"}))
+    assert f"/live/{other['slug']}<".encode() not in client.get("/sitemap.xml").content
+
+
+def test_a_kept_sitemap_lasts_until_its_first_news_entry_runs_out(site: Site) -> None:
+    actor = editor_of(site)
+    create_blog(site, actor, BlogFields(title="Count night"))
+    with site.db.reading() as session:
+        blogs = q.sitemap_blogs(session)
+    now = utcnow()
+    ends = news_ends(blogs, now)
+    assert ends == blogs[0].updated_at + NEWS_WINDOW
+    assert news_ends(blogs, now + NEWS_WINDOW + timedelta(seconds=1)) is None
+    cache = SitemapCache()
+    cache.put("v1", "<urlset/>", ends)
+    assert cache.get("v1", now) == "<urlset/>"
+    assert cache.get("v2", now) is None
+    assert cache.get("v1", ends) is None

@@ -15,7 +15,6 @@ from typing import Any
 
 from feedgen.feed import FeedGenerator
 
-from liveblog.states import BlogStatus
 from liveblog.storage import Blog, Post
 from liveblog.times import clock, iso
 
@@ -125,7 +124,9 @@ def atom_feed(
 def json_feed(
     blog: Blog, posts: Sequence[Post], kind: FeedKind, base_url: str, site_name: str
 ) -> bytes:
-    """The JSON Feed 1.1 document (https://jsonfeed.org/version/1.1)."""
+    """The JSON Feed 1.1 document (https://jsonfeed.org/version/1.1). Never ``expired``,
+    even when the blog has ended: its posts may still be corrected or deleted, and the blog
+    reopened, so a reader should keep polling."""
     page = blog_url(base_url, blog)
     items = []
     for post in posts:
@@ -155,8 +156,6 @@ def json_feed(
         "authors": [{"name": site_name}],
         "items": items,
     }
-    if blog.status == BlogStatus.ENDED:
-        feed["expired"] = True  # an ended blog's feed will not change again
     return json.dumps(feed, ensure_ascii=False, separators=(",", ":")).encode()
 
 

@@ -303,9 +303,50 @@
     if (i >= 0) held.splice(i, 1);
     delete elsewhere[id];
     updateBar();
+    if (a && limit && only.indexOf("post:") !== 0) refillSoon();
     if (pageNo === 1 && !posts().length && !stream.querySelector(".empty")) {
       stream.appendChild(el("p", "empty", stream.getAttribute("data-empty") || "No updates yet."));
     }
+  }
+  /* An embed that lost a card (deleted, or no longer a key event) shows the next one down
+     again: it reads its own page once more and takes its cards, if that page is at the
+     seq the embed is at (a page ahead waits for the events to catch up; one behind, from
+     a cache, is asked again). A few tries at most; a lull of a second or so first, so that
+     the embeds open everywhere do not all ask at once. */
+  var refillTimer = 0;
+  function refillSoon() {
+    if (refillTimer) return;
+    refillTimer = setTimeout(function () { refill(0); }, 300 + Math.random() * 1200);
+  }
+  function refill(tries) {
+    var again = function () {
+      refillTimer = 0;
+      if (tries < 4 && !stopped) {
+        refillTimer = setTimeout(function () { refill(tries + 1); }, 1500);
+      }
+    };
+    var asked = { cache: "no-cache", headers: { Accept: "text/html" } };
+    fetch(location.href, asked).then(function (r) {
+      if (!r.ok) throw new Error("embed: HTTP " + r.status);
+      return r.text();
+    }).then(function (html) {
+      var doc = new DOMParser().parseFromString(html, "text/html");
+      var other = doc.querySelector("article.liveblog[data-blog] .stream");
+      var at = other && parseInt(other.closest("article.liveblog").getAttribute("data-seq"), 10);
+      if (stopped || !other) { refillTimer = 0; return; }
+      if (at !== seq) { again(); return; }
+      refillTimer = 0;
+      keepView(function () {
+        [].forEach.call(stream.querySelectorAll(":scope > .post, :scope > .empty"), function (c) {
+          c.remove();
+        });
+        [].forEach.call(other.querySelectorAll(":scope > .post, :scope > .empty"), function (c) {
+          var a = document.importNode(c, true);
+          stream.appendChild(a);
+          if (a.matches(".post")) ago(a);
+        });
+      });
+    }).catch(again);
   }
   function blogEdited(d) {
     if (d.timezone && d.timezone !== zone) { reload(); return; } /* every clock changes */

@@ -203,6 +203,18 @@ def sitemap_blogs(session: Session, limit: int = 50_000) -> Sequence[Blog]:
     ).all()
 
 
+def sitemap_version(session: Session) -> tuple[int, datetime | None]:
+    """How many blogs readers can see, and the latest change of any: one small read that
+    tells whether the sitemap may have changed (any change a reader sees moves a blog's
+    ``updated_at``; a blog shown or hidden moves one or the other)."""
+    row = session.execute(
+        select(func.count(), func.max(Blog.updated_at)).where(
+            Blog.status.in_((BlogStatus.LIVE, BlogStatus.ENDED))
+        )
+    ).one()
+    return int(row[0]), row[1]
+
+
 def ended_blogs(session: Session) -> Sequence[tuple[str, int]]:
     """Each ended blog's slug and last seq (what its archive must show)."""
     rows = session.execute(

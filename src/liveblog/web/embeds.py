@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException
 
 from liveblog.errors import NotFound
 from liveblog.framing import embed_policy
+from liveblog.render.feeds import headline
 from liveblog.storage import Blog, Post
 from liveblog.storage import queries as q
 from liveblog.web.encoding import coded_headers, conditions, etag_matches, negotiate, tagged
@@ -63,12 +64,13 @@ def post_embed(request: Request, slug: str, public_id: str) -> Response:
 
 
 def _embed(request: Request, slug: str, only: str, limit: int) -> Response:
-    """Rendered and compressed once per change of the blog, like the reader page, with the
+    """Rendered and compressed once per change of the blog, like the reader page (in a
+    cache of their own, so that many variants cannot push reader pages out), with the
     blog's own ``frame-ancestors`` (which is why no cache answers it without a query: the
     policy is read with the blog)."""
     state = request.app.state
     settings = state.site.settings
-    cache: PageCache = state.page_cache
+    cache: PageCache = state.embed_cache
     with state.site.db.reading() as session:
         blog = q.blog_by_slug(session, slug)
         policy = embed_policy(blog.frame_ancestors, settings.frame_ancestors)
@@ -144,7 +146,8 @@ def oembed(
         else:
             post = q.published_post(session, blog, public_id)
             kind, src = "post", f"{blog_url}/posts/{post.public_id}/embed"
-            title = f"{post.label} · {blog.title}"
+            # A post of photos alone has no label: the time it went out stands for it.
+            title = f"{headline(post, blog.timezone)} · {blog.title}"
     width = min(WIDTH, maxwidth or WIDTH)
     height = min(HEIGHTS[kind], maxheight or HEIGHTS[kind])
     answer = {

@@ -1,10 +1,15 @@
 """What search engines read first: ``/robots.txt``, and ``/sitemap.xml``, which lists the
 index and every blog readers can see, with a Google News entry for each blog that changed
-in the last two days (news sitemaps name only recent articles)."""
+in the last two days (news sitemaps name only recent articles).
+
+The sitemap is built once and kept in memory (:class:`SitemapCache`) until a blog readers
+can see changes, or one's news entry runs out: a request costs one small read (how many
+blogs are visible and their latest change), not every blog."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections.abc import Hashable, Sequence
 from datetime import UTC, datetime, timedelta
 from xml.sax.saxutils import escape
 
@@ -72,12 +77,47 @@ def sitemap(blogs: Sequence[Blog], settings: Settings) -> str:
     )
 
 
+def news_ends(blogs: Sequence[Blog], now: datetime) -> datetime | None:
+    """When the first of the news entries :func:`sitemap` writes at ``now`` runs out (the
+    sitemap changes then even if no blog does), or None if it writes none."""
+    recent = now - NEWS_WINDOW
+    listed = [blog.updated_at for blog in blogs if blog.updated_at >= recent][:NEWS_LIMIT]
+    return min(listed) + NEWS_WINDOW if listed else None
+
+
+class SitemapCache:
+    """The last sitemap built, with the :func:`queries.sitemap_version` it was built at and
+    the time its first news entry runs out."""
+
+    def __init__(self) -> None:
+        self._kept: tuple[Hashable, str, datetime | None] | None = None
+        self._lock = threading.Lock()
+        self.builds = 0
+
+    def get(self, version: Hashable, now: datetime) -> str | None:
+        kept = self._kept
+        if kept is None or kept[0] != version or (kept[2] is not None and now >= kept[2]):
+            return None
+        return kept[1]
+
+    def put(self, version: Hashable, body: str, ends: datetime | None) -> None:
+        with self._lock:
+            self.builds += 1
+            self._kept = (version, body, ends)
+
+
 @router.api_route("/sitemap.xml", methods=["GET", "HEAD"])
 def sitemap_xml(request: Request) -> Response:
     site = request.app.state.site
+    cache: SitemapCache = request.app.state.sitemap_cache
     with site.db.reading() as session:
-        blogs = q.sitemap_blogs(session)
-        body = sitemap(blogs, site.settings)
+        version = q.sitemap_version(session)
+        now = datetime.now(UTC)
+        body = cache.get(version, now)
+        if body is None:
+            blogs = q.sitemap_blogs(session)
+            body = sitemap(blogs, site.settings)
+            cache.put(version, body, news_ends(blogs, now))
     return Response(
         body,
         media_type="application/xml; charset=utf-8",
