@@ -234,3 +234,36 @@ def test_ending_a_blog_archives_it_when_asked(
         assert kept == [".lock", slug]  # no copy half-written or left behind
     finally:
         site.db.dispose()
+
+
+def _post(site: Site, slug: str, markdown: str) -> str:
+    new = NewPost.model_validate({"elements": [{"type": "text", "markdown": markdown}]})
+    return str(create_post(site, SYSTEM, slug, new)["id"])
+
+
+def _files(root: Path) -> set[Path]:
+    return {path for path in root.rglob("*") if path.is_file()}
+
+
+def test_links_that_climb_out_of_the_folder_are_not_followed(
+    site: Site, tmp_path: Path, blog: dict[str, Any]
+) -> None:
+    """A contributor's link that climbs out of static/ or media/ keeps the live address, and
+    nothing is written outside the archive."""
+    slug = blog["slug"]
+    climbing = [
+        "/static/a/../../../../static/reader.css",
+        f"/media/../../../../live/{slug}/feed.json",
+        "/static/%2e%2e/%2e%2e/%2e%2e/static/reader.css",
+        "/media/a\\..\\..\\x.png",
+    ]
+    _post(site, slug, " ".join(f"[link {n}]({url})" for n, url in enumerate(climbing)))
+    out = tmp_path / "deep" / "down" / "out"
+    before = _files(tmp_path)
+    archived = write_archive(site, slug, out)
+    assert archived.pages == 3
+    assert {p for p in _files(tmp_path) - before if not p.is_relative_to(out)} == set()
+    index = (out / "index.html").read_text()
+    assert 'href="http://testserver/static/a/../../../../static/reader.css"' in index
+    assert f'href="http://testserver/media/../../../../live/{slug}/feed.json"' in index
+    assert "static/%2e%2e" not in index.replace("http://testserver/static/%2e%2e", "")

@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import fcntl
 import logging
+import posixpath
 import re
 import secrets
 import shutil
@@ -29,7 +30,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from html import escape, unescape
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import anyio
 import httpx
@@ -77,6 +78,18 @@ def page_file(page: int) -> str:
     return "index.html" if page == 1 else f"page-{page}.html"
 
 
+def _safe_name(name: str) -> bool:
+    """Whether ``name`` (a file under ``static/`` or ``media/``, from a link a contributor may
+    have written) stays inside its folder as written and as decoded: no ``..`` or ``.``
+    segment, no backslash, nothing a normalisation would change."""
+    for form in (name, unquote(name)):
+        if not form or "\\" in form or "\0" in form or form.startswith("/"):
+            return False
+        if posixpath.normpath(form) != form or form.split("/")[0] in (".", ".."):
+            return False
+    return True
+
+
 class _Links:
     """Turns the live site's addresses into the archive's relative ones, and remembers the
     files they need (photos, static files, permalinks)."""
@@ -103,12 +116,13 @@ class _Links:
             return f"{prefix}posts/{post_id}.html{anchor}"
         if path.startswith(self.blog + "/") and path.rsplit("/", 1)[1] in FEEDS:
             return prefix + path.rsplit("/", 1)[1]
-        if path.startswith("/static/"):
-            self.archived.static.add(path.removeprefix("/static/"))
-            return prefix + path.lstrip("/")
-        if path.startswith("/media/"):
-            self.archived.photos.add(path.removeprefix("/media/"))
-            return prefix + path.lstrip("/")
+        for folder, names in (("static", self.archived.static), ("media", self.archived.photos)):
+            if path.startswith(f"/{folder}/"):
+                name = path.removeprefix(f"/{folder}/")
+                if not _safe_name(name):
+                    break  # it would be written outside the folder: the live address
+                names.add(name)
+                return prefix + path.lstrip("/")
         # Another page of the site (another blog, say): the live address.
         return self.base_url + url
 
@@ -277,5 +291,7 @@ async def _write(site: Site, slug: str, lang: str, archived: Archived) -> None:
         for folder, names in (("static", archived.static), ("media", archived.photos)):
             for name in sorted(names):
                 path = directory / folder / name
+                if not path.resolve().is_relative_to(directory.resolve() / folder):
+                    raise LiveblogError(f"{folder}/{name} is outside the archive")
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_bytes(await fetch(f"/{folder}/{name}"))
