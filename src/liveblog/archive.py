@@ -11,10 +11,11 @@ and queries as the site. Links are then made relative:
 - the feeds keep their names (``feed.atom``, ``feed.json``, ``key-events.atom``,
   ``key-events.json``), photos go to ``media/`` and the CSS and scripts to ``static/``.
 
-The live script (``live.js``) is left out: an archive has no server to stream from, and
-the page is complete without it. The reader's small script (share, the folded pinned post)
-stays. The JSON-LD, the canonical address inside it and the feeds' entries keep the live
-site's absolute addresses, which a feed and structured data need.
+The live script (``live.js``) and the notifications' (``notify.js``) are left out: an
+archive has no server to stream from or subscribe with, and the page is complete without
+them. The reader's small script (share, the folded pinned post) stays. The JSON-LD, the
+canonical address inside it and the feeds' entries keep the live site's absolute
+addresses, which a feed and structured data need.
 """
 
 from __future__ import annotations
@@ -43,7 +44,9 @@ from liveblog.storage import queries as q
 log = logging.getLogger("liveblog.archive")
 
 _LINK = re.compile(r'\b(href|src|srcset)="([^"]*)"')
-_LIVE_SCRIPT = re.compile(r'<script src="/static/live\.js[^"]*"[^>]*></script>\n?')
+# The live script and the notifications' (whose opt-in stays hidden without it): an archive
+# has no server to stream from or to subscribe with.
+_LIVE_SCRIPT = re.compile(r'<script src="/static/(?:live|notify)\.js[^"]*"[^>]*></script>\n?')
 # The oEmbed endpoint is the live site's: a static copy has none to point to.
 _OEMBED = re.compile(r'<link rel="alternate" type="application/json\+oembed"[^>]*>\n?')
 _SHARED = re.compile(
