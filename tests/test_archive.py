@@ -267,3 +267,37 @@ def test_links_that_climb_out_of_the_folder_are_not_followed(
     assert 'href="http://testserver/static/a/../../../../static/reader.css"' in index
     assert f'href="http://testserver/media/../../../../live/{slug}/feed.json"' in index
     assert "static/%2e%2e" not in index.replace("http://testserver/static/%2e%2e", "")
+
+
+def test_an_archive_goes_when_its_blog_is_no_longer_ended(
+    database_url: str, tmp_path: Path, blog: dict[str, Any]
+) -> None:
+    """A blog reopened, or back in draft, loses its archive at the worker's next look, so a
+    post deleted meanwhile is not kept published; other folders are left alone."""
+    root = tmp_path / "archives"
+    settings = Settings(
+        database_url=database_url,
+        media_dir=tmp_path / "media",
+        base_url="http://testserver",
+        archive_dir=str(root),
+    )
+    site = Site.from_settings(settings)
+    slug = blog["slug"]
+    status = {"ended": BlogChanges.model_validate({"status": "ended"})}
+    status |= {s: BlogChanges.model_validate({"status": s}) for s in ("live", "draft")}
+    try:
+        (root / "operator" / "notes").mkdir(parents=True)  # someone else's, without a stamp
+        (root / "gone-blog").mkdir()  # a stamped archive whose blog is no more
+        (root / "gone-blog" / ".liveblog-seq").write_text("3")
+        for reopened in ("live", "draft"):
+            update_blog(site, SYSTEM, slug, status["ended"])
+            archive_ended_blogs(site)
+            assert (root / slug / "index.html").is_file()
+            assert not (root / "gone-blog").exists()
+            update_blog(site, SYSTEM, slug, status[reopened])
+            archive_ended_blogs(site)
+            assert not (root / slug).exists(), reopened
+            assert sorted(p.name for p in root.iterdir()) == [".lock", "operator"]
+            assert (root / "operator" / "notes").is_dir()
+    finally:
+        site.db.dispose()

@@ -176,13 +176,15 @@ def archive_ended_blogs(site: Site) -> float | None:
     """The worker's job, when ``LIVEBLOG_ARCHIVE_DIR`` is set: every ended blog whose
     archive in ``<archive_dir>/<slug>`` is missing, or older than the blog's last change
     (an edit after the end, a blog reopened and ended again), is written again. Ending a
-    blog therefore never waits for its archive, which follows within a poll."""
+    blog therefore never waits for its archive, which follows within a poll. The archive
+    of a blog that is no longer ended (reopened, back in draft, gone) is removed: only
+    folders with the ``.liveblog-seq`` stamp are, never another folder of the operator's."""
     if not site.settings.archive_dir:
         return None
     root = Path(site.settings.archive_dir)
     with site.db.reading() as session:
-        ended = q.ended_blogs(session)
-    for slug, seq in ended:
+        ended = dict(q.ended_blogs(session))
+    for slug, seq in ended.items():
         if _archived_seq(root / slug) == seq:
             continue
         root.mkdir(parents=True, exist_ok=True)
@@ -191,7 +193,40 @@ def archive_ended_blogs(site: Site) -> float | None:
             fcntl.flock(lock, fcntl.LOCK_EX)
             if _archived_seq(root / slug) != seq:
                 archive_ended_blog(site, slug, seq)
+    if any(folder.name not in ended for folder in _archives(root)):
+        with (root / ".lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            with site.db.reading() as session:  # as of now, not of before the writing
+                ended = dict(q.ended_blogs(session))
+            for folder in _archives(root):
+                if folder.name not in ended:
+                    _remove(folder)
     return None
+
+
+def _archives(root: Path) -> list[Path]:
+    """The archives the job keeps in ``root``: its folders with the stamp."""
+    if not root.is_dir():
+        return []
+    return [
+        folder
+        for folder in root.iterdir()
+        if not folder.name.startswith(".") and folder.is_dir() and (folder / STAMP).is_file()
+    ]
+
+
+def _remove(folder: Path) -> None:
+    """Takes ``folder`` off the static host at once (renamed aside), then deletes it."""
+    aside = folder.with_name(f".{folder.name}.gone.{secrets.token_hex(4)}")
+    try:
+        folder.rename(aside)
+    except FileNotFoundError:
+        return  # another process removed it first
+    except OSError as exc:
+        log.error("could not remove the archive %s: %s", folder, exc)
+        return
+    log.info("removed the archive %s: its blog is no longer ended", folder)
+    shutil.rmtree(aside, ignore_errors=True)
 
 
 def _archived_seq(directory: Path) -> int | None:
