@@ -301,3 +301,21 @@ def test_an_archive_goes_when_its_blog_is_no_longer_ended(
             assert (root / "operator" / "notes").is_dir()
     finally:
         site.db.dispose()
+
+
+def test_a_link_to_a_missing_file_keeps_the_live_address(
+    site: Site, tmp_path: Path, blog: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    """A post linking to a photo or static file the site does not have (deleted, mistyped)
+    does not stop the archive: the link keeps the live address, and the log says so."""
+    slug = blog["slug"]
+    _post(site, slug, "[the old photo](/media/deleted.png) and [a typo](/static/readr.css)")
+    with caplog.at_level("WARNING", logger="liveblog.archive"):
+        archived = write_archive(site, slug, tmp_path / "out")
+    assert archived.pages == 3 and archived.photos == {blog["photo"].filename}
+    index = (tmp_path / "out" / "index.html").read_text()
+    assert 'href="http://testserver/media/deleted.png"' in index
+    assert 'href="http://testserver/static/readr.css"' in index
+    assert 'href="static/reader.css' in index  # the site's own is there
+    assert not (tmp_path / "out" / "media" / "deleted.png").exists()
+    assert "/media/deleted.png answered 404" in caplog.text

@@ -53,6 +53,9 @@ _SHARED = re.compile(
     r'<a class="share-link" href="[^"]*/posts/([^"/]+)" data-share-title="([^"]*)"'
 )
 _NEXT = re.compile(r'<a rel="next" href="')
+# The site's own CSS, icon and scripts, which the archive cannot do without (a post's links
+# are in <a>, <img> and <source>).
+_ASSET = re.compile(r'<(?:link|script)\s[^>]*?\b(?:href|src)="[^"]*?/static/([^"?#]*)')
 _PAGE_NAME = re.compile(r"page-(\d+)\.html")
 
 
@@ -101,6 +104,9 @@ class _Links:
         self.base_url = base_url
         self.blog = f"/live/{slug}"
         self.archived = archived
+        # Files the site does not have (a deleted photo, a typo in a post): their links
+        # keep the live address.
+        self.missing: set[str] = set()
 
     def local(self, url: str, prefix: str = "") -> str:
         if url.startswith(self.base_url + "/"):
@@ -122,8 +128,8 @@ class _Links:
         for folder, names in (("static", self.archived.static), ("media", self.archived.photos)):
             if path.startswith(f"/{folder}/"):
                 name = path.removeprefix(f"/{folder}/")
-                if not _safe_name(name):
-                    break  # it would be written outside the folder: the live address
+                if not _safe_name(name) or path in self.missing:
+                    break  # outside the folder, or not on the site: the live address
                 names.add(name)
                 return prefix + path.lstrip("/")
         # Another page of the site (another blog, say): the live address.
@@ -295,6 +301,39 @@ async def _write(site: Site, slug: str, lang: str, archived: Archived) -> None:
             raise LiveblogError(f"{path}: the site answered {answer.status_code}")
         return bytes(answer.content)
 
+    fetched: set[str] = set()
+
+    async def files(html: str) -> None:
+        """Writes the files a page links to and has not had yet. Only the site's own CSS and
+        scripts must be there: a post's link to a file the site does not have is logged
+        and keeps the live address."""
+        links.rewrite(html)  # to learn the names
+        required = set(_ASSET.findall(html))
+        for folder, names in (("static", archived.static), ("media", archived.photos)):
+            for name in sorted(names):
+                url = f"/{folder}/{name}"
+                if url in fetched:
+                    continue
+                fetched.add(url)
+                path = directory / folder / name
+                if not path.resolve().is_relative_to(directory.resolve() / folder):
+                    raise LiveblogError(f"{folder}/{name} is outside the archive")
+                answer = await client.get(url)
+                if answer.status_code != 200:
+                    if folder == "static" and name in required:
+                        raise LiveblogError(f"{url}: the site answered {answer.status_code}")
+                    log.warning(
+                        "archive of %s: %s answered %s, its links keep the live address",
+                        slug,
+                        url,
+                        answer.status_code,
+                    )
+                    links.missing.add(url)
+                    names.discard(name)
+                    continue
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(answer.content)
+
     async with client:
         labels: dict[str, str] = {}
         pages_of: dict[str, int] = {}
@@ -309,6 +348,7 @@ async def _write(site: Site, slug: str, lang: str, archived: Archived) -> None:
             stream = html.split('<section class="stream"', 1)[-1]
             for post_id, _label in _SHARED.findall(stream):
                 pages_of[post_id] = page
+            await files(html)
             (directory / page_file(page)).write_text(links.rewrite(html), encoding="utf-8")
             archived.pages, page, more = page, page + 1, bool(_NEXT.search(html))
         for name in FEEDS:
@@ -326,10 +366,3 @@ async def _write(site: Site, slug: str, lang: str, archived: Archived) -> None:
                     continue  # published meanwhile, on a page the archive does not hold
             page_html = _redirect_page(target, labels.get(post_id, ""), lang)
             (directory / "posts" / f"{post_id}.html").write_text(page_html, encoding="utf-8")
-        for folder, names in (("static", archived.static), ("media", archived.photos)):
-            for name in sorted(names):
-                path = directory / folder / name
-                if not path.resolve().is_relative_to(directory.resolve() / folder):
-                    raise LiveblogError(f"{folder}/{name} is outside the archive")
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_bytes(await fetch(f"/{folder}/{name}"))
