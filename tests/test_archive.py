@@ -14,6 +14,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 import pytest
 
+from liveblog import archive
 from liveblog.actions import SYSTEM, Actor
 from liveblog.actions.blogs import create_blog, update_blog
 from liveblog.actions.media import clean_photo
@@ -319,3 +320,53 @@ def test_a_link_to_a_missing_file_keeps_the_live_address(
     assert 'href="static/reader.css' in index  # the site's own is there
     assert not (tmp_path / "out" / "media" / "deleted.png").exists()
     assert "/media/deleted.png answered 404" in caplog.text
+
+
+def test_a_failed_archive_is_not_written_again_at_every_poll(
+    database_url: str,
+    tmp_path: Path,
+    blog: dict[str, Any],
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An archive that cannot be written (a full disk) is logged once, and tried again when
+    the blog changes or after RETRY_SECONDS, not at every poll."""
+    root = tmp_path / "archives"
+    settings = Settings(
+        database_url=database_url,
+        media_dir=tmp_path / "media",
+        base_url="http://testserver",
+        archive_dir=str(root),
+    )
+    site = Site.from_settings(settings)
+    slug = blog["slug"]
+    tries: list[Path] = []
+
+    def full_disk(site: Site, slug: str, directory: Path) -> None:
+        tries.append(directory)
+        raise OSError(28, "No space left on device")
+
+    def failures() -> int:
+        return sum("could not archive" in r.getMessage() for r in caplog.records)
+
+    try:
+        update_blog(site, SYSTEM, slug, BlogChanges.model_validate({"status": "ended"}))
+        with monkeypatch.context() as patched, caplog.at_level("ERROR", "liveblog.archive"):
+            patched.setattr(archive, "write_archive", full_disk)
+            for _poll in range(3):
+                archive_ended_blogs(site)
+            assert len(tries) == 1 and failures() == 1
+            update_blog(site, SYSTEM, slug, BlogChanges.model_validate({"title": "Later"}))
+            for _poll in range(3):
+                archive_ended_blogs(site)
+            assert len(tries) == 2 and failures() == 2  # a new seq: tried, and said, once
+            patched.setattr(archive, "RETRY_SECONDS", 0.0)
+            archive_ended_blogs(site)
+            assert len(tries) == 3 and failures() == 2  # the retry of a seq is not logged
+            patched.setattr(archive, "write_archive", write_archive)  # room again
+            archive_ended_blogs(site)
+            assert "Later" in (root / slug / "index.html").read_text()
+            assert failures() == 2 and root / slug not in archive._failed
+        assert sorted(p.name for p in root.iterdir()) == [".lock", slug]
+    finally:
+        site.db.dispose()

@@ -27,6 +27,7 @@ import posixpath
 import re
 import secrets
 import shutil
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from html import escape, unescape
@@ -176,6 +177,12 @@ def _redirect_page(target: str, label: str, lang: str) -> str:
 
 # In each archive that the worker keeps: the seq of the blog it shows.
 STAMP = ".liveblog-seq"
+# The archives this process could not write, by folder: the blog's seq then, and when (on
+# the monotonic clock) that seq failed. A failure is logged once per seq; the same
+# seq is tried again after RETRY_SECONDS (a disk freed meanwhile), a new seq at the next
+# poll, and everything once more when the worker restarts.
+RETRY_SECONDS = 3600.0
+_failed: dict[Path, tuple[int, float]] = {}
 
 
 def archive_ended_blogs(site: Site) -> float | None:
@@ -191,7 +198,7 @@ def archive_ended_blogs(site: Site) -> float | None:
     with site.db.reading() as session:
         ended = dict(q.ended_blogs(session))
     for slug, seq in ended.items():
-        if _archived_seq(root / slug) == seq:
+        if _archived_seq(root / slug) == seq or _waiting(root / slug, seq):
             continue
         root.mkdir(parents=True, exist_ok=True)
         with (root / ".lock").open("w") as lock:
@@ -235,6 +242,12 @@ def _remove(folder: Path) -> None:
     shutil.rmtree(aside, ignore_errors=True)
 
 
+def _waiting(directory: Path, seq: int) -> bool:
+    """Whether writing ``seq`` into ``directory`` failed lately, so waits for its retry."""
+    failed = _failed.get(directory)
+    return failed is not None and failed[0] == seq and time.monotonic() < failed[1] + RETRY_SECONDS
+
+
 def _archived_seq(directory: Path) -> int | None:
     try:
         return int((directory / STAMP).read_text(encoding="ascii"))
@@ -245,7 +258,7 @@ def _archived_seq(directory: Path) -> int | None:
 def archive_ended_blog(site: Site, slug: str, seq: int) -> Path | None:
     """Blog ``slug``'s archive at ``seq``, in ``<archive_dir>/<slug>``, written beside and
     then put in place of an earlier one. The blog has ended whatever happens here, so a
-    failure is logged, not raised (and tried again at the next poll); returns where the
+    failure is logged, not raised (once per seq; see ``RETRY_SECONDS``); returns where the
     archive is, or None."""
     root = Path(site.settings.archive_dir)
     final = root / slug
@@ -261,9 +274,19 @@ def archive_ended_blog(site: Site, slug: str, seq: int) -> Path | None:
         else:
             fresh.rename(final)
     except (LiveblogError, OSError) as exc:
-        log.error("could not archive %s in %s: %s", slug, root, exc)
+        if _failed.get(final, (None,))[0] != seq:
+            log.error(
+                "could not archive %s in %s: %s (tried again when the blog changes, or in %d"
+                " minutes)",
+                slug,
+                root,
+                exc,
+                RETRY_SECONDS // 60,
+            )
+        _failed[final] = (seq, time.monotonic())
         shutil.rmtree(fresh, ignore_errors=True)
         return None
+    _failed.pop(final, None)
     return final
 
 
