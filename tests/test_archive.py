@@ -14,6 +14,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 import pytest
 
+from liveblog import archive
 from liveblog.actions import SYSTEM, Actor
 from liveblog.actions.blogs import create_blog, update_blog
 from liveblog.actions.media import clean_photo
@@ -232,5 +233,140 @@ def test_ending_a_blog_archives_it_when_asked(
         assert "Harbour, ended" in index.read_text()
         kept = sorted(p.name for p in (tmp_path / "archives").iterdir())
         assert kept == [".lock", slug]  # no copy half-written or left behind
+    finally:
+        site.db.dispose()
+
+
+def _post(site: Site, slug: str, markdown: str) -> str:
+    new = NewPost.model_validate({"elements": [{"type": "text", "markdown": markdown}]})
+    return str(create_post(site, SYSTEM, slug, new)["id"])
+
+
+def _files(root: Path) -> set[Path]:
+    return {path for path in root.rglob("*") if path.is_file()}
+
+
+def test_links_that_climb_out_of_the_folder_are_not_followed(
+    site: Site, tmp_path: Path, blog: dict[str, Any]
+) -> None:
+    """A contributor's link that climbs out of static/ or media/ keeps the live address, and
+    nothing is written outside the archive."""
+    slug = blog["slug"]
+    climbing = [
+        "/static/a/../../../../static/reader.css",
+        f"/media/../../../../live/{slug}/feed.json",
+        "/static/%2e%2e/%2e%2e/%2e%2e/static/reader.css",
+        "/media/a\\..\\..\\x.png",
+    ]
+    _post(site, slug, " ".join(f"[link {n}]({url})" for n, url in enumerate(climbing)))
+    out = tmp_path / "deep" / "down" / "out"
+    before = _files(tmp_path)
+    archived = write_archive(site, slug, out)
+    assert archived.pages == 3
+    assert {p for p in _files(tmp_path) - before if not p.is_relative_to(out)} == set()
+    index = (out / "index.html").read_text()
+    assert 'href="http://testserver/static/a/../../../../static/reader.css"' in index
+    assert f'href="http://testserver/media/../../../../live/{slug}/feed.json"' in index
+    assert "static/%2e%2e" not in index.replace("http://testserver/static/%2e%2e", "")
+
+
+def test_an_archive_goes_when_its_blog_is_no_longer_ended(
+    database_url: str, tmp_path: Path, blog: dict[str, Any]
+) -> None:
+    """A blog reopened, or back in draft, loses its archive at the worker's next look, so a
+    post deleted meanwhile is not kept published; other folders are left alone."""
+    root = tmp_path / "archives"
+    settings = Settings(
+        database_url=database_url,
+        media_dir=tmp_path / "media",
+        base_url="http://testserver",
+        archive_dir=str(root),
+    )
+    site = Site.from_settings(settings)
+    slug = blog["slug"]
+    status = {"ended": BlogChanges.model_validate({"status": "ended"})}
+    status |= {s: BlogChanges.model_validate({"status": s}) for s in ("live", "draft")}
+    try:
+        (root / "operator" / "notes").mkdir(parents=True)  # someone else's, without a stamp
+        (root / "gone-blog").mkdir()  # a stamped archive whose blog is no more
+        (root / "gone-blog" / ".liveblog-seq").write_text("3")
+        for reopened in ("live", "draft"):
+            update_blog(site, SYSTEM, slug, status["ended"])
+            archive_ended_blogs(site)
+            assert (root / slug / "index.html").is_file()
+            assert not (root / "gone-blog").exists()
+            update_blog(site, SYSTEM, slug, status[reopened])
+            archive_ended_blogs(site)
+            assert not (root / slug).exists(), reopened
+            assert sorted(p.name for p in root.iterdir()) == [".lock", "operator"]
+            assert (root / "operator" / "notes").is_dir()
+    finally:
+        site.db.dispose()
+
+
+def test_a_link_to_a_missing_file_keeps_the_live_address(
+    site: Site, tmp_path: Path, blog: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    """A post linking to a photo or static file the site does not have (deleted, mistyped)
+    does not stop the archive: the link keeps the live address, and the log says so."""
+    slug = blog["slug"]
+    _post(site, slug, "[the old photo](/media/deleted.png) and [a typo](/static/readr.css)")
+    with caplog.at_level("WARNING", logger="liveblog.archive"):
+        archived = write_archive(site, slug, tmp_path / "out")
+    assert archived.pages == 3 and archived.photos == {blog["photo"].filename}
+    index = (tmp_path / "out" / "index.html").read_text()
+    assert 'href="http://testserver/media/deleted.png"' in index
+    assert 'href="http://testserver/static/readr.css"' in index
+    assert 'href="static/reader.css' in index  # the site's own is there
+    assert not (tmp_path / "out" / "media" / "deleted.png").exists()
+    assert "/media/deleted.png answered 404" in caplog.text
+
+
+def test_a_failed_archive_is_not_written_again_at_every_poll(
+    database_url: str,
+    tmp_path: Path,
+    blog: dict[str, Any],
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An archive that cannot be written (a full disk) is logged once, and tried again when
+    the blog changes or after RETRY_SECONDS, not at every poll."""
+    root = tmp_path / "archives"
+    settings = Settings(
+        database_url=database_url,
+        media_dir=tmp_path / "media",
+        base_url="http://testserver",
+        archive_dir=str(root),
+    )
+    site = Site.from_settings(settings)
+    slug = blog["slug"]
+    tries: list[Path] = []
+
+    def full_disk(site: Site, slug: str, directory: Path) -> None:
+        tries.append(directory)
+        raise OSError(28, "No space left on device")
+
+    def failures() -> int:
+        return sum("could not archive" in r.getMessage() for r in caplog.records)
+
+    try:
+        update_blog(site, SYSTEM, slug, BlogChanges.model_validate({"status": "ended"}))
+        with monkeypatch.context() as patched, caplog.at_level("ERROR", "liveblog.archive"):
+            patched.setattr(archive, "write_archive", full_disk)
+            for _poll in range(3):
+                archive_ended_blogs(site)
+            assert len(tries) == 1 and failures() == 1
+            update_blog(site, SYSTEM, slug, BlogChanges.model_validate({"title": "Later"}))
+            for _poll in range(3):
+                archive_ended_blogs(site)
+            assert len(tries) == 2 and failures() == 2  # a new seq: tried, and said, once
+            patched.setattr(archive, "RETRY_SECONDS", 0.0)
+            archive_ended_blogs(site)
+            assert len(tries) == 3 and failures() == 2  # the retry of a seq is not logged
+            patched.setattr(archive, "write_archive", write_archive)  # room again
+            archive_ended_blogs(site)
+            assert "Later" in (root / slug / "index.html").read_text()
+            assert failures() == 2 and root / slug not in archive._failed
+        assert sorted(p.name for p in root.iterdir()) == [".lock", slug]
     finally:
         site.db.dispose()

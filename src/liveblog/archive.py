@@ -11,10 +11,11 @@ and queries as the site. Links are then made relative:
 - the feeds keep their names (``feed.atom``, ``feed.json``, ``key-events.atom``,
   ``key-events.json``), photos go to ``media/`` and the CSS and scripts to ``static/``.
 
-The live script (``live.js``) is left out: an archive has no server to stream from, and
-the page is complete without it. The reader's small script (share, the folded pinned post)
-stays. The JSON-LD, the canonical address inside it and the feeds' entries keep the live
-site's absolute addresses, which a feed and structured data need.
+The live script (``live.js``) and the notifications' (``notify.js``) are left out: an
+archive has no server to stream from or subscribe with, and the page is complete without
+them. The reader's small script (share, the folded pinned post) stays. The JSON-LD, the
+canonical address inside it and the feeds' entries keep the live site's absolute
+addresses, which a feed and structured data need.
 """
 
 from __future__ import annotations
@@ -22,14 +23,16 @@ from __future__ import annotations
 import asyncio
 import fcntl
 import logging
+import posixpath
 import re
 import secrets
 import shutil
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from html import escape, unescape
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import anyio
 import httpx
@@ -42,13 +45,18 @@ from liveblog.storage import queries as q
 log = logging.getLogger("liveblog.archive")
 
 _LINK = re.compile(r'\b(href|src|srcset)="([^"]*)"')
-_LIVE_SCRIPT = re.compile(r'<script src="/static/live\.js[^"]*"[^>]*></script>\n?')
+# The live script and the notifications' (whose opt-in stays hidden without it): an archive
+# has no server to stream from or to subscribe with.
+_LIVE_SCRIPT = re.compile(r'<script src="/static/(?:live|notify)\.js[^"]*"[^>]*></script>\n?')
 # The oEmbed endpoint is the live site's: a static copy has none to point to.
 _OEMBED = re.compile(r'<link rel="alternate" type="application/json\+oembed"[^>]*>\n?')
 _SHARED = re.compile(
     r'<a class="share-link" href="[^"]*/posts/([^"/]+)" data-share-title="([^"]*)"'
 )
 _NEXT = re.compile(r'<a rel="next" href="')
+# The site's own CSS, icon and scripts, which the archive cannot do without (a post's links
+# are in <a>, <img> and <source>).
+_ASSET = re.compile(r'<(?:link|script)\s[^>]*?\b(?:href|src)="[^"]*?/static/([^"?#]*)')
 _PAGE_NAME = re.compile(r"page-(\d+)\.html")
 
 
@@ -77,6 +85,18 @@ def page_file(page: int) -> str:
     return "index.html" if page == 1 else f"page-{page}.html"
 
 
+def _safe_name(name: str) -> bool:
+    """Whether ``name`` (a file under ``static/`` or ``media/``, from a link a contributor may
+    have written) stays inside its folder as written and as decoded: no ``..`` or ``.``
+    segment, no backslash, nothing a normalisation would change."""
+    for form in (name, unquote(name)):
+        if not form or "\\" in form or "\0" in form or form.startswith("/"):
+            return False
+        if posixpath.normpath(form) != form or form.split("/")[0] in (".", ".."):
+            return False
+    return True
+
+
 class _Links:
     """Turns the live site's addresses into the archive's relative ones, and remembers the
     files they need (photos, static files, permalinks)."""
@@ -85,6 +105,9 @@ class _Links:
         self.base_url = base_url
         self.blog = f"/live/{slug}"
         self.archived = archived
+        # Files the site does not have (a deleted photo, a typo in a post): their links
+        # keep the live address.
+        self.missing: set[str] = set()
 
     def local(self, url: str, prefix: str = "") -> str:
         if url.startswith(self.base_url + "/"):
@@ -103,12 +126,13 @@ class _Links:
             return f"{prefix}posts/{post_id}.html{anchor}"
         if path.startswith(self.blog + "/") and path.rsplit("/", 1)[1] in FEEDS:
             return prefix + path.rsplit("/", 1)[1]
-        if path.startswith("/static/"):
-            self.archived.static.add(path.removeprefix("/static/"))
-            return prefix + path.lstrip("/")
-        if path.startswith("/media/"):
-            self.archived.photos.add(path.removeprefix("/media/"))
-            return prefix + path.lstrip("/")
+        for folder, names in (("static", self.archived.static), ("media", self.archived.photos)):
+            if path.startswith(f"/{folder}/"):
+                name = path.removeprefix(f"/{folder}/")
+                if not _safe_name(name) or path in self.missing:
+                    break  # outside the folder, or not on the site: the live address
+                names.add(name)
+                return prefix + path.lstrip("/")
         # Another page of the site (another blog, say): the live address.
         return self.base_url + url
 
@@ -153,20 +177,28 @@ def _redirect_page(target: str, label: str, lang: str) -> str:
 
 # In each archive that the worker keeps: the seq of the blog it shows.
 STAMP = ".liveblog-seq"
+# The archives this process could not write, by folder: the blog's seq then, and when (on
+# the monotonic clock) that seq failed. A failure is logged once per seq; the same
+# seq is tried again after RETRY_SECONDS (a disk freed meanwhile), a new seq at the next
+# poll, and everything once more when the worker restarts.
+RETRY_SECONDS = 3600.0
+_failed: dict[Path, tuple[int, float]] = {}
 
 
 def archive_ended_blogs(site: Site) -> float | None:
     """The worker's job, when ``LIVEBLOG_ARCHIVE_DIR`` is set: every ended blog whose
     archive in ``<archive_dir>/<slug>`` is missing, or older than the blog's last change
     (an edit after the end, a blog reopened and ended again), is written again. Ending a
-    blog therefore never waits for its archive, which follows within a poll."""
+    blog therefore never waits for its archive, which follows within a poll. The archive
+    of a blog that is no longer ended (reopened, back in draft, gone) is removed: only
+    folders with the ``.liveblog-seq`` stamp are, never another folder of the operator's."""
     if not site.settings.archive_dir:
         return None
     root = Path(site.settings.archive_dir)
     with site.db.reading() as session:
-        ended = q.ended_blogs(session)
-    for slug, seq in ended:
-        if _archived_seq(root / slug) == seq:
+        ended = dict(q.ended_blogs(session))
+    for slug, seq in ended.items():
+        if _archived_seq(root / slug) == seq or _waiting(root / slug, seq):
             continue
         root.mkdir(parents=True, exist_ok=True)
         with (root / ".lock").open("w") as lock:
@@ -174,7 +206,46 @@ def archive_ended_blogs(site: Site) -> float | None:
             fcntl.flock(lock, fcntl.LOCK_EX)
             if _archived_seq(root / slug) != seq:
                 archive_ended_blog(site, slug, seq)
+    if any(folder.name not in ended for folder in _archives(root)):
+        with (root / ".lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            with site.db.reading() as session:  # as of now, not of before the writing
+                ended = dict(q.ended_blogs(session))
+            for folder in _archives(root):
+                if folder.name not in ended:
+                    _remove(folder)
     return None
+
+
+def _archives(root: Path) -> list[Path]:
+    """The archives the job keeps in ``root``: its folders with the stamp."""
+    if not root.is_dir():
+        return []
+    return [
+        folder
+        for folder in root.iterdir()
+        if not folder.name.startswith(".") and folder.is_dir() and (folder / STAMP).is_file()
+    ]
+
+
+def _remove(folder: Path) -> None:
+    """Takes ``folder`` off the static host at once (renamed aside), then deletes it."""
+    aside = folder.with_name(f".{folder.name}.gone.{secrets.token_hex(4)}")
+    try:
+        folder.rename(aside)
+    except FileNotFoundError:
+        return  # another process removed it first
+    except OSError as exc:
+        log.error("could not remove the archive %s: %s", folder, exc)
+        return
+    log.info("removed the archive %s: its blog is no longer ended", folder)
+    shutil.rmtree(aside, ignore_errors=True)
+
+
+def _waiting(directory: Path, seq: int) -> bool:
+    """Whether writing ``seq`` into ``directory`` failed lately, so waits for its retry."""
+    failed = _failed.get(directory)
+    return failed is not None and failed[0] == seq and time.monotonic() < failed[1] + RETRY_SECONDS
 
 
 def _archived_seq(directory: Path) -> int | None:
@@ -187,7 +258,7 @@ def _archived_seq(directory: Path) -> int | None:
 def archive_ended_blog(site: Site, slug: str, seq: int) -> Path | None:
     """Blog ``slug``'s archive at ``seq``, in ``<archive_dir>/<slug>``, written beside and
     then put in place of an earlier one. The blog has ended whatever happens here, so a
-    failure is logged, not raised (and tried again at the next poll); returns where the
+    failure is logged, not raised (once per seq; see ``RETRY_SECONDS``); returns where the
     archive is, or None."""
     root = Path(site.settings.archive_dir)
     final = root / slug
@@ -203,9 +274,19 @@ def archive_ended_blog(site: Site, slug: str, seq: int) -> Path | None:
         else:
             fresh.rename(final)
     except (LiveblogError, OSError) as exc:
-        log.error("could not archive %s in %s: %s", slug, root, exc)
+        if _failed.get(final, (None,))[0] != seq:
+            log.error(
+                "could not archive %s in %s: %s (tried again when the blog changes, or in %d"
+                " minutes)",
+                slug,
+                root,
+                exc,
+                RETRY_SECONDS // 60,
+            )
+        _failed[final] = (seq, time.monotonic())
         shutil.rmtree(fresh, ignore_errors=True)
         return None
+    _failed.pop(final, None)
     return final
 
 
@@ -243,6 +324,39 @@ async def _write(site: Site, slug: str, lang: str, archived: Archived) -> None:
             raise LiveblogError(f"{path}: the site answered {answer.status_code}")
         return bytes(answer.content)
 
+    fetched: set[str] = set()
+
+    async def files(html: str) -> None:
+        """Writes the files a page links to and has not had yet. Only the site's own CSS and
+        scripts must be there: a post's link to a file the site does not have is logged
+        and keeps the live address."""
+        links.rewrite(html)  # to learn the names
+        required = set(_ASSET.findall(html))
+        for folder, names in (("static", archived.static), ("media", archived.photos)):
+            for name in sorted(names):
+                url = f"/{folder}/{name}"
+                if url in fetched:
+                    continue
+                fetched.add(url)
+                path = directory / folder / name
+                if not path.resolve().is_relative_to(directory.resolve() / folder):
+                    raise LiveblogError(f"{folder}/{name} is outside the archive")
+                answer = await client.get(url)
+                if answer.status_code != 200:
+                    if folder == "static" and name in required:
+                        raise LiveblogError(f"{url}: the site answered {answer.status_code}")
+                    log.warning(
+                        "archive of %s: %s answered %s, its links keep the live address",
+                        slug,
+                        url,
+                        answer.status_code,
+                    )
+                    links.missing.add(url)
+                    names.discard(name)
+                    continue
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(answer.content)
+
     async with client:
         labels: dict[str, str] = {}
         pages_of: dict[str, int] = {}
@@ -257,6 +371,7 @@ async def _write(site: Site, slug: str, lang: str, archived: Archived) -> None:
             stream = html.split('<section class="stream"', 1)[-1]
             for post_id, _label in _SHARED.findall(stream):
                 pages_of[post_id] = page
+            await files(html)
             (directory / page_file(page)).write_text(links.rewrite(html), encoding="utf-8")
             archived.pages, page, more = page, page + 1, bool(_NEXT.search(html))
         for name in FEEDS:
@@ -274,8 +389,3 @@ async def _write(site: Site, slug: str, lang: str, archived: Archived) -> None:
                     continue  # published meanwhile, on a page the archive does not hold
             page_html = _redirect_page(target, labels.get(post_id, ""), lang)
             (directory / "posts" / f"{post_id}.html").write_text(page_html, encoding="utf-8")
-        for folder, names in (("static", archived.static), ("media", archived.photos)):
-            for name in sorted(names):
-                path = directory / folder / name
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_bytes(await fetch(f"/{folder}/{name}"))
