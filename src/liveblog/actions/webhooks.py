@@ -27,7 +27,7 @@ from liveblog.times import iso
 
 KINDS: tuple[str, ...] = tuple(kind.value for kind in EventKind)
 # The most endpoints a site keeps: each event costs one row and one request per endpoint.
-MAX_ENDPOINTS = 50
+MAX_ENDPOINTS = 200
 DELIVERIES_PAGE = 50
 DOING = "Managing webhooks"
 
