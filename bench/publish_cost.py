@@ -10,8 +10,8 @@ subscribe action). Key-event posts are then published through the API, alternate
 quiet and the busy blog, each once the previous one's deliveries are all in. For each:
 
 - the POST's own response time (what an editor waits for),
-- the server's CPU time from the POST until its deliveries are in (until the worker is
-  idle again, for the quiet blog),
+- the server's CPU time (its process group) from the POST until its deliveries are in
+  (until the worker is idle again, for the quiet blog),
 - for the busy blog, how long until the receiver had every webhook delivery and every
   push message of the post.
 
@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import base64
 import json
-import os
 import secrets
 import signal
 import statistics
@@ -40,6 +39,7 @@ from _common import (
     add_database_url,
     bench_database,
     free_port,
+    group_cpu_seconds,
     interrupt,
     liveblog_server,
     now,
@@ -55,16 +55,6 @@ from _common import (
 BENCH = Path(__file__).resolve().parent
 ADMIN_EMAIL = "bench@publish-cost.example"
 QUIET, BUSY = "bench-quiet", "bench-busy"
-
-
-def clock_ticks() -> int:
-    return os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process and its children that have exited."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / clock_ticks()
 
 
 def p256dh_and_auth() -> tuple[str, str]:
@@ -202,7 +192,7 @@ def measure(
         warm = index < args.warmup
         for slug in (QUIET, BUSY):
             path = f"/api/v1/blogs/{slug}/posts"
-            cpu_before = cpu_seconds(pid)
+            cpu_before = group_cpu_seconds(pid)
             status, body, sent = request(port, "POST", path, key_event(index), headers)
             took = now() - sent
             if status != 201:
@@ -213,7 +203,7 @@ def measure(
             hooks_at, pushes_at = wait_for(sink, expected, sent, args.timeout)
             # The quiet blog: wait for the worker to go idle (its dispatch, a few ms).
             time.sleep(0.3 if slug == QUIET else 0.05)
-            cpu = (cpu_seconds(pid) - cpu_before) * 1000
+            cpu = (group_cpu_seconds(pid) - cpu_before) * 1000
             if warm:
                 continue
             if slug == QUIET:

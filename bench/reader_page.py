@@ -44,6 +44,7 @@ from _common import (
     bench_database,
     format_ms,
     free_port,
+    group_cpu_seconds,
     interrupt,
     liveblog_server,
     start,
@@ -477,21 +478,6 @@ class Target:
 PAGE_PATH = f"/live/{SLUG}"
 BROWSER = "gzip, deflate, br"  # what browsers send: the page goes out in brotli
 CODINGS = ("identity", "gzip", "br")
-
-
-def group_cpu_seconds(pgid: int) -> float:
-    """User and system CPU seconds of every live process in the process group ``pgid`` (the
-    server and any workers it started), from /proc; 0 where /proc is not there."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for entry in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = entry.read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        if int(fields[2]) == pgid:  # pgrp; then utime and stime, fields 14 and 15 of stat
-            total += int(fields[11]) + int(fields[12])
-    return total / ticks
 
 
 def fetch(port: int, path: str, accept: str) -> tuple[bytes, str]:
