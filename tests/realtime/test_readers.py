@@ -265,6 +265,7 @@ class _Nchan(BaseHTTPRequestHandler):
     """A stand-in for nchan's publisher door, channel by channel: ``/relay/<slug>``."""
 
     answers: ClassVar[dict[str, tuple[int, bytes]]] = {}
+    published: ClassVar[list[tuple[str, str, bytes]]] = []  # (channel, event name, data)
     slow: ClassVar[threading.Event] = threading.Event()  # set: the "slow" channel's answer may come
 
     def do_GET(self) -> None:
@@ -277,6 +278,16 @@ class _Nchan(BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
+
+    def do_POST(self) -> None:  # a publication: answered 500 on a channel that is "broken"
+        slug = self.path.rsplit("/", 1)[-1]
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        refused = self.answers.get(slug, (200, b""))[0] == 500
+        if not refused:
+            self.published.append((slug, self.headers["X-EventSource-Event"], body))
+        self.send_response(500 if refused else 202)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
 
     def log_message(self, *_args: object) -> None:
         pass
@@ -292,6 +303,7 @@ class _NchanServer(ThreadingHTTPServer):
 @contextmanager
 def _nchan(answers: dict[str, tuple[int, bytes]]) -> Iterator[str]:
     _Nchan.answers = answers
+    _Nchan.published = []
     _Nchan.slow.clear()
     server = _NchanServer(("127.0.0.1", free_port()), _Nchan)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -380,3 +392,41 @@ def test_an_unread_count_expires_when_the_edge_stays_down(site: Site) -> None:
             assert edge.total(1) == 0
 
     asyncio.run(scenario())
+
+
+def test_the_edge_is_told_the_count_again_while_it_has_readers(site: Site) -> None:
+    """nchan keeps no message: the relay publishes a blog's count when it changes and again
+    every few looks while the edge holds readers of it, so one who arrives is told, even
+    when (above 100, told to two figures) arrivals do not change it. A channel that refuses
+    the count is told again at the next look, and the others are told meanwhile."""
+    answers: dict[str, tuple[int, bytes]] = {}
+
+    async def scenario(url: str) -> None:
+        relay = Relay(site, url)
+        relay.blogs = {1: Followed("busy", 0), 2: Followed("quiet", 0), 3: Followed("broken", 0)}
+        async with httpx.AsyncClient() as client:
+            edge = EdgeReaders(relay, client)
+            edge.bus = InProcessBus()
+
+            async def look(held: dict[int, int]) -> list[tuple[str, str, bytes]]:
+                _Nchan.published.clear()
+                await edge.report(held)
+                await edge.tell()
+                return sorted(_Nchan.published)
+
+            answers["broken"] = (500, b"")
+            assert await look({1: 150, 3: 2}) == [("busy", "readers", b'{"readers": 150}')]
+            answers.pop("broken")
+            assert await look({1: 151, 3: 2}) == [("broken", "readers", b'{"readers": 2}')]
+            # 152 is told as 150, as before: nothing for two more looks, then again.
+            assert await look({1: 152, 3: 2}) == []
+            assert await look({1: 152, 3: 2}) == [("busy", "readers", b'{"readers": 150}')]
+            assert await look({1: 152, 3: 2}) == [("broken", "readers", b'{"readers": 2}')]
+            # Once no reader is left at the edge, its 0 is told once, then nothing.
+            assert await look({3: 2}) == [("busy", "readers", b'{"readers": 0}')]
+            for _ in range(EdgeReaders.AGAIN_AFTER + 1):
+                assert all(slug != "busy" for slug, _, _ in await look({3: 2}))
+            assert all(slug != "quiet" for slug, _, _ in _Nchan.published)
+
+    with _nchan(answers) as url:
+        asyncio.run(scenario(url))

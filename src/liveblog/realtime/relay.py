@@ -18,7 +18,8 @@ readers drop the second copy by its seq, so a standby relay is harmless.
 "N reading now": every ``LIVEBLOG_READERS_SECONDS`` the relay asks nchan how many
 subscribers each blog's channel has, reports them on the bus as a process of its own (so
 the desk on every node counts them), and publishes the total to the channel as a
-``readers`` message when it changes.
+``readers`` message when it changes, and again every three intervals while the channel has
+subscribers (nchan keeps no message, so that is how a reader who arrives is told).
 """
 
 from __future__ import annotations
@@ -160,13 +161,15 @@ class EdgeReaders(ReadersNow):
 
     AT_ONCE = 16
     LOOK_SHARE = 0.8
+    AGAIN_AFTER = 3
 
     def __init__(self, relay: Relay, client: httpx.AsyncClient) -> None:
         super().__init__(None, relay.site.bus, relay.site.settings.readers_seconds)
         self.relay = relay
         self.client = client
         self.look_seconds = self.seconds * self.LOOK_SHARE
-        self._told: dict[int, int] = {}
+        self._looks = 0
+        self._told: dict[int, tuple[int, int]] = {}  # blog id -> (count told, at which look)
 
     async def held(self) -> dict[int, int]:
         followed = list(self.relay.blogs.items())
@@ -212,16 +215,42 @@ class EdgeReaders(ReadersNow):
         return held
 
     async def tell(self) -> None:
+        """Publishes each blog's total to its channel when it changes, and again every
+        ``AGAIN_AFTER`` looks while the edge holds readers of it, unchanged or not: nchan
+        keeps no message, so a reader who arrives at the edge is told the count within
+        that many intervals, however rarely it changes."""
+        self._looks += 1
         totals = self.counts.totals(time.monotonic())
+        due: list[tuple[int, str, int]] = []
         for blog_id, followed in list(self.relay.blogs.items()):
             count = shown(totals.get(blog_id, 0))
-            if self._told.get(blog_id, 0) == count:
-                continue
-            self._told[blog_id] = count
-            # Not stored at the edge (no message is), and it carries no seq: the reader
-            # script takes it as a count, never as an event of the log.
-            await self.client.post(
-                self.relay._channel_url(followed.slug),
-                content=json.dumps({"readers": count}).encode(),
-                headers={"Content-Type": "application/json", "X-EventSource-Event": EVENT},
+            told, told_at = self._told.get(blog_id, (0, self._looks))
+            stale = blog_id in self._reported and self._looks - told_at >= self.AGAIN_AFTER
+            if count != told or stale:
+                due.append((blog_id, followed.slug, count))
+        gate = asyncio.Semaphore(self.AT_ONCE)
+
+        async def publish(blog_id: int, slug: str, count: int) -> None:
+            async with gate:
+                # Not stored at the edge (no message is), and it carries no seq: the reader
+                # script takes it as a count, never as an event of the log.
+                response = await self.client.post(
+                    self.relay._channel_url(slug),
+                    content=json.dumps({"readers": count}).encode(),
+                    headers={"Content-Type": "application/json", "X-EventSource-Event": EVENT},
+                    timeout=self.look_seconds,
+                )
+            response.raise_for_status()
+            self._told[blog_id] = (count, self._looks)
+
+        failed = [
+            outcome
+            for outcome in await asyncio.gather(
+                *(publish(*blog) for blog in due), return_exceptions=True
+            )
+            if outcome is not None
+        ]
+        if failed:  # not told: tried again at the next look
+            log.warning(
+                "readers: could not publish %d of %d counts (%r)", len(failed), len(due), failed[0]
             )
