@@ -391,6 +391,15 @@ def test_an_unread_count_expires_when_the_edge_stays_down(site: Site) -> None:
             await edge.report(await edge.held())
             assert edge.total(1) == 0
 
+            # A relay that stops takes back every count it reported, unread ones too.
+            heard: list[str] = []
+            edge.bus = InProcessBus()
+            edge.bus.subscribe_readers(heard.append)
+            assert edge.unread == {1}
+            edge.start()
+            await edge.stop()
+            assert heard == [f"{edge.process} 0.05 1:0"]
+
     asyncio.run(scenario())
 
 

@@ -171,6 +171,7 @@ class ReadersNow:
                 await self._task
             # A process that stops says so: its readers leave the others' totals now, not
             # three reports later (they come back, counted, wherever they reconnect).
+            self.unread = set()  # every count goes, the unread ones' too
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self.report({}), timeout=1)
 
