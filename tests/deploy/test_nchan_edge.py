@@ -127,13 +127,17 @@ def test_readers_at_the_edge_get_every_event_once_in_order(edge: Edge) -> None:
 
 def test_readers_at_the_edge_are_counted(edge: Edge) -> None:
     """The relay asks nchan how many subscribers the blog's channel has, tells them through
-    the channel and, over the bus (PostgreSQL here; SQLite has none between processes),
-    tells the nodes, whose API and desk show it."""
+    the channel (and again, unchanged, every few intervals) and, over the bus (PostgreSQL
+    here; SQLite has none between processes), tells the nodes, whose API and desk show it."""
     readers = [SSEClient(edge.url, "/live/edge/events") for _ in range(3)]
     for reader in readers:
         assert reader.read_head() == 200
     for reader in readers:
         wait_until(lambda r=reader: told(r, 3), timeout=10, what="the count at the edge")
+    # nchan keeps no message: the relay tells the channel again, unchanged, every three
+    # intervals (1.5 s here), which is how a reader who arrives is told.
+    for reader in readers:
+        wait_until(lambda r=reader: told(r, 3), timeout=10, what="the count again")
     if TEST_DATABASE != "sqlite":
 
         def on_the_node() -> bool:

@@ -4,8 +4,14 @@ count reaches a blog's streams (and its joiners) as a message that is not an eve
 from __future__ import annotations
 
 import asyncio
+import json
 import re
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 
 import httpx
 
@@ -26,12 +32,13 @@ from liveblog.realtime.readers import (
     readers_message,
     shown,
 )
+from liveblog.realtime.relay import EdgeReaders, Followed, Relay
 from liveblog.realtime.streams import BufferStream
 from liveblog.schema import BlogFields, NewPost
 from liveblog.site import Site
 from liveblog.storage.queries import blog_by_slug
 from liveblog.web.auth import SESSION_COOKIE
-from tests.servers import running_server
+from tests.servers import free_port, running_server
 from tests.sse import SSEClient
 
 
@@ -252,3 +259,183 @@ def test_the_desk_and_the_api_show_how_many_are_reading(site: Site) -> None:
             assert (await client.get("/api/v1/blogs/nowhere/readers")).status_code == 404
 
     asyncio.run(scenario())
+
+
+class _Nchan(BaseHTTPRequestHandler):
+    """A stand-in for nchan's publisher door, channel by channel: ``/relay/<slug>``."""
+
+    answers: ClassVar[dict[str, tuple[int, bytes]]] = {}
+    published: ClassVar[list[tuple[str, str, bytes]]] = []  # (channel, event name, data)
+    slow: ClassVar[threading.Event] = threading.Event()  # set: the "slow" channel's answer may come
+
+    def do_GET(self) -> None:
+        slug = self.path.rsplit("/", 1)[-1]
+        if slug == "slow":
+            self.slow.wait(10)
+        status, body = self.answers.get(slug, (404, b""))
+        with suppress(OSError):  # the relay gave up on it
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    def do_POST(self) -> None:  # a publication: answered 500 on a channel that is "broken"
+        slug = self.path.rsplit("/", 1)[-1]
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        refused = self.answers.get(slug, (200, b""))[0] == 500
+        if not refused:
+            self.published.append((slug, self.headers["X-EventSource-Event"], body))
+        self.send_response(500 if refused else 202)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *_args: object) -> None:
+        pass
+
+
+class _NchanServer(ThreadingHTTPServer):
+    # The relay asks about every channel at once: with http.server's backlog of 5, some
+    # would wait a second for the kernel to retry their connection.
+    request_queue_size = 64
+    daemon_threads = True
+
+
+@contextmanager
+def _nchan(answers: dict[str, tuple[int, bytes]]) -> Iterator[str]:
+    _Nchan.answers = answers
+    _Nchan.published = []
+    _Nchan.slow.clear()
+    server = _NchanServer(("127.0.0.1", free_port()), _Nchan)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/relay"
+    finally:
+        _Nchan.slow.set()
+        server.shutdown()
+        server.server_close()
+
+
+def _subscribers(n: int) -> tuple[int, bytes]:
+    return 200, json.dumps({"messages": 0, "subscribers": n}).encode()
+
+
+def test_the_edge_count_survives_a_channel_that_cannot_be_read(site: Site) -> None:
+    """The relay asks nchan about every blog at once; a channel that answers an error,
+    something that is not its JSON, or nothing in time leaves that blog's last count
+    standing until it expires, and the other blogs are counted as usual."""
+    answers = {"calm": _subscribers(7), "busy": _subscribers(250), "bare": _subscribers(0)}
+    slugs = ["calm", "busy", "bare", "closed", "broken", "garbled", "slow"]
+
+    async def scenario(url: str) -> None:
+        relay = Relay(site, url)
+        relay.blogs = {n: Followed(slug, 0) for n, slug in enumerate(slugs, start=1)}
+        async with httpx.AsyncClient() as client:
+            edge = EdgeReaders(relay, client)
+            edge.look_seconds = 1.0
+            edge.bus = InProcessBus()  # its reports are heard here, as they are sent
+            heard: list[str] = []
+            unsubscribe = edge.bus.subscribe_readers(heard.append)
+            try:
+                # A first look: every channel answers. "slow" answers once let through.
+                answers.update(broken=_subscribers(3), garbled=_subscribers(4))
+                _Nchan.slow.set()
+                await edge.report(await edge.held())
+                assert edge.unread == set()
+                assert edge.counts.totals(time.monotonic()) == {1: 7, 2: 250, 5: 3, 6: 4}
+
+                # Then three channels fail: a 500, garbage, and no answer in time.
+                answers.update(broken=(500, b"oops"), garbled=(200, b"<html>not json"))
+                answers["slow"] = _subscribers(9)
+                _Nchan.slow.clear()
+                heard.clear()
+                started = time.monotonic()
+                held = await edge.held()
+                assert time.monotonic() - started < 3, "the look ends before the next"
+                assert held == {1: 7, 2: 250}
+                assert edge.unread == {5, 6, 7}
+                await edge.report(held)
+                # Not taken back (no 0 is sent for them), not renewed: they stand.
+                assert heard == [f"{edge.process} 5 1:7 2:250"]
+                assert edge.counts.totals(time.monotonic()) == {1: 7, 2: 250, 5: 3, 6: 4}
+
+                # Readable again: counted as usual; one whose readers left is reported 0.
+                answers.update(broken=_subscribers(0), garbled=_subscribers(6))
+                _Nchan.slow.set()
+                heard.clear()
+                await edge.report(await edge.held())
+                assert edge.unread == set()
+                assert heard == [f"{edge.process} 5 1:7 2:250 5:0 6:6 7:9"]
+                assert edge.counts.totals(time.monotonic()) == {1: 7, 2: 250, 6: 6, 7: 9}
+            finally:
+                unsubscribe()
+
+    with _nchan(answers) as url:
+        asyncio.run(scenario(url))
+
+
+def test_an_unread_count_expires_when_the_edge_stays_down(site: Site) -> None:
+    async def scenario() -> None:
+        # Nothing listens on the port: every look fails, so the last count expires.
+        relay = Relay(site, f"http://127.0.0.1:{free_port()}/relay")
+        relay.blogs = {1: Followed("calm", 0)}
+        async with httpx.AsyncClient() as client:
+            edge = EdgeReaders(relay, client)
+            edge.seconds = edge.look_seconds = 0.05
+            await edge.report({1: 5})
+            assert edge.total(1) == 5
+            await edge.report(await edge.held())
+            assert edge.unread == {1}
+            assert edge.total(1) == 5
+            await asyncio.sleep(KEPT_FOR * 0.05 + 0.02)
+            await edge.report(await edge.held())
+            assert edge.total(1) == 0
+
+            # A relay that stops takes back every count it reported, unread ones too.
+            heard: list[str] = []
+            edge.bus = InProcessBus()
+            edge.bus.subscribe_readers(heard.append)
+            assert edge.unread == {1}
+            edge.start()
+            await edge.stop()
+            assert heard == [f"{edge.process} 0.05 1:0"]
+
+    asyncio.run(scenario())
+
+
+def test_the_edge_is_told_the_count_again_while_it_has_readers(site: Site) -> None:
+    """nchan keeps no message: the relay publishes a blog's count when it changes and again
+    every few looks while the edge holds readers of it, so one who arrives is told, even
+    when (above 100, told to two figures) arrivals do not change it. A channel that refuses
+    the count is told again at the next look, and the others are told meanwhile."""
+    answers: dict[str, tuple[int, bytes]] = {}
+
+    async def scenario(url: str) -> None:
+        relay = Relay(site, url)
+        relay.blogs = {1: Followed("busy", 0), 2: Followed("quiet", 0), 3: Followed("broken", 0)}
+        async with httpx.AsyncClient() as client:
+            edge = EdgeReaders(relay, client)
+            edge.bus = InProcessBus()
+
+            async def look(held: dict[int, int]) -> list[tuple[str, str, bytes]]:
+                _Nchan.published.clear()
+                await edge.report(held)
+                await edge.tell()
+                return sorted(_Nchan.published)
+
+            answers["broken"] = (500, b"")
+            assert await look({1: 150, 3: 2}) == [("busy", "readers", b'{"readers": 150}')]
+            answers.pop("broken")
+            assert await look({1: 151, 3: 2}) == [("broken", "readers", b'{"readers": 2}')]
+            # 152 is told as 150, as before: nothing for two more looks, then again.
+            assert await look({1: 152, 3: 2}) == []
+            assert await look({1: 152, 3: 2}) == [("busy", "readers", b'{"readers": 150}')]
+            assert await look({1: 152, 3: 2}) == [("broken", "readers", b'{"readers": 2}')]
+            # Once no reader is left at the edge, its 0 is told once, then nothing.
+            assert await look({3: 2}) == [("busy", "readers", b'{"readers": 0}')]
+            for _ in range(EdgeReaders.AGAIN_AFTER + 1):
+                assert all(slug != "busy" for slug, _, _ in await look({3: 2}))
+            assert all(slug != "quiet" for slug, _, _ in _Nchan.published)
+
+    with _nchan(answers) as url:
+        asyncio.run(scenario(url))

@@ -138,6 +138,10 @@ class ReadersNow:
         self.process = secrets.token_hex(8)
         self.counts = ReaderCounts()
         self._reported: set[int] = set()  # blogs this process last reported readers of
+        self.unread: set[int] = set()
+        """Blogs whose count this process could not read in its last look (the edge's relay
+        only): their last report is neither renewed nor taken back, so it stands until it
+        expires, three intervals later."""
         self._task: asyncio.Task[None] | None = None
         self._unsubscribe: Callable[[], None] | None = None
 
@@ -167,6 +171,7 @@ class ReadersNow:
                 await self._task
             # A process that stops says so: its readers leave the others' totals now, not
             # three reports later (they come back, counted, wherever they reconnect).
+            self.unread = set()  # every count goes, the unread ones' too
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self.report({}), timeout=1)
 
@@ -187,9 +192,13 @@ class ReadersNow:
 
     async def report(self, held: Mapping[int, int]) -> None:
         """Keeps this process's counts and sends them to the others (a blog whose readers
-        all left is reported once more, as 0; nothing is sent while there are none)."""
-        counts = dict.fromkeys(self._reported - held.keys(), 0) | dict(held)
-        self._reported = {blog_id for blog_id, count in held.items() if count}
+        all left is reported once more, as 0; nothing is sent while there are none). A blog
+        in ``unread`` is left as it was: not renewed, not reported as 0."""
+        unread = self.unread - held.keys()
+        counts = dict.fromkeys(self._reported - held.keys() - unread, 0) | dict(held)
+        self._reported = {blog_id for blog_id, count in held.items() if count} | (
+            self._reported & unread
+        )
         self.counts.heard(self.process, counts, time.monotonic() + KEPT_FOR * self.seconds)
         if counts:
             for report in encode(self.process, self.seconds, counts):

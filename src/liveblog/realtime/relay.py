@@ -18,7 +18,8 @@ readers drop the second copy by its seq, so a standby relay is harmless.
 "N reading now": every ``LIVEBLOG_READERS_SECONDS`` the relay asks nchan how many
 subscribers each blog's channel has, reports them on the bus as a process of its own (so
 the desk on every node counts them), and publishes the total to the channel as a
-``readers`` message when it changes.
+``readers`` message when it changes, and again every three intervals while the channel has
+subscribers (nchan keeps no message, so that is how a reader who arrives is told).
 """
 
 from __future__ import annotations
@@ -150,37 +151,106 @@ class Relay:
 
 class EdgeReaders(ReadersNow):
     """The readers nginx holds: nchan's count of each followed blog's subscribers, reported
-    like a node's; each blog's total goes to its channel as a ``readers`` message."""
+    like a node's; each blog's total goes to its channel as a ``readers`` message.
+
+    Each look asks nchan about every followed blog at once, at most ``AT_ONCE`` at a time,
+    and ends before the next one is due (``LOOK_SHARE`` of an interval). A blog whose
+    channel could not be read in time (nchan down, an error, an answer that is not its JSON)
+    is ``unread``: its last count stands until it expires, three intervals on, so one
+    missed look makes no count flicker and a dead edge's counts still drop out."""
+
+    AT_ONCE = 16
+    LOOK_SHARE = 0.8
+    AGAIN_AFTER = 3
 
     def __init__(self, relay: Relay, client: httpx.AsyncClient) -> None:
         super().__init__(None, relay.site.bus, relay.site.settings.readers_seconds)
         self.relay = relay
         self.client = client
-        self._told: dict[int, int] = {}
+        self.look_seconds = self.seconds * self.LOOK_SHARE
+        self._looks = 0
+        self._told: dict[int, tuple[int, int]] = {}  # blog id -> (count told, at which look)
 
     async def held(self) -> dict[int, int]:
+        followed = list(self.relay.blogs.items())
+        gate = asyncio.Semaphore(self.AT_ONCE)
+
+        async def subscribers(slug: str) -> int:
+            async with gate:
+                response = await self.client.get(
+                    self.relay._channel_url(slug),
+                    headers={"Accept": "text/json"},
+                    timeout=self.look_seconds,
+                )
+            if response.status_code == 404:  # no channel, so no one is there
+                return 0
+            response.raise_for_status()
+            count = response.json()["subscribers"]
+            if not isinstance(count, int) or count < 0:
+                raise ValueError(f"subscribers is {count!r}")
+            return count
+
+        asked = {blog_id: asyncio.create_task(subscribers(blog.slug)) for blog_id, blog in followed}
         held: dict[int, int] = {}
-        for blog_id, followed in list(self.relay.blogs.items()):
-            response = await self.client.get(
-                self.relay._channel_url(followed.slug), headers={"Accept": "text/json"}
+        self.unread = set()
+        if not asked:
+            return held
+        _done, late = await asyncio.wait(asked.values(), timeout=self.look_seconds)
+        for task in late:
+            task.cancel()
+        await asyncio.gather(*late, return_exceptions=True)
+        for blog_id, task in asked.items():
+            failure = None if task.cancelled() else task.exception()
+            if task.cancelled() or failure is not None:
+                self.unread.add(blog_id)
+                log.debug("readers: no count for blog %s: %r", blog_id, failure or "too slow")
+            elif task.result() > 0:
+                held[blog_id] = task.result()
+        if self.unread:
+            log.warning(
+                "readers: nchan gave no count for %d of %d blogs; their last counts stand",
+                len(self.unread),
+                len(asked),
             )
-            if response.status_code == 200:  # 404: no channel, so no one is there
-                subscribers = response.json().get("subscribers", 0)
-                if isinstance(subscribers, int) and subscribers > 0:
-                    held[blog_id] = subscribers
         return held
 
     async def tell(self) -> None:
+        """Publishes each blog's total to its channel when it changes, and again every
+        ``AGAIN_AFTER`` looks while the edge holds readers of it, unchanged or not: nchan
+        keeps no message, so a reader who arrives at the edge is told the count within
+        that many intervals, however rarely it changes."""
+        self._looks += 1
         totals = self.counts.totals(time.monotonic())
+        due: list[tuple[int, str, int]] = []
         for blog_id, followed in list(self.relay.blogs.items()):
             count = shown(totals.get(blog_id, 0))
-            if self._told.get(blog_id, 0) == count:
-                continue
-            self._told[blog_id] = count
-            # Not stored at the edge (no message is), and it carries no seq: the reader
-            # script takes it as a count, never as an event of the log.
-            await self.client.post(
-                self.relay._channel_url(followed.slug),
-                content=json.dumps({"readers": count}).encode(),
-                headers={"Content-Type": "application/json", "X-EventSource-Event": EVENT},
+            told, told_at = self._told.get(blog_id, (0, self._looks))
+            stale = blog_id in self._reported and self._looks - told_at >= self.AGAIN_AFTER
+            if count != told or stale:
+                due.append((blog_id, followed.slug, count))
+        gate = asyncio.Semaphore(self.AT_ONCE)
+
+        async def publish(blog_id: int, slug: str, count: int) -> None:
+            async with gate:
+                # Not stored at the edge (no message is), and it carries no seq: the reader
+                # script takes it as a count, never as an event of the log.
+                response = await self.client.post(
+                    self.relay._channel_url(slug),
+                    content=json.dumps({"readers": count}).encode(),
+                    headers={"Content-Type": "application/json", "X-EventSource-Event": EVENT},
+                    timeout=self.look_seconds,
+                )
+            response.raise_for_status()
+            self._told[blog_id] = (count, self._looks)
+
+        failed = [
+            outcome
+            for outcome in await asyncio.gather(
+                *(publish(*blog) for blog in due), return_exceptions=True
+            )
+            if outcome is not None
+        ]
+        if failed:  # not told: tried again at the next look
+            log.warning(
+                "readers: could not publish %d of %d counts (%r)", len(failed), len(due), failed[0]
             )
