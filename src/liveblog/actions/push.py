@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from liveblog.actions.access import Actor, require_readable_blog
-from liveblog.actions.throttle import _hash, _network
+from liveblog.actions.throttle import address_key
 from liveblog.errors import Conflict, LiveblogError, NotFound, TooManyRequests
 from liveblog.events import EventKind
 from liveblog.realtime.log import LiveEvent
@@ -81,7 +81,7 @@ def subscribe(
         if row is not None:
             row.p256dh, row.auth, row.failures = found.p256dh, found.auth, 0
             return False
-        key = _hash("push", _network(address))
+        key = address_key("push", address)
         _check_room(session, blog, key, settings.push_per_blog, settings.push_per_address)
         session.add(_subscription(blog, found, key))
         return True

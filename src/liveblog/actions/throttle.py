@@ -43,8 +43,14 @@ def counters(email: str, address: str | None) -> list[Counter]:
     """The counters one login try counts against: its account, and its client address."""
     found = [Counter("account", _hash("account", email.strip().lower()))]
     if address:
-        found.append(Counter("address", _hash("address", _network(address))))
+        found.append(Counter("address", address_key("address", address)))
     return found
+
+
+def address_key(kind: str, address: str) -> str:
+    """What is stored to count a client address for ``kind`` (its /64 for IPv6), hashed:
+    the login throttle and the notification subscriptions' cap share it."""
+    return _hash(kind, _network(address))
 
 
 def _hash(kind: str, value: str) -> str:
