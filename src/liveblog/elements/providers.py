@@ -15,7 +15,7 @@ content security policy allows frames from :func:`frame_hosts` and nothing else.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from urllib.parse import parse_qs, quote, urlsplit
 
@@ -74,7 +74,9 @@ class Provider:
 
 def _youtube_frame(p: dict[str, str]) -> str:
     start = p.get("start")
-    return f"https://www.youtube-nocookie.com/embed/{p['id']}" + (f"?start={start}" if start else "")
+    return f"https://www.youtube-nocookie.com/embed/{p['id']}" + (
+        f"?start={start}" if start else ""
+    )
 
 
 _YT_ID = r"(?P<id>[A-Za-z0-9_-]{11})"
@@ -106,7 +108,9 @@ PROVIDERS: tuple[Provider, ...] = (
         noun="video",
         hosts=("vimeo.com", "www.vimeo.com", "player.vimeo.com"),
         patterns=(
-            re.compile(rf"/(?:video/|channels/{_SLUG}/|groups/{_SLUG}/videos/)?(?P<id>\d{{1,12}})/?{_ANY_QUERY}"),
+            re.compile(
+                rf"/(?:video/|channels/{_SLUG}/|groups/{_SLUG}/videos/)?(?P<id>\d{{1,12}})/?{_ANY_QUERY}"
+            ),
         ),
         frame=lambda p: f"https://player.vimeo.com/video/{p['id']}?dnt=1",
         ratio="16 / 9",
@@ -127,9 +131,7 @@ PROVIDERS: tuple[Provider, ...] = (
                 rf"/post/(?P<rkey>[A-Za-z0-9._~:-]{{1,64}})/?{_ANY_QUERY}"
             ),
         ),
-        frame=lambda p: (
-            f"https://embed.bsky.app/embed/{p['actor']}/app.bsky.feed.post/{p['rkey']}"
-        ),
+        frame=lambda p: f"https://embed.bsky.app/embed/{p['actor']}/app.bsky.feed.post/{p['rkey']}",
         ratio="4 / 5",
         title=lambda p: f"Post by @{p['actor']}" if not p["actor"].startswith("did:") else "Post",
         frame_host="embed.bsky.app",
@@ -140,7 +142,9 @@ PROVIDERS: tuple[Provider, ...] = (
         noun="post",
         hosts=("x.com", "www.x.com", "twitter.com", "www.twitter.com", "mobile.twitter.com"),
         patterns=(
-            re.compile(rf"/(?P<user>[A-Za-z0-9_]{{1,15}})/status(?:es)?/(?P<id>\d{{1,20}})/?{_ANY_QUERY}"),
+            re.compile(
+                rf"/(?P<user>[A-Za-z0-9_]{{1,15}})/status(?:es)?/(?P<id>\d{{1,20}})/?{_ANY_QUERY}"
+            ),
         ),
         frame=lambda p: f"https://platform.twitter.com/embed/Tweet.html?id={p['id']}&dnt=true",
         ratio="4 / 5",
@@ -166,7 +170,9 @@ PROVIDERS: tuple[Provider, ...] = (
         noun="video",
         hosts=("tiktok.com", "www.tiktok.com", "m.tiktok.com"),
         patterns=(
-            re.compile(rf"/@(?P<user>[A-Za-z0-9_.]{{1,24}})/video/(?P<id>\d{{1,20}})/?{_ANY_QUERY}"),
+            re.compile(
+                rf"/@(?P<user>[A-Za-z0-9_.]{{1,24}})/video/(?P<id>\d{{1,20}})/?{_ANY_QUERY}"
+            ),
         ),
         frame=lambda p: f"https://www.tiktok.com/embed/v2/{p['id']}",
         ratio="9 / 16",
@@ -186,8 +192,10 @@ PROVIDERS: tuple[Provider, ...] = (
                 rf"(?P<track>[a-z0-9_-]{{1,200}})/?{_ANY_QUERY}"
             ),
         ),
-        frame=lambda p: "https://w.soundcloud.com/player/?url="
-        + quote(f"https://soundcloud.com/{p['artist']}/{p['track']}", safe=""),
+        frame=lambda p: (
+            "https://w.soundcloud.com/player/?url="
+            + quote(f"https://soundcloud.com/{p['artist']}/{p['track']}", safe="")
+        ),
         ratio="3 / 1",
         title=lambda p: f"{p['track'].replace('-', ' ')} by {p['artist']}",
         frame_host="w.soundcloud.com",
@@ -200,7 +208,9 @@ PROVIDERS: tuple[Provider, ...] = (
         hosts=(),
         patterns=(
             re.compile(rf"/@(?P<user>[A-Za-z0-9_]{{1,30}})/(?P<id>\d{{1,20}})/?{_ANY_QUERY}"),
-            re.compile(rf"/users/(?P<user>[A-Za-z0-9_]{{1,30}})/statuses/(?P<id>\d{{1,20}})/?{_ANY_QUERY}"),
+            re.compile(
+                rf"/users/(?P<user>[A-Za-z0-9_]{{1,30}})/statuses/(?P<id>\d{{1,20}})/?{_ANY_QUERY}"
+            ),
         ),
         frame=lambda p: f"https://{p['host']}/@{p['user']}/{p['id']}/embed",
         ratio="4 / 5",
@@ -269,6 +279,22 @@ def fixed_frame_hosts() -> tuple[str, ...]:
 
 
 def provider_names() -> str:
-    """"YouTube, Vimeo, … and Mastodon", for the desk's hint and the docs."""
+    """ "YouTube, Vimeo, … and Mastodon", for the desk's hint and the docs."""
     names = [p.name for p in PROVIDERS]
     return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+MAX_PAGE_HOSTS = 24
+"""Mastodon servers one page's policy may name; cards of others stay links there."""
+_FRAME_ATTR = re.compile(r'data-embed-frame="https://([a-z0-9.-]+)/')
+
+
+def page_frame_hosts(bodies: Iterable[str]) -> tuple[str, ...]:
+    """The hosts a reader page may frame: every fixed provider's, and the Mastodon servers
+    of the cards in ``bodies`` (the page's rendered posts), first come first, at most
+    MAX_PAGE_HOSTS of them."""
+    fixed = fixed_frame_hosts()
+    seen = dict.fromkeys(
+        host for body in bodies for host in _FRAME_ATTR.findall(body) if host not in fixed
+    )
+    return fixed + tuple(seen)[:MAX_PAGE_HOSTS]

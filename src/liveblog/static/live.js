@@ -64,8 +64,14 @@
       a.remove(); /* out of the template: place() looks at parentNode */
       if (a.getAttribute("data-post-id") !== pinnedId) unflag(a);
       ago(a);
+      armEmbeds(a);
     }
     return a;
+  }
+  /* A card's embedded video or post gets its "Load" button (clicktoload.js, absent from
+     the partners' embed pages, where cards stay links). */
+  function armEmbeds(a) {
+    if (window.liveblogArmEmbeds) window.liveblogArmEmbeds(a);
   }
   function unflag(a) {
     var f = a && a.querySelector(".post-meta .flag-pinned");
@@ -343,7 +349,7 @@
         [].forEach.call(other.querySelectorAll(":scope > .post, :scope > .empty"), function (c) {
           var a = document.importNode(c, true);
           stream.appendChild(a);
-          if (a.matches(".post")) ago(a);
+          if (a.matches(".post")) { ago(a); armEmbeds(a); }
         });
       });
     }).catch(again);
