@@ -147,7 +147,9 @@ def test_the_privacy_friendly_hosts_are_the_frames() -> None:
 class _Loaded(HTMLParser):
     """Everything a browser would fetch on its own: src, srcset, poster, link/href, style."""
 
-    LOADS = {"img", "iframe", "script", "link", "video", "audio", "source", "object", "embed"}
+    LOADS = frozenset(
+        {"img", "iframe", "script", "link", "video", "audio", "source", "object", "embed"}
+    )
 
     def __init__(self) -> None:
         super().__init__()
