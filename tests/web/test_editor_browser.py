@@ -435,7 +435,7 @@ def test_a_rejected_post_comes_back_with_everything_typed(
     page.goto(f"{live.url}/live/{slug}/posts/{post_id}")
     card = page.locator(f"#post-{post_id}")
     expect(card.locator(".post-title")).to_have_text("River peaks overnight")
-    expect(card.locator(".post-embed a")).to_have_attribute(
+    expect(card.locator(".post-embed .embed-title a")).to_have_attribute(
         "href", "https://valley.example/river-levels"
     )
     expect(card.locator(".post-sources")).to_have_text("Sources: Environment Agency, Valley Radio")
