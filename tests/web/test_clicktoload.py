@@ -94,8 +94,14 @@ def test_the_reader_page_frames_exactly_the_providers_hosts(
     assert hosts and hosts[1].split() == [*fixed_frame_hosts(), "social.example.net"]
 
 
-def test_other_pages_frame_nothing(client: Client, new_blog: Callable[..., Json]) -> None:
+def test_other_pages_frame_nothing(
+    client: Client, editor: Json, new_blog: Callable[..., Json]
+) -> None:
     new_blog(slug="harbour")
+    client.post("/api/v1/blogs/harbour/posts", headers=editor, json=embed_post(YOUTUBE))
     for path in ("/", "/live/harbour/embed", "/api/v1/blogs/harbour"):
         policy = client.get(path).headers["content-security-policy"]
         assert "frame-src" not in policy and "default-src 'self'" in policy, path
+    # A partner's embed shows the card as a link: no click-to-load script there.
+    embed = client.get("/live/harbour/embed").text
+    assert "embed-card embed-youtube" in embed and "clicktoload.js" not in embed
