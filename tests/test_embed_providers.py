@@ -19,6 +19,7 @@ from liveblog.elements.providers import (
     recognise,
 )
 from liveblog.render import render_body
+from liveblog.textimport.furniture import classify_furniture
 
 YT = "aqz-KE-bpKQ"
 
@@ -245,3 +246,16 @@ def test_a_page_frames_the_fixed_hosts_and_its_own_mastodon_servers() -> None:
         for n in range(MAX_PAGE_HOSTS + 5)
     ]
     assert len(page_frame_hosts(many)) == len(fixed_frame_hosts()) + MAX_PAGE_HOSTS
+
+
+def test_the_load_button_copied_with_a_page_is_furniture() -> None:
+    copied = (
+        "Load the video from YouTube Loading it connects you to YouTube, which may set "
+        "cookies and learn that you are reading this page."
+    )
+    for line in (copied, "Load the post from Bluesky"):
+        assert classify_furniture(line) == (
+            "other",
+            "an embedded video's or post's 'Load' button",
+        )
+    assert classify_furniture("Load the boats from the quay before the tide turns.") is None
