@@ -16,10 +16,11 @@ from playwright.sync_api import Browser, BrowserContext, Route, expect
 
 from liveblog.actions import SYSTEM
 from liveblog.actions.blogs import create_blog
-from liveblog.actions.posts import create_post
+from liveblog.actions.posts import create_post, edit_post
 from liveblog.elements.providers import fixed_frame_hosts
-from liveblog.schema import BlogFields, NewPost
+from liveblog.schema import BlogFields, NewPost, PostChanges
 from liveblog.site import Site
+from tests import waiting
 from tests.servers import A11Y_AUDIT, Watcher
 from tests.web.conftest import Live
 
@@ -185,6 +186,28 @@ def test_a_card_that_arrives_live_loads_on_a_click_too(
         expect(page.frame_locator(f"#post-{arrived} iframe").locator("p")).to_be_visible()
         assert requests.external() == [BLUESKY_FRAME]
         watcher.check()
+
+        # Edited live, the post keeps what the reader loaded: the frame again, no button.
+        edit_post(
+            site,
+            SYSTEM,
+            slug,
+            arrived,
+            PostChanges(title="Coastguard: the harbour is closed"),
+            expected_version=1,
+        )
+        edited = page.locator(f"#post-{arrived}")
+        expect(edited.locator(".post-title")).to_have_text("Coastguard: the harbour is closed")
+        expect(edited.locator(".embed-bluesky iframe")).to_have_attribute("src", BLUESKY_FRAME)
+        assert edited.locator(".embed-bluesky button").count() == 0
+        assert edited.locator(".embed-mastodon iframe").count() == 0
+        waiting.wait_until(
+            lambda: len(requests.external()) == 2,
+            5,
+            pause=lambda s: page.wait_for_timeout(s * 1000),  # the page's events go on
+            interval=0.05,
+        )
+        assert requests.external() == [BLUESKY_FRAME, BLUESKY_FRAME]
 
         # Reloaded, the page names the new server: its card loads too.
         page.reload()

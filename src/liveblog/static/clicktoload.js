@@ -49,7 +49,7 @@
     });
   }
 
-  function load(card) {
+  function load(card, quietly) {
     var src = frameUrl(card), box = card.querySelector(".embed-consent");
     if (!src || !box) return;
     var frame = document.createElement("iframe");
@@ -69,7 +69,7 @@
     frame.src = src;
     box.replaceWith(frame);
     card.classList.add("embed-loaded");
-    frame.focus();
+    if (!quietly) frame.focus();
   }
 
   document.addEventListener("click", function (event) {
@@ -77,5 +77,7 @@
     if (button) load(button.closest(".embed-card"));
   });
   window.liveblogArmEmbeds = arm;
+  /* live.js: a post edited live loads again what the reader had loaded in it. */
+  window.liveblogLoadEmbed = function (card) { load(card, true); };
   arm(document);
 })();
