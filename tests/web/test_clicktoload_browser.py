@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -25,6 +26,8 @@ from tests.servers import A11Y_AUDIT, Watcher
 from tests.web.conftest import Live
 
 pytestmark = pytest.mark.browser
+
+SHOTS = Path("/tmp/liveblog-shots")
 
 YOUTUBE = "https://www.youtube.com/watch?v=aqz-KE-bpKQ"
 YOUTUBE_FRAME = "https://www.youtube-nocookie.com/embed/aqz-KE-bpKQ"
@@ -130,6 +133,8 @@ def test_nothing_reaches_a_provider_before_the_click(
         page.wait_for_load_state("networkidle")
         assert page.locator("iframe").count() == 0
         assert requests.external() == []  # nothing left the machine: no frame, image, font
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.locator(".stream").screenshot(path=str(SHOTS / "embed-cards.png"))
 
         # The click: exactly the sandboxed frame's request, to the no-cookie host.
         youtube.locator("button.embed-load").click()
@@ -153,6 +158,7 @@ def test_nothing_reaches_a_provider_before_the_click(
         )
         expect(page.frame_locator(".embed-bluesky iframe").locator("p")).to_be_visible()
         assert requests.external() == [YOUTUBE_FRAME, BLUESKY_FRAME]
+        page.locator(".stream").screenshot(path=str(SHOTS / "embed-cards-loaded.png"))
         assert page.evaluate(A11Y_AUDIT) == []
         watcher.check()  # no CSP violation: the policy allows these frames
 
