@@ -14,7 +14,6 @@ from sqlalchemy import func, select, update
 from liveblog.actions import Actor, together
 from liveblog.actions.blogs import create_blog, set_membership
 from liveblog.actions.posts import create_post
-from liveblog.actions.users import create_user
 from liveblog.errors import Forbidden, Invalid, NotFound
 from liveblog.schema import BlogFields, NewPost
 from liveblog.site import Site
@@ -36,8 +35,14 @@ class Team:
 
 
 def _person(site: Site, role: str, name: str) -> Actor:
+    """A person who never logs in here: written directly, without create_user's password
+    hash, which costs a second or more of CPU per person."""
     email = f"{name.split()[0].lower()}-{secrets.token_hex(3)}@newsroom.example"
-    uid = create_user(site, email, "correct horse battery", role, name=name)
+    with site.db.writing() as session:
+        user = User(email=email, name=name, role=role, password_hash="not a hash")
+        session.add(user)
+        session.flush()
+        uid = user.id
     return Actor(user_id=uid, role=role, name=name)
 
 
@@ -292,3 +297,21 @@ def test_nothing_of_it_reaches_the_event_log(site: Site, team: Team) -> None:
     together.leave(site, team.owner, team.slug, team.published)
     with site.db.reading() as session:
         assert session.scalar(select(func.count()).select_from(Event)) == before
+
+
+def test_presence_and_notes_are_shared_by_every_process(site: Site, team: Team) -> None:
+    """Another Site on the same database stands for another process or node: it has its
+    own engine, bus and memory, and sees the same presence and notes."""
+    elsewhere = Site.from_settings(site.settings)
+    try:
+        together.beat(site, team.member, team.slug, team.draft)
+        together.add_note(site, team.member, team.slug, "on the quay")
+        seen = together.beat(elsewhere, team.owner, team.slug, known_notes="")
+        assert [(p.name, [e.public_id for e in p.editing]) for p in seen.people] == [
+            ("Mo Field", [team.draft])
+        ]
+        assert [n.body for n in seen.notes or []] == ["on the quay"]
+        together.leave(elsewhere, team.member, team.slug, team.draft)
+        assert together.beat(site, team.owner, team.slug).people == []
+    finally:
+        elsewhere.db.dispose()
