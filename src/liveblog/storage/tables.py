@@ -427,3 +427,39 @@ class SiteKey(Base):
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Presence(Base):
+    """Who has a blog's desk open, and which post they are editing (actions/together.py):
+    one row per person, blog and spot, renewed by the desk's script every few seconds and
+    ignored once ``seen_at`` is older than LIVEBLOG_PRESENCE_SECONDS. Every process and node
+    reads the same rows, so nothing about it lives in one process's memory."""
+
+    __tablename__ = "presence"
+    __table_args__ = (Index("ix_presence_user_id", "user_id", "seen_at"),)
+
+    blog_id: Mapped[int] = mapped_column(
+        ForeignKey("blogs.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    # 0: the blog's desk; otherwise the id of the post whose edit page is open. Not a
+    # foreign key, so that 0 can stand for "no post"; a post's rows expire with the beats.
+    spot: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    since: Mapped[datetime] = mapped_column(default=utcnow)  # when this stay began
+    seen_at: Mapped[datetime] = mapped_column(default=utcnow)  # the latest beat
+
+
+class Note(Base):
+    """The team's internal notes on a blog, for handovers (actions/together.py). Never
+    shown to readers: no event, feed, export, embed or webhook carries them."""
+
+    __tablename__ = "notes"
+    __table_args__ = (Index("ix_notes_blog_id", "blog_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    blog_id: Mapped[int] = mapped_column(ForeignKey("blogs.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from liveblog.actions import Actor
+from liveblog.actions import Actor, together
 from liveblog.actions import posts as post_actions
 from liveblog.actions.access import blog_role
 from liveblog.errors import Invalid, LiveblogError, NotFound, PreconditionFailed
@@ -44,8 +44,10 @@ def blog_page(
     composer: PostForm | None = None,
     error: str = "",
     status: int = 200,
+    note: str = "",
 ) -> HTMLResponse:
-    with site_of(request).db.reading() as session:
+    site = site_of(request)
+    with site.db.reading() as session:
         blog = q.blog_by_slug(session, slug, include_drafts=True)
         posts, counts = post_actions.desk_posts(session, actor, blog, view, page, POSTS_PER_PAGE)
         return render(
@@ -66,6 +68,11 @@ def blog_page(
             verifications=VERIFICATIONS,
             embeds=embed_codes(site_of(request).settings.base_url, blog.slug, blog.title),
             site_frame_ancestors=site_of(request).settings.frame_ancestors,
+            # Working together (web/desk/together.py): as it is now; together.js keeps it so.
+            together=together.desk(session, site, actor, blog),
+            beat_seconds=together.beat_seconds(site),
+            note=note,
+            note_limit=together.NOTE_LENGTH,
         )
 
 
@@ -198,6 +205,11 @@ def _edit_page(
             verifications=VERIFICATIONS,
             embeds=embed_codes(site_of(request).settings.base_url, blog.slug, blog.title),
             site_frame_ancestors=site_of(request).settings.frame_ancestors,
+            # Who else is editing this post, as it is now; together.js keeps it so.
+            editing=together.presence(session, site_of(request), actor, blog).editing(
+                post.public_id
+            ),
+            beat_seconds=together.beat_seconds(site_of(request)),
         )
 
 
