@@ -56,6 +56,7 @@ class PostRecord(BaseModel):
     verification: str | None = Field(description="null, unverified, confirmed or disputed")
     authors: list[str]
     correction: str | None
+    tags: list[str] = Field(description="The post's tags, as the blog's list names them")
     status: str = Field(description="draft, submitted, scheduled, published or deleted")
     published_at: str | None = Field(description="ISO 8601 in UTC")
     updated_at: str | None = Field(description="ISO 8601 in UTC")
