@@ -159,3 +159,17 @@ class Replayed(BaseModel):
 
 class WebhookDeleted(BaseModel):
     deleted: int = Field(description="The id of the endpoint deleted")
+
+
+class TagRecord(BaseModel):
+    name: str = Field(description="As the blog's list spells it, e.g. Kharkiv")
+    slug: str = Field(description="Its key: the name in lower case, hyphens for spaces")
+    posts: int = Field(description="How many posts carry it (drafts included)")
+
+
+class TagList(BaseModel):
+    tags: list[TagRecord] = Field(description="By slug")
+
+
+class TagChanged(TagRecord):
+    purge: list[str] = Field(description="The public addresses this change altered")
