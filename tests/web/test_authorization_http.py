@@ -84,6 +84,18 @@ API: dict[str, Request] = {
         "/api/v1/webhooks",
         {"json": {"url": "https://partner.example/api"}},
     ),
+    "see_tags": lambda s, p, who: ("GET", f"/api/v1/blogs/{s.slug}/tags", {}),
+    "add_tag": lambda s, p, who: (
+        "POST",
+        f"/api/v1/blogs/{s.slug}/tags",
+        {"json": {"name": "Fresh"}},
+    ),
+    "rename_tag": lambda s, p, who: (
+        "PATCH",
+        f"/api/v1/blogs/{s.slug}/tags/scene",
+        {"json": {"name": "Renamed"}},
+    ),
+    "delete_tag": lambda s, p, who: ("DELETE", f"/api/v1/blogs/{s.slug}/tags/scene", {}),
 }
 
 
