@@ -16,7 +16,6 @@ from sqlalchemy import create_engine, text
 from liveblog.actions import SYSTEM, Actor, webhooks
 from liveblog.actions.blogs import create_blog, readers_of, set_membership, team, update_blog
 from liveblog.actions.media import clean_photo
-from liveblog.actions.tags import create_tag, delete_tag, list_tags, rename_tag
 from liveblog.actions.posts import (
     create_post,
     delete_post,
@@ -27,6 +26,7 @@ from liveblog.actions.posts import (
     set_key_event,
     set_pinned,
 )
+from liveblog.actions.tags import create_tag, delete_tag, list_tags, rename_tag
 from liveblog.actions.users import people as people_list
 from liveblog.actions.users import person, revoke_person_token, set_site_role
 from liveblog.errors import Forbidden, NotFound
