@@ -159,6 +159,10 @@ DESK: dict[str, Request] = {
     "revoke_tokens": _form("/editor/people/{p.victim}/tokens/{p.victim_token}/revoke"),
     "see_webhooks": lambda s, p, who: ("GET", f"/editor/webhooks/{p.webhook}", {}),
     "manage_webhooks": _form("/editor/webhooks", url="https://partner.example/desk"),
+    "see_tags": lambda s, p, who: ("GET", f"/editor/blogs/{s.slug}/tags", {}),
+    "add_tag": _form("/editor/blogs/{s.slug}/tags", name="Fresh"),
+    "rename_tag": _form("/editor/blogs/{s.slug}/tags/scene/rename", name="Renamed"),
+    "delete_tag": _form("/editor/blogs/{s.slug}/tags/scene/delete"),
 }
 
 

@@ -158,3 +158,29 @@ def test_the_composer_ticks_the_blog_s_tags_and_adds_new_ones(client: Client, si
     assert "Tags: " in unescape(refused.text) and "at most 10" in refused.text
     assert 'value="t0,t1,t2' in refused.text
     assert '<input type="checkbox" name="tag" value="Dover" checked>' in refused.text
+
+
+def test_the_desk_s_tags_page_adds_renames_and_deletes(client: Client, site: Site) -> None:
+    login(client, site, "editor")
+    token = csrf_of(client.get("/editor"))
+    slug = start_blog(client, token)
+    client.post(f"/editor/blogs/{slug}/posts", data=post_form(token, "x", new_tags="Dover"))
+    assert f'href="/editor/blogs/{slug}/tags"' in client.get(f"/editor/blogs/{slug}").text
+    page = client.get(f"/editor/blogs/{slug}/tags").text
+    assert re.search(r'<th scope="row">Dover</th>\s*<td>1</td>', page)
+    added = client.post(f"/editor/blogs/{slug}/tags", data={"csrf": token, "name": " Calais "})
+    assert added.status_code == 303
+    assert "Added: the composer offers it now." in client.get(added.headers["location"]).text
+    twice = client.post(f"/editor/blogs/{slug}/tags", data={"csrf": token, "name": "calais"})
+    assert twice.status_code == 409 and "already" in twice.text and 'value="calais"' in twice.text
+    too_long = client.post(f"/editor/blogs/{slug}/tags", data={"csrf": token, "name": "x" * 41})
+    assert too_long.status_code == 422 and "40 characters" in unescape(too_long.text)
+    renamed = client.post(
+        f"/editor/blogs/{slug}/tags/dover/rename", data={"csrf": token, "name": "Port of Dover"}
+    )
+    assert renamed.status_code == 303
+    assert '<li class="tag">Port of Dover</li>' in client.get(f"/editor/blogs/{slug}").text
+    deleted = client.post(f"/editor/blogs/{slug}/tags/port-of-dover/delete", data={"csrf": token})
+    assert deleted.status_code == 303
+    page = client.get(f"/editor/blogs/{slug}/tags").text
+    assert "Port of Dover" not in page and '<th scope="row">Calais</th>' in page
