@@ -16,6 +16,8 @@ MAX_TAGS_PER_POST = 10
 MAX_TAG_LENGTH = 40
 """The longest name, in characters, once spaces are collapsed."""
 MAX_TAGS_PER_BLOG = 300
+MAX_SLUG_LENGTH = 120
+"""The column's width: a name's slug can be longer than the name (compatibility forms)."""
 _NOT_WORD = re.compile(r"[\W_]+")
 
 
@@ -39,8 +41,11 @@ def _tag_name(value: str) -> str:
         raise ValueError("a tag needs a name")
     if len(name) > MAX_TAG_LENGTH:
         raise ValueError(f"a tag has at most {MAX_TAG_LENGTH} characters; {name!r} has {len(name)}")
-    if not tag_slug(name):
+    slug = tag_slug(name)
+    if not slug:
         raise ValueError(f"a tag needs a letter or a digit; {name!r} has none")
+    if len(slug) > MAX_SLUG_LENGTH:  # a few characters spell out long ("\ufdfa")
+        raise ValueError(f"{name!r} is too long a tag once spelled out; shorten it")
     return name
 
 

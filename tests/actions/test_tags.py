@@ -63,6 +63,7 @@ def test_names_are_normalised_and_one_tag_whatever_the_case_or_spacing() -> None
         (["   "], "needs a name"),
         (["!!!"], "letter or a digit"),
         (["bad\x00tag"], "control character"),
+        (["\ufdfa" * 10], "too long a tag once spelled out"),
         ([f"t{i}" for i in range(11)], "at most 10"),
     ],
 )
