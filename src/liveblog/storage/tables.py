@@ -173,7 +173,8 @@ class Post(Base):
     label: Mapped[str] = mapped_column(String(300), default="")
     # The post's tags, by name as the blog's list spells them, in the order given: what
     # pages, events and exports show. post_tags holds the same as rows, for SQL to filter.
-    tags: Mapped[list[Any]] = mapped_column(default=list)
+    # (The server default fills rows written without it: older code during a rolling deploy.)
+    tags: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")
 
 
 class Revision(Base):
