@@ -171,6 +171,10 @@ class Post(Base):
     body_html: Mapped[str] = mapped_column(Text, default="")
     body_text: Mapped[str] = mapped_column(Text, default="")
     label: Mapped[str] = mapped_column(String(300), default="")
+    # The post's tags, by name as the blog's list spells them, in the order given: what
+    # pages, events and exports show. post_tags holds the same as rows, for SQL to filter.
+    # (The server default fills rows written without it: older code during a rolling deploy.)
+    tags: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")
 
 
 class Revision(Base):
@@ -345,6 +349,35 @@ class PostMedia(Base):
         ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
     )
     filename: Mapped[str] = mapped_column(String(200), primary_key=True, index=True)
+
+
+class Tag(Base):
+    """One of a blog's tags (a place, a team, a topic): ``slug`` is its name folded to
+    lower case with spaces and punctuation as hyphens, unique in the blog, so that names
+    that differ only in case or spacing are the same tag (see liveblog/tags.py)."""
+
+    __tablename__ = "tags"
+    __table_args__ = (UniqueConstraint("blog_id", "slug", name="uq_tags_blog_slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    blog_id: Mapped[int] = mapped_column(ForeignKey("blogs.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(40))
+    slug: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PostTag(Base):
+    """Which tags each post carries, kept with ``posts.tags`` by the actions: a filter by
+    tag is a join on this table."""
+
+    __tablename__ = "post_tags"
+
+    post_id: Mapped[int] = mapped_column(
+        ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag_id: Mapped[int] = mapped_column(
+        ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
 
 
 class AuditEntry(Base):

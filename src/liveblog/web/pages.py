@@ -252,6 +252,8 @@ def _update(base_url: str, blog_url: str, blog: Blog, post: Post) -> dict[str, A
     }
     if post.authors:
         update["author"] = [{"@type": "Person", "name": name} for name in post.authors]
+    if post.tags:
+        update["keywords"] = ", ".join(post.tags)
     photos = _PHOTO.findall(post.body_html)
     if photos:
         update["image"] = [base_url + photo for photo in photos]

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from liveblog.actions import Actor, together
 from liveblog.actions import posts as post_actions
+from liveblog.actions import tags as tag_actions
 from liveblog.actions.access import blog_role
 from liveblog.errors import Invalid, LiveblogError, NotFound, PreconditionFailed
 from liveblog.paging import LAST_PAGE, page_count
@@ -50,6 +51,8 @@ def blog_page(
     with site.db.reading() as session:
         blog = q.blog_by_slug(session, slug, include_drafts=True)
         posts, counts = post_actions.desk_posts(session, actor, blog, view, page, POSTS_PER_PAGE)
+        form = composer or PostForm(authors=actor.name)
+        form.offer([tag["name"] for tag in tag_actions.blog_tags(session, actor, blog)])
         return render(
             request,
             "editor/blog.html",
@@ -63,7 +66,7 @@ def blog_page(
             counts=counts,
             page=page,
             pages=page_count(counts[view], POSTS_PER_PAGE),
-            form=composer or PostForm(authors=actor.name),
+            form=form,
             error=error,
             verifications=VERIFICATIONS,
             embeds=embed_codes(site_of(request).settings.base_url, blog.slug, blog.title),
@@ -190,6 +193,7 @@ def _edit_page(
         elif stale:
             # Keep what the person typed, but let the next save go against the new version.
             form.version = post.version
+        form.offer([tag["name"] for tag in tag_actions.blog_tags(session, actor, blog)])
         return render(
             request,
             "editor/post.html",
