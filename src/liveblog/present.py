@@ -42,6 +42,7 @@ def post_record(
         "correction": post.correction,
         "status": post.status,
         "published_at": iso(post.published_at),
+        "scheduled_at": iso(post.scheduled_at),
         "updated_at": iso(post.updated_at),
         "version": post.version,
         "label": post.label,
