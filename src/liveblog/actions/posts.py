@@ -431,6 +431,18 @@ def restore_post(site: Site, actor: Actor, slug: str, public_id: str) -> dict[st
         return result(tx, site, blog, post)
 
 
+def cancel_schedule(site: Site, actor: Actor, slug: str, public_id: str) -> dict[str, Any]:
+    """Takes a scheduled post off the schedule: back to draft, through the same edit as
+    the post's form (so it is checked, versioned and audited the same way)."""
+    with transaction(site) as tx:
+        blog = load_blog(tx.session, slug)
+        post = load_post(tx.session, blog, public_id, lock=True)
+        if post.status != PostStatus.SCHEDULED:
+            raise Invalid("the post is not scheduled", "status")
+        back = PostChanges(status=PostStatus.DRAFT)
+        return edit_in(tx, site, actor, slug, public_id, back, post.version)
+
+
 def set_pinned(site: Site, actor: Actor, slug: str, public_id: str, pinned: bool) -> dict[str, Any]:
     """Pins a post (unpinning whichever was pinned: a blog has one) or unpins it."""
     with transaction(site) as tx:

@@ -11,7 +11,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from liveblog.times import clock, day, iso, stamp
+from liveblog.times import clock, day, field_value, iso, moment, stamp
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -38,4 +38,5 @@ def build_environment() -> Environment:
         undefined=StrictUndefined,
     )
     env.filters.update(clock=clock, day=day, iso_utc=iso_utc, stamp=stamp, json_script=json_script)
+    env.filters.update(moment=moment, field_value=field_value)  # scheduled times, at the desk
     return env

@@ -18,6 +18,7 @@ from liveblog.web.desk import (
     login,
     people,
     posts,
+    schedule,
     team,
     tokens,
     webhooks,
@@ -28,7 +29,20 @@ __all__ = ["FAMILIES", "add_login_redirect", "router"]
 
 # The page families, in the order their routes are matched: an address with a fixed part
 # must come before one with a parameter in its place (see people), which a test checks.
-FAMILIES = (login, blogs, posts, embeds, team, people, account, tokens, imports, audit, webhooks)
+FAMILIES = (
+    login,
+    blogs,
+    posts,
+    schedule,
+    embeds,
+    team,
+    people,
+    account,
+    tokens,
+    imports,
+    audit,
+    webhooks,
+)
 
 router = APIRouter(include_in_schema=False)
 for _family in FAMILIES:
