@@ -67,6 +67,7 @@ class Worker:
     _wakes: dict[str, asyncio.Event] = field(default_factory=dict)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _unsubscribe: Callable[[], None] | None = None
+    _stopping: bool = False
 
     def start(self) -> None:
         """Starts dispatch and every job on the running loop; call ``stop`` to end them."""
@@ -81,6 +82,9 @@ class Worker:
     async def stop(self) -> None:
         if self._unsubscribe is not None:
             self._unsubscribe()
+        # Python 3.11's wait_for can swallow a cancellation that comes as its wake-up is
+        # set: the flag ends the loop anyway, at its next turn.
+        self._stopping = True
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -111,7 +115,7 @@ class Worker:
     async def _run(self, name: str, step: Callable[[Site], float | None]) -> None:
         wake = self._wakes[name]
         failures = 0
-        while True:
+        while not self._stopping:
             wake.clear()
             try:
                 again = await asyncio.to_thread(step, self.site)
