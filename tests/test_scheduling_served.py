@@ -5,23 +5,30 @@ soon as it is back; and three nodes sharing one PostgreSQL database publish it o
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
 import time
-from collections.abc import Callable
-from contextlib import ExitStack
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
+from liveblog.actions import SYSTEM
+from liveblog.actions.blogs import create_blog
+from liveblog.actions.posts import create_post
+from liveblog.schema import BlogFields, NewPost
 from liveblog.settings import Settings
 from liveblog.site import Site
 from liveblog.storage import AuditEntry, Event, Post
 from liveblog.storage.tables import utcnow
 from tests.conftest import TEST_DATABASE
-from tests.servers import Served, liveblog_serve, serve_env
+from tests.servers import LIVEBLOG, Served, liveblog_serve, serve_env
 from tests.sse import Message, SSEClient
 from tests.waiting import wait_until
 
@@ -150,3 +157,60 @@ def test_three_nodes_publish_a_scheduled_post_once(
         audited = session.scalar(select(func.count()).where(AuditEntry.action == "post.published"))
     assert kinds == ["blog.created", "post.published", "post.published"]
     assert audited == 2
+
+
+@contextmanager
+def liveblog_worker(env: dict[str, str], workdir: Path, n: int) -> Iterator[Path]:
+    """`liveblog worker`, as an operator runs it beside servers started with
+    LIVEBLOG_WORKER=off; stopped with SIGTERM afterwards. Yields its log."""
+    log = workdir / f"worker-{n}.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [str(LIVEBLOG), "worker"],
+            env=env,
+            cwd=workdir,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        yield log
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=5)
+        assert process.returncode in (0, -signal.SIGTERM), log.read_text()
+
+
+def test_worker_processes_at_once_publish_each_due_post_once(
+    site: Site, settings: Settings, tmp_path: Path
+) -> None:
+    create_blog(site, SYSTEM, BlogFields(title="Count", slug="count"))
+    ahead = utcnow() + timedelta(hours=1)
+    ids = []
+    for n in range(10):
+        post = NewPost.model_validate(
+            {
+                "elements": [{"type": "text", "markdown": f"Result {n}."}],
+                "status": "scheduled",
+                "scheduled_at": ahead,
+            }
+        )
+        ids.append(create_post(site, SYSTEM, "count", post)["id"])
+    with site.db.writing() as session:  # their time came while no worker ran
+        session.execute(update(Post).values(scheduled_at=utcnow() - timedelta(seconds=1)))
+    env = serve_env(settings, **SLOW_POLL)
+    with ExitStack() as stack:
+        logs = [stack.enter_context(liveblog_worker(env, tmp_path, n)) for n in range(3)]
+        wait_until(lambda: all(published(site, i) for i in ids), timeout=60, what="every publish")
+    with site.db.reading() as session:
+        kinds = list(session.scalars(select(Event.kind).order_by(Event.seq)))
+        audited = session.scalar(select(func.count()).where(AuditEntry.action == "post.published"))
+    assert kinds == ["blog.created"] + ["post.published"] * 10
+    assert audited == 10
+    for log in logs:
+        assert "Traceback" not in log.read_text()
