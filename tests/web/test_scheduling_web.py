@@ -188,6 +188,33 @@ def test_the_blog_page_schedules_its_end_and_cancels_it(
     assert actions.count("blog.scheduled") == 2
 
 
+def test_a_blog_in_draft_is_scheduled_to_go_live_at_the_desk(
+    client: Client, site: Site, desk_blog: tuple[str, str]
+) -> None:
+    token, slug = desk_blog
+    with site.db.writing() as session:
+        row = session.scalar(select(Blog).where(Blog.slug == slug))
+        assert row is not None
+        row.status = "draft"
+    page = client.get(f"/editor/blogs/{slug}")
+    assert 'name="starts_at"' in page.text
+    starts, ends = local(3600), local(7200)
+    response = client.post(
+        f"/editor/blogs/{slug}/schedule",
+        data={"csrf": token, "action": "save", "starts_at": starts, "ends_at": ends},
+    )
+    assert response.status_code == 303, response.text
+    page = client.get(f"/editor/blogs/{slug}")
+    assert "goes live <time" in page.text and "ends <time" in page.text
+    wrong = client.post(
+        f"/editor/blogs/{slug}/schedule",
+        data={"csrf": token, "action": "save", "starts_at": ends, "ends_at": starts},
+    )
+    assert wrong.status_code == 422
+    assert "the end must come after the start" in unescape(wrong.text)
+    assert f'value="{ends}"' in wrong.text  # what was typed is kept
+
+
 # --- the API ----------------------------------------------------------------------------
 
 
