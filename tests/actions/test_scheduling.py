@@ -366,3 +366,19 @@ async def until(check: Callable[[], object], timeout: float = 2.0) -> None:
     while not check():
         assert loop.time() < deadline, "not in time"
         await asyncio.sleep(0.01)
+
+
+def test_an_imported_scheduled_post_is_a_draft(site: Site) -> None:
+    """The exchange format carries no time to publish at: nothing is published by surprise."""
+    from liveblog.actions.exchange import import_blog
+
+    data = {
+        "format": "liveblog-exchange/1",
+        "title": "Imported",
+        "slug": "imported",
+        "posts": [{"title": "Later", "status": "scheduled"}],
+    }
+    import_blog(site, data)
+    with site.db.reading() as session:
+        assert list(session.scalars(select(Post.status))) == ["draft"]
+    assert scheduler.step(site) is None
