@@ -124,7 +124,8 @@ def test_a_scheduled_post_is_public_nowhere_until_the_runner_publishes_it(
     assert list_posts(site, None, blog)["total"] == 1
     # The same action as the Publish button: its audit entry, by the scheduler.
     [published] = audited(site, "post.published")
-    assert published.actor_label == "scheduler" and published.detail["scheduled"] is True
+    assert published.actor_label == "scheduler"
+    assert published.detail["scheduled_for"] == record["scheduled_at"]
     assert scheduler.step(site) is None  # nothing left to do
 
 

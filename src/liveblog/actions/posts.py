@@ -377,7 +377,8 @@ def _save_edit(
     elif was_scheduled and not publishing and new_status != PostStatus.SCHEDULED:
         _audit(tx, actor, "post.unscheduled", post, {"to": new_status})
     if publishing:
-        _audit(tx, actor, "post.published", post, {"scheduled": True} if was_scheduled else None)
+        scheduled = {"scheduled_for": iso(was_at)} if was_scheduled else None
+        _audit(tx, actor, "post.published", post, scheduled)
     elif changed.keys() & set(CONTENT_FIELDS):
         _audit(tx, actor, "post.edited", post)
     else:
