@@ -71,6 +71,8 @@ SLOW: dict[str, set[str] | None] = {
         "test_bad_input_is_one_line",
     },
     "tests/test_webhooks_served.py": None,  # `liveblog serve` (three of them), a receiver down
+    "tests/test_scheduling_served.py": None,  # `liveblog serve` restarted, and three nodes
+    "tests/web/test_scheduling_web.py": None,  # desk logins, each an argon2 hash
     "tests/test_cli_fresh.py": {  # every command as a subprocess on a new database
         "test_every_command_works_on_a_fresh_database",
         "test_db_revision_writes_a_migration_that_init_applies",

@@ -12,7 +12,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup
 
 from liveblog.elements.providers import provider_names
-from liveblog.times import clock, day, iso, stamp
+from liveblog.times import clock, day, field_value, iso, moment, stamp
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -40,4 +40,5 @@ def build_environment() -> Environment:
     )
     env.filters.update(clock=clock, day=day, iso_utc=iso_utc, stamp=stamp, json_script=json_script)
     env.globals["embed_providers"] = provider_names()  # the desk's hint on embed fields
+    env.filters.update(moment=moment, field_value=field_value)  # scheduled times, at the desk
     return env

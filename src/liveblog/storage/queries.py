@@ -246,8 +246,9 @@ def listed_blogs(session: Session, limit: int = 50) -> Sequence[Blog]:
 
 # The desk's post lists, and the statuses each one shows.
 DESK_VIEWS: dict[str, tuple[str, ...]] = {
-    "all": (PostStatus.PUBLISHED, PostStatus.DRAFT, PostStatus.SUBMITTED),
+    "all": (PostStatus.PUBLISHED, PostStatus.SCHEDULED, PostStatus.DRAFT, PostStatus.SUBMITTED),
     "published": (PostStatus.PUBLISHED,),
+    "scheduled": (PostStatus.SCHEDULED,),
     "drafts": (PostStatus.DRAFT, PostStatus.SUBMITTED),
     "deleted": (PostStatus.DELETED,),
 }
@@ -311,10 +312,13 @@ def desk_posts(
         session.execute(select(Post.status, func.count()).where(*shown).group_by(Post.status)).all()
     )
     counts = {name: sum(statuses.get(s, 0) for s in shown) for name, shown in DESK_VIEWS.items()}
+    order = (Post.published_at.desc().nulls_first(), Post.created_at.desc(), Post.id.desc())
+    if view == "scheduled":  # the next to go out first
+        order = (Post.scheduled_at.asc(), Post.created_at.asc(), Post.id.asc())
     posts = session.scalars(
         select(Post)
         .where(*shown, Post.status.in_(DESK_VIEWS[view]))
-        .order_by(Post.published_at.desc().nulls_first(), Post.created_at.desc(), Post.id.desc())
+        .order_by(*order)
         .limit(per_page)
         .offset(page_offset(page, per_page))
     ).all()
