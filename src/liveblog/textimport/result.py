@@ -20,6 +20,23 @@ def _span(lines: list[int]) -> str:
 
 
 @dataclass(frozen=True)
+class PostLayout:
+    """Where one post came from on the page: the line numbers of its headline, its time
+    label, its bylines, each of its elements (in the order of the post's elements; a
+    correction line comes last) and, for the pinned post, its copy at the top."""
+
+    title: list[int] = field(default_factory=list)
+    time: list[int] = field(default_factory=list)
+    bylines: list[int] = field(default_factory=list)
+    elements: list[list[int]] = field(default_factory=list)
+    pinned_copy: list[int] = field(default_factory=list)
+
+    def own_lines(self) -> list[int]:
+        """The post's own lines (headline, time, elements), without bylines or the copy."""
+        return sorted({*self.title, *self.time, *(n for e in self.elements for n in e)})
+
+
+@dataclass(frozen=True)
 class ParseResult:
     """What parse_text found.
 
@@ -28,6 +45,7 @@ class ParseResult:
     post_lines: for each post (same order as blog["posts"]) the line numbers it consumed.
     notes: observations a person importing the page should know about.
     header_lines: lines that gave the blog's own fields (title, date, standfirst).
+    layout: for each post, the lines of its headline, time and each element.
     """
 
     blog: dict[str, Any]
@@ -35,6 +53,7 @@ class ParseResult:
     post_lines: list[list[int]]
     notes: list[str]
     header_lines: list[int] = field(default_factory=list)
+    layout: list[PostLayout] = field(default_factory=list)  # per post, as blog["posts"]
 
     def report(self) -> str:
         blog = self.blog
