@@ -18,6 +18,8 @@ Everything is counted, not averaged, so that pages add up (micro figures over a 
   attributions are compared on the elements found.
 - lines: every non-blank line gets one role on each side (header, title, time, text,
   quote, image, discarded); the share that agree.
+- sources are compared by identity: "Associated Press" and "AP" are one source (the names
+  of data/sources.toml).
 - discarded lines: the lines the parser set aside (furniture, key-events entries, bylines,
   the pinned post's top copy) against the expected ``discarded``.
 """
@@ -28,6 +30,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from .known import known_sources
 from .result import ParseResult
 
 FLAGS = ("pinned", "key_event", "summary", "edited", "unverified")
@@ -78,6 +81,11 @@ def _span(lines: list[str], rng: list[int]) -> list[int]:
 
 def _norm(text: str | None) -> str | None:
     return None if text is None else " ".join(text.split()).casefold()
+
+
+def _source(name: str) -> str | None:
+    """A source however written ("Associated Press", "AP"): its name in the data file."""
+    return _norm(known_sources().canonical(name))
 
 
 def _expected_elements(lines: list[str], post: dict[str, Any]) -> list[tuple[str, frozenset[int]]]:
@@ -159,8 +167,8 @@ def score_page(text: str, expected: dict[str, Any], result: ParseResult) -> Scor
             s.add(f"{flag}_exp", flag in exp_flags)
             s.add(f"{flag}_pred", flag in got_flags)
             s.add(f"{flag}_hit", flag in exp_flags and flag in got_flags)
-        exp_src = {_norm(x) for x in post["sources"]}
-        got_src = {_norm(x) for x in got["sources"]} if got is not None else set()
+        exp_src = {_source(x) for x in post["sources"]}
+        got_src = {_source(x) for x in got["sources"]} if got is not None else set()
         s.add("source_exp", len(exp_src))
         s.add("source_pred", len(got_src))
         s.add("source_hit", len(exp_src & got_src))
@@ -170,7 +178,7 @@ def score_page(text: str, expected: dict[str, Any], result: ParseResult) -> Scor
         for flag in FLAGS[:4]:
             s.add(f"{flag}_pred", bool(got.get(flag)))
         s.add("unverified_pred", got.get("verification") == "unverified")
-        s.add("source_pred", len({_norm(x) for x in got["sources"]}))
+        s.add("source_pred", len({_source(x) for x in got["sources"]}))
 
     # Elements, by type and exact lines, wherever the boundaries fell.
     pred_elements = _pred_elements(lines, result)
