@@ -19,6 +19,9 @@ def _span(lines: list[int]) -> str:
     return f"lines {lines[0]}–{lines[-1]}"
 
 
+IMPORT_FORMAT = "liveblog-import-text/1"
+
+
 @dataclass(frozen=True)
 class PostLayout:
     """Where one post came from on the page: the line numbers of its headline, its time
@@ -54,6 +57,49 @@ class ParseResult:
     notes: list[str]
     header_lines: list[int] = field(default_factory=list)
     layout: list[PostLayout] = field(default_factory=list)  # per post, as blog["posts"]
+
+    def document(self) -> dict[str, Any]:
+        """The whole result as one JSON document (`import-text --json`): the blog in the
+        exchange format, and the report: every set-aside line with its number and reason,
+        the notes, and for each post (oldest first, as in the blog) the lines it came
+        from, part by part. `liveblog import` accepts the document as it is."""
+
+        def span(lines: list[int]) -> list[int] | None:
+            return [lines[0], lines[-1]] if lines else None
+
+        posts = []
+        for number, (post, layout) in enumerate(
+            zip(self.blog["posts"], self.layout, strict=True), 1
+        ):
+            own = layout.own_lines()
+            posts.append(
+                {
+                    "post": number,
+                    "title": post["title"],
+                    "lines": span(own),
+                    "title_lines": span(layout.title),
+                    "time_lines": span(layout.time),
+                    "byline_lines": layout.bylines,
+                    "pinned_copy_lines": span(layout.pinned_copy),
+                    "elements": [
+                        {"type": element["type"], "lines": span(lines)}
+                        for element, lines in zip(post["elements"], layout.elements, strict=False)
+                    ],
+                }
+            )
+        return {
+            "format": IMPORT_FORMAT,
+            "blog": self.blog,
+            "report": {
+                "header_lines": self.header_lines,
+                "posts": posts,
+                "discarded": [
+                    {"line": number, "text": text.strip(), "reason": reason}
+                    for number, text, reason in self.discarded
+                ],
+                "notes": self.notes,
+            },
+        }
 
     def report(self) -> str:
         blog = self.blog
