@@ -11,6 +11,7 @@ from typing import Literal
 from liveblog.states import BlogStatus
 
 from .furniture import classify_furniture, footer_lines, page_script
+from .known import known_sources
 from .textutil import fold
 from .times import TimeKind, match_date_line, match_time_line
 
@@ -74,6 +75,35 @@ _PHOTO = re.compile(
     r"^(?P<caption>.*?)\s*\b(?:Photograph|Photographs|Photo|Photos|Photograph by)\s*:\s*"
     r"(?P<credit>[^:]{1,120})$"
 )
+# Credits as other pages print them: "Foto: Robert Michael/dpa", "(Foto: ANSA/Ettore
+# Ferrari)", "عکس: ایرنا", "تصوير: محمد حامد/رويترز"; "… © Jeff Pachoud / AFP"; and an agency
+# alone in brackets at the end of a caption, "… in Basel. (AFP)".
+_PHOTO_OTHER = re.compile(
+    r"^(?P<caption>.*?)\s*(?:\(\s*)?(?<!\w)(?:Foto|Fotos|Bild|Imagen|Fotografía|Fotografia|"
+    r"عکس|تصوير|صورة)\s*:\s*(?P<credit>[^:()]{1,120}?)\s*\)?$"
+)
+# The caption is a sentence: it ends with its full stop before the credit.
+_COPYRIGHT = re.compile(
+    r"^(?P<caption>.*?[.!?…])\s*©\s*(?!\d{4})(?P<credit>[^\W\d_a-z][^©]{0,79})$"
+)
+_AGENCY_PAREN = re.compile(r"^(?P<caption>.*[.!?…])\s*\((?P<credit>[^()]{1,30})\)$")
+
+
+def _credit_line(line: str) -> tuple[str, str] | None:
+    """(caption, credit) of a caption line in one of the other forms."""
+    for pattern in (_PHOTO_OTHER, _COPYRIGHT):
+        m = pattern.match(line)
+        if m and len(m["credit"].split()) <= 12:
+            return m["caption"].strip(), m["credit"].strip()
+    m = _AGENCY_PAREN.match(line)
+    if m:
+        known = known_sources()
+        form = known.forms.get(m["credit"].strip())
+        if form is not None and form.source.kind == "agency":
+            return m["caption"].strip(), m["credit"].strip()
+    return None
+
+
 _NAME = r"[A-Z][\w’'.-]+(?:\s+(?:van|von|de|da|del|di|bin|al|[A-Z][\w’'.-]+)){0,3}"
 _BYLINE = re.compile(rf"^By\s+(?P<names>{_NAME}(?:(?:,\s*|\s+and\s+){_NAME})*)$")
 _ROLE_LINE = re.compile(
@@ -222,9 +252,14 @@ def _content_units(line: str, number: int, before: list[Unit], spaced: bool) -> 
     if m:
         return [Unit("bullet", m["text"], [number])]
     m = _PHOTO.match(line)
-    if m and len(m["credit"].split()) <= 12:
-        caption = m["caption"].strip()
-        unit = Unit("image", caption, [number], credit=m["credit"].strip())
+    found = (
+        (m["caption"].strip(), m["credit"].strip())
+        if m and len(m["credit"].split()) <= 12
+        else _credit_line(line)
+    )
+    if found is not None:
+        caption, credit = found
+        unit = Unit("image", caption, [number], credit=credit)
         previous = before[-1] if before else None
         # The alt line sits just above the caption: it says the same thing, or it
         # describes the photo on the line directly above, with no blank line between.
