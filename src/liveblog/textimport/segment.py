@@ -36,7 +36,13 @@ class Draft:
 
     @property
     def summary(self) -> bool:
-        return self.headline is not None and fold(self.headline.text) in SUMMARY_TITLES
+        if self.headline is None:
+            return False
+        title = fold(self.headline.text)
+        # "Summary: what we know so far", "Zusammenfassung am Mittag" count too.
+        return title in SUMMARY_TITLES or any(
+            title.startswith((f"{word}:", f"{word} –", f"{word} -")) for word in SUMMARY_TITLES
+        )
 
     @property
     def empty(self) -> bool:
