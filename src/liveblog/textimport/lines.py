@@ -52,6 +52,13 @@ _TITLE_DASH = re.compile(
     r"^(?P<title>.+?)\s+[–—-]\s+live(?:\s+(?:updates|coverage|blog))?\s*(?:\|\s*(?P<section>[^|]+?))?\s*$",
     re.IGNORECASE,
 )
+_LIVE_WORDS = re.compile(
+    r"(?:[–—:,|]|\s-)\s*(?:[\w’']+\s+){0,2}(?:live(?:\s+(?:updates|coverage|blog))?|latest updates|"
+    r"as it happened|liveblog|live-?ticker|en direct|en directo|en vivo|direct|in diretta|"
+    r"ao vivo|volg het hier|تغطية مباشرة|مباشر|پوشش زنده|زنده)(?!\w)"
+    r"|^(?:as it happened|live(?:\s+updates)?)\s*:",
+    re.IGNORECASE,
+)
 _TITLE_COLON = re.compile(
     r"^(?P<title>(?:[^|]*\s)?live\s*:\s*[^|]+?)\s*(?:\|\s*(?P<section>[^|]+?))?\s*$",
     re.IGNORECASE,
@@ -137,6 +144,19 @@ def _header(stripped: list[str], taken: set[int]) -> tuple[int | None, str, str 
             if m:
                 section = m["section"].strip() if m["section"] else None
                 return i, m["title"].strip(), section, True
+    # A page whose navigation runs longer, or that says "live" in its own words
+    # ("– en directo", "– AO VIVO", "– as it happened", "– پوشش زنده"): the first line
+    # near the top that carries such a marker is the title, kept whole.
+    wider = [i for i, t in enumerate(stripped) if t and i not in taken][:12]
+    for i in wider:
+        for pattern in (_TITLE_DASH, _TITLE_COLON):
+            m = pattern.match(stripped[i])
+            if m:
+                section = m["section"].strip() if m["section"] else None
+                return i, m["title"].strip(), section, True
+    for i in wider:
+        if len(stripped[i]) <= 200 and _LIVE_WORDS.search(stripped[i]):
+            return i, stripped[i], None, True
     if not candidates:
         return None, "", None, False
     first = candidates[0]
@@ -192,6 +212,15 @@ def scan(text: str) -> Scan:
                 break
             header.append(index + 1)
             taken.add(index)
+        # The short line right above the title names the section ("Weather",
+        # "Home › World › Europe": its last crumb), unless the title line did.
+        above = [i for i in range(title_index) if stripped[i] and i not in taken]
+        if section is None and above and match_date_line(stripped[above[-1]]) is None:
+            crumbs = [c.strip() for c in re.split(r"[›»>|/]", stripped[above[-1]]) if c.strip()]
+            if crumbs and len(crumbs[-1].split()) <= 4 and crumbs[-1][-1:] not in ".!?:":
+                section = crumbs[-1]
+                header.append(above[-1] + 1)
+                taken.add(above[-1])
         for index in range(0, title_index):
             if stripped[index] and index not in taken:
                 found = match_date_line(stripped[index])
