@@ -39,3 +39,24 @@ def test_a_breadcrumb_above_the_title_gives_its_last_crumb() -> None:
 def test_a_sentence_above_the_title_is_not_a_section() -> None:
     result = parse_text("Read our coverage of the fair below.\nRiverside fair – live" + BODY)
     assert result.blog["section"] is None and result.header_lines == [2]
+
+
+@pytest.mark.parametrize(
+    ("heading", "entry"),
+    [
+        ("Key events", "2.10pm Stalls open"),
+        ("Wichtige Ereignisse", "vor 12 Min. Stalls open"),
+        ("Punti chiave", "Stalls open"),
+    ],
+)
+def test_a_key_events_entry_with_its_time_flags_its_post(heading: str, entry: str) -> None:
+    page = (
+        f"Riverside fair – live\n{heading}\n{entry}\n"
+        + BODY
+        + ("13:40\nGates shut\nThe gates shut for an hour at noon.\nShare\n")
+    )
+    posts = parse_text(page).blog["posts"]
+    assert {p["title"]: p["key_event"] for p in posts} == {
+        "Stalls open": True,
+        "Gates shut": False,
+    }
