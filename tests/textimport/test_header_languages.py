@@ -60,3 +60,24 @@ def test_a_key_events_entry_with_its_time_flags_its_post(heading: str, entry: st
         "Stalls open": True,
         "Gates shut": False,
     }
+
+
+@pytest.mark.parametrize(
+    ("label", "flag"),
+    [
+        ("Pinned", "pinned"),
+        ("Angepinnt", "pinned"),
+        ("Key event", "key_event"),
+        ("Événement clé", "key_event"),
+    ],
+)
+def test_a_label_above_a_post_flags_it(label: str, flag: str) -> None:
+    page = (
+        "Riverside fair – live\n"
+        + BODY.replace("14:02", f"{label}\n14:02")
+        + ("13:40\nGates shut\nThe gates shut for an hour at noon.\nShare\n")
+    )
+    result = parse_text(page)
+    posts = result.blog["posts"]
+    assert {p["title"]: p[flag] for p in posts} == {"Stalls open": True, "Gates shut": False}
+    assert 3 in [n for n, _, _ in result.discarded]  # the label itself is set aside

@@ -13,12 +13,19 @@ from typing import Literal
 
 from .textutil import script_of
 
-FurnitureKind = Literal["share", "updated", "keyevents", "other"]
+FurnitureKind = Literal["share", "updated", "keyevents", "pinlabel", "keylabel", "other"]
 
 _SHARE = re.compile(r"^share(?: this (?:post|update|article))?(?: on \w+)?$", re.IGNORECASE)
 _UPDATED = re.compile(r"^updated(?: at| on)?\b(?P<rest>.*)$", re.IGNORECASE)
 _LONE_NUMBER = re.compile(r"^[\d.,]+[kKmM]?$")
-_KINDS: tuple[FurnitureKind, ...] = ("share", "updated", "keyevents", "other")
+_KINDS: tuple[FurnitureKind, ...] = (
+    "share",
+    "updated",
+    "keyevents",
+    "pinlabel",
+    "keylabel",
+    "other",
+)
 _NUMBER = r"[\d٠-٩۰-۹.,]+"
 _DIGIT = re.compile(r"[\d٠-٩۰-۹]")
 

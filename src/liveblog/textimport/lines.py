@@ -16,7 +16,17 @@ from .textutil import fold
 from .times import TimeKind, match_date_line, match_time_line
 
 UnitKind = Literal[
-    "para", "bullet", "image", "embed", "time", "byline", "share", "updated", "keyevents"
+    "para",
+    "bullet",
+    "image",
+    "embed",
+    "time",
+    "byline",
+    "share",
+    "updated",
+    "keyevents",
+    "pinlabel",
+    "keylabel",
 ]
 Discard = tuple[int, str, str]
 

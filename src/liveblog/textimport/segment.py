@@ -298,6 +298,15 @@ def segment(units: list[Unit], allow_standfirst: bool = True) -> Segmentation:
             continue
         if unit.kind == "share" or unit.kind == "keyevents":
             close()
+        elif unit.kind in ("pinlabel", "keylabel"):
+            # "Pinned" / "Key event" above a post: it flags the post that follows.
+            if current is not None and (current.units or current.headline):
+                close()
+            current = current or Draft()
+            if unit.kind == "keylabel":
+                current.key_event = True
+            elif not kept:  # a page that repeats its pinned post says so by the copy
+                current.pinned = True
         elif unit.kind == "updated":
             target = current if current is not None and current.units else None
             target = target or (drafts[-1] if drafts else None)
