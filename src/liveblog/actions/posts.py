@@ -23,6 +23,7 @@ from liveblog.actions.blogs import load_blog
 from liveblog.actions.media import Photo, link_media, record_photos, stored_with
 from liveblog.actions.purge import purge_urls
 from liveblog.actions.transaction import Transaction, transaction
+from liveblog.elements import KINDS
 from liveblog.errors import Forbidden, Invalid, NotFound, PreconditionFailed
 from liveblog.events import (
     PostDeleted,
@@ -67,9 +68,12 @@ def load_post(session: Session, blog: Blog, public_id: str, *, lock: bool = Fals
     return post
 
 
-def render_post(post: Post) -> None:
-    """Renders the body and label once, when the post is written, never per reader."""
-    post.body_html = render_body(post.elements)
+def render_post(post: Post, session: Session | None = None) -> None:
+    """Renders the body and label once, when the post is written, never per reader; with
+    the session, its photos get every width stored of them (``srcset``)."""
+    names = [name for el in post.elements for name in KINDS[el["type"]].media(el)]
+    media = q.media_sizes(session, names) if session is not None and names else None
+    post.body_html = render_body(post.elements, media=media)
     post.label = post_label(post.title, post.elements)
     post.body_text = post_text(post.elements)
 
@@ -206,7 +210,7 @@ def insert_post(
         updated_at=updated_at,
         **data,
     )
-    render_post(post)
+    render_post(post, tx.session)
     tx.session.add(post)
     tx.session.flush()
     link_media(tx.session, post)
@@ -236,6 +240,8 @@ def create_post(
     transaction, so it is never published without the pin that was asked for. Uploaded
     photos it shows are stored with it, in the same transaction."""
     _require_something(new.title, new.elements)
+    if new.status == PostStatus.PUBLISHED:
+        require_alt(new.model_dump(mode="json")["elements"])
     with stored_with(site, photos), transaction(site) as tx:
         blog = load_blog(tx.session, slug)
         needed = BlogRole.EDITOR if new.status == PostStatus.PUBLISHED else BlogRole.CONTRIBUTOR
@@ -246,8 +252,8 @@ def create_post(
             needed,
             "Publishing" if needed == BlogRole.EDITOR else "Writing a draft",
         )
+        record_photos(tx.session, blog.id, photos, uploaded_by=actor.user_id)
         post = insert_post(tx, blog, new, new.status, actor_id=actor.user_id)
-        record_photos(tx.session, blog.id, photos)
         if post.status == PostStatus.PUBLISHED:
             tx.emit(blog, live_payload(PostPublished, site, blog, post), post)
         _audit(
@@ -302,9 +308,13 @@ def edit_post(
             raise Invalid("a published post cannot go back to draft; delete it instead", "status")
         changed = {k: v for k, v in given.items() if getattr(post, k) != v}
         _require_something(changed.get("title", post.title), changed.get("elements", post.elements))
+        if new_status == PostStatus.PUBLISHED and (
+            "elements" in changed or post.status != new_status
+        ):
+            require_alt(changed.get("elements", post.elements))
         if changed or new_status != post.status:
+            record_photos(tx.session, blog.id, photos, uploaded_by=actor.user_id)
             _save_edit(tx, site, actor, blog, post, changed, new_status, changes.note)
-            record_photos(tx.session, blog.id, photos)
         if pinned is not None and (pinned or blog.pinned_post_id == post.id):
             _pin(tx, site, actor, blog, post, pinned)
         return result(tx, site, blog, post)
@@ -323,7 +333,7 @@ def _save_edit(
     now = utcnow()
     for key, value in changed.items():
         setattr(post, key, value)
-    render_post(post)
+    render_post(post, tx.session)
     link_media(tx.session, post)
     publishing = new_status == PostStatus.PUBLISHED and post.status != PostStatus.PUBLISHED
     post.status = new_status
@@ -438,6 +448,20 @@ def _audit(
         blog_id=post.blog_id,
         detail={"label": audit.label(post.label)} | (detail or {}),
     )
+
+
+def require_alt(elements: Sequence[dict[str, Any]]) -> None:
+    """A published photo needs alt text, for people who cannot see it: the first one
+    without is named in the message. Drafts may lack it; imports keep what they bring."""
+    photos = [el for el in elements if el["type"] == "image"]
+    for number, photo in enumerate(photos, 1):
+        if not (photo.get("alt") or "").strip():
+            caption = (photo.get("caption") or "").strip()
+            name = f' ("{audit.label(caption)}")' if caption else ""
+            raise Invalid(
+                f"Photo {number}{name} needs alt text: describe it for people who cannot see it.",
+                "alt",
+            )
 
 
 def _require_something(title: str | None, elements: list[Any]) -> None:
