@@ -206,7 +206,7 @@ def test_a_photo_is_public_while_a_published_post_shows_it(
     address = f"/media/{photo.filename}"
     first = client.get(address)
     assert first.status_code == 200 and first.content == photo.data
-    assert first.headers["cache-control"] == "public, max-age=300"
+    assert first.headers["cache-control"] == "public, max-age=31536000, immutable"
     assert client.get(address, headers={"if-none-match": first.headers["etag"]}).status_code == 304
     for step, status in steps:
         STEPS[step](site, slug, post_id)
