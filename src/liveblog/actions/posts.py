@@ -453,14 +453,17 @@ def _audit(
 def require_alt(elements: Sequence[dict[str, Any]]) -> None:
     """A published photo needs alt text, for people who cannot see it: the first one
     without is named in the message. Drafts may lack it; imports keep what they bring."""
-    photos = [el for el in elements if el["type"] == "image"]
-    for number, photo in enumerate(photos, 1):
-        if not (photo.get("alt") or "").strip():
-            caption = (photo.get("caption") or "").strip()
+    number = 0
+    for index, element in enumerate(elements):
+        if element["type"] != "image":
+            continue
+        number += 1
+        if not (element.get("alt") or "").strip():
+            caption = (element.get("caption") or "").strip()
             name = f' ("{audit.label(caption)}")' if caption else ""
             raise Invalid(
                 f"Photo {number}{name} needs alt text: describe it for people who cannot see it.",
-                "alt",
+                f"elements.{index}.alt",
             )
 
 
