@@ -125,7 +125,11 @@ def test_a_photo_is_stored_only_if_its_post_is(site: Site) -> None:
     slug = create_blog(site, editor, BlogFields(title="Ferry strike"))["slug"]
     photo = clean_photo(editor, jpeg(), "pier.jpg")
     post = NewPost.model_validate(
-        {"elements": [{"type": "image", "caption": "Pier", "alt": "A pier", "file": photo.filename}]}
+        {
+            "elements": [
+                {"type": "image", "caption": "Pier", "alt": "A pier", "file": photo.filename}
+            ]
+        }
     )
     contributor = Actor(user_id=editor_id + 100, role="contributor", name="Con")
     with pytest.raises(Forbidden):  # a contributor may not publish: refused in the transaction
@@ -147,7 +151,11 @@ def published_photo(site: Site) -> tuple[str, str, Photo]:
     slug = create_blog(site, editor, BlogFields(title="Ferry strike"))["slug"]
     photo = clean_photo(editor, png(), "pier.png")
     new = NewPost.model_validate(
-        {"elements": [{"type": "image", "caption": "Pier", "alt": "A pier", "file": photo.filename}]}
+        {
+            "elements": [
+                {"type": "image", "caption": "Pier", "alt": "A pier", "file": photo.filename}
+            ]
+        }
     )
     record = create_post(site, editor, slug, new, photos=[photo])
     return slug, record["id"], photo

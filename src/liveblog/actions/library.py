@@ -150,6 +150,7 @@ def library(site: Site, actor: Actor, slug: str, page: int = 1) -> dict[str, Any
         photos, total = q.blog_media(session, blog.id, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
         base_url = site.settings.base_url
         return {
+            "blog": {"slug": blog.slug, "title": blog.title},
             "photos": [photo_record(p.media, base_url, p.uploader, p.shown_in) for p in photos],
             "page": page,
             "pages": page_count(total, PER_PAGE),
