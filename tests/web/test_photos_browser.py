@@ -1,0 +1,133 @@
+"""A phone's 24-megapixel photo, uploaded through the API to `liveblog serve`, on the reader
+page in Chromium: it has a srcset, and a 360 px wide page downloads the small width while a
+1,280 px one downloads a wider one (bytes measured from the browser's network log)."""
+
+from __future__ import annotations
+
+import io
+import random
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from PIL import Image
+from playwright.sync_api import Browser, Response
+
+from liveblog.actions.users import create_token, create_user
+from liveblog.settings import Settings
+from liveblog.site import Site
+from tests.servers import Served, Watcher, liveblog_serve, serve_env
+
+pytestmark = pytest.mark.browser
+
+
+def phone_photo(width: int = 6000, height: int = 4000) -> bytes:
+    """A 24-megapixel JPEG that compresses like a photo: shapes, gradients and noise."""
+    noise = Image.effect_noise((width, height), 24)
+    sky = Image.linear_gradient("L").resize((width, height))
+    picture = Image.merge("RGB", (Image.blend(noise, sky, 0.6), sky, Image.blend(sky, noise, 0.3)))
+    rng = random.Random(12)
+    for _ in range(40):
+        x, y = rng.randrange(width), rng.randrange(height)
+        size = rng.randrange(100, 900)
+        colour = tuple(rng.randrange(256) for _ in range(3))
+        picture.paste(colour, (x, y, min(width, x + size), min(height, y + size // 2)))
+    out = io.BytesIO()
+    picture.save(out, format="JPEG", quality=90)
+    return out.getvalue()
+
+
+@pytest.fixture
+def served(
+    settings: Settings, site: Site, tmp_path: Path
+) -> Iterator[tuple[Served, dict[str, str]]]:
+    create_user(site, "photo@newsroom.example", "correct horse battery", "editor", name="Pat")
+    auth = {"Authorization": f"Bearer {create_token(site, 'photo@newsroom.example')}"}
+    with liveblog_serve(serve_env(settings), tmp_path) as server:
+        yield server, auth
+
+
+def photo_bytes_seen(browser: Browser, url: str, width: int) -> tuple[dict[str, int], Any]:
+    """The photos a page of this width downloads (address: bytes), and its first photo's
+    attributes as the browser sees them."""
+    context = browser.new_context(viewport={"width": width, "height": 800}, device_scale_factor=1)
+    page = context.new_page()
+    watcher = Watcher(page)
+    seen: dict[str, int] = {}
+
+    def took(response: Response) -> None:
+        if "/media/" in response.url:
+            seen[response.url.rsplit("/", 1)[1]] = len(response.body())
+
+    page.on("response", took)
+    page.goto(url, wait_until="load")
+    page.wait_for_function("() => document.querySelector('.post-figure img').complete")
+    image = page.evaluate(
+        """() => { const img = document.querySelector('.post-figure img');
+        return {current: img.currentSrc, srcset: img.getAttribute('srcset'),
+                sizes: img.getAttribute('sizes'), width: img.getAttribute('width'),
+                height: img.getAttribute('height'), loading: img.getAttribute('loading'),
+                webp: img.parentElement.querySelector('source[type="image/webp"]') !== null,
+                drawn: img.getBoundingClientRect().width}; }"""
+    )
+    watcher.check()
+    context.close()
+    return seen, image
+
+
+def test_a_24_megapixel_upload_reaches_a_phone_at_its_width(
+    browser: Browser, served: tuple[Served, dict[str, str]]
+) -> None:
+    server, auth = served
+    original = phone_photo()
+    with httpx.Client(base_url=server.url, headers=auth, timeout=60) as api:
+        assert (
+            api.post("/api/v1/blogs", json={"title": "Storm", "slug": "storm"}).status_code == 201
+        )
+        uploaded = api.post(
+            "/api/v1/blogs/storm/media",
+            files={"file": ("IMG_0001.jpg", original, "image/jpeg")},
+            data={"caption": "The harbour at dawn", "credit": "Pat"},
+        )
+        assert uploaded.status_code == 201, uploaded.text
+        photo = uploaded.json()
+        assert (photo["width"], photo["height"]) == (2400, 1600)
+        post = api.post(
+            "/api/v1/blogs/storm/posts",
+            json={
+                "title": "Dawn",
+                "elements": [
+                    {
+                        "type": "image",
+                        "file": photo["file"],
+                        "caption": "The harbour at dawn",
+                        "alt": "Fishing boats tied up in a calm harbour at first light",
+                    }
+                ],
+            },
+        )
+        assert post.status_code == 201, post.text
+        stored_full = len(api.get(f"/media/{photo['file']}").content)
+
+    phone, image = photo_bytes_seen(browser, f"{server.url}/live/storm", 360)
+    stem = photo["file"].removesuffix(".jpg")
+    assert image["srcset"] and f"{stem}-360w.jpg 360w" in image["srcset"] and image["webp"]
+    assert image["sizes"] and (image["width"], image["height"]) == ("2400", "1600")
+    assert image["loading"] == "eager"  # the first post's photo is on the first screen
+    assert image["current"].endswith(f"{stem}-360w.webp")
+    assert list(phone) == [f"{stem}-360w.webp"]
+    assert image["drawn"] <= 360
+
+    desktop, wide = photo_bytes_seen(browser, f"{server.url}/live/storm", 1280)
+    assert wide["current"].endswith(f"{stem}-1080w.webp")  # the 768 px column, 1x
+    assert list(desktop) == [f"{stem}-1080w.webp"]
+    phone_bytes, desktop_bytes = sum(phone.values()), sum(desktop.values())
+    # The phone gets a small fraction of what the desktop gets, which is a fraction of the
+    # stored photo, itself a fraction of the original.
+    assert phone_bytes * 4 < desktop_bytes < stored_full < len(original)
+    print(
+        f"\nphoto bytes: original {len(original):,}; stored {stored_full:,}; "
+        f"360 px page {phone_bytes:,}; 1280 px page {desktop_bytes:,}"
+    )
