@@ -4,6 +4,7 @@ page in Chromium: it has a srcset, and a 360 px wide page downloads the small wi
 
 from __future__ import annotations
 
+import base64
 import io
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 from PIL import Image
-from playwright.sync_api import Browser, Response
+from playwright.sync_api import Browser, Response, expect
 
 from liveblog.actions.users import create_token, create_user
 from liveblog.settings import Settings
@@ -132,3 +133,58 @@ def test_a_24_megapixel_upload_reaches_a_phone_at_its_width(
         f"\nphoto bytes: original {len(original):,}; stored {stored_full:,}; "
         f"360 px page {phone_bytes:,}; 1280 px page {desktop_bytes:,}"
     )
+
+
+DROP = """async ([b64, how]) => {
+  const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+  const chosen = new DataTransfer();
+  chosen.items.add(new File([bytes], how + ".png", {type: "image/png"}));
+  const text = document.querySelector("form.post-form textarea");  // not on the photo block
+  const event = how === "drop"
+    ? new DragEvent("drop", {dataTransfer: chosen, bubbles: true, cancelable: true})
+    : new ClipboardEvent("paste", {clipboardData: chosen, bubbles: true, cancelable: true});
+  text.dispatchEvent(event);
+  const input = document.querySelector("fieldset.element-image input[type=file]");
+  return [event.defaultPrevented, input.files.length ? input.files[0].name : null,
+          document.querySelector(".photo-drop-note")?.textContent || ""];
+}"""
+
+
+def test_a_photo_dropped_or_pasted_on_the_composer_is_published_with_the_post(
+    browser: Browser, served: tuple[Served, dict[str, str]], site: Site
+) -> None:
+    server, auth = served
+    assert httpx.post(
+        f"{server.url}/api/v1/blogs", json={"title": "Drop", "slug": "drop"}, headers=auth
+    ).is_success
+    picture = io.BytesIO()
+    Image.new("RGB", (800, 500), (40, 110, 170)).save(picture, format="PNG")
+    encoded = base64.b64encode(picture.getvalue()).decode()
+    context = browser.new_context()
+    page = context.new_page()
+    watcher = Watcher(page)
+    page.goto(f"{server.url}/editor/blogs/drop")
+    page.fill("#email", "photo@newsroom.example")
+    page.fill("#password", "correct horse battery")
+    with page.expect_navigation():
+        page.click("button.primary")
+    for how in ("paste", "drop"):
+        page.goto(f"{server.url}/editor/blogs/drop")
+        with page.expect_navigation():
+            page.click("form.post-form button[value='add-image']")
+        prevented, name, note = page.evaluate(DROP, [encoded, how])
+        assert prevented and name == f"{how}.png" and f"Photo ready: {how}.png" in note
+        expect(page.locator("fieldset.element-image img.photo-drop-preview")).to_be_visible()
+    page.fill("#f-el-0-markdown", "The ferry terminal from the air.")
+    page.fill("#f-el-1-caption", "The terminal")
+    page.fill("#f-el-1-alt", "A ferry terminal seen from above")
+    with page.expect_navigation():
+        page.click("form.post-form button[value='publish']")
+    watcher.check()
+    context.close()
+    posts = httpx.get(f"{server.url}/api/v1/blogs/drop/posts").json()["posts"]
+    [photo] = [e for e in posts[0]["elements"] if e["type"] == "image"]
+    assert photo["file"].endswith(".png") and photo["alt"] == "A ferry terminal seen from above"
+    assert httpx.get(
+        f"{server.url}/media/{photo['file'].removesuffix('.png')}-360w.webp"
+    ).is_success
