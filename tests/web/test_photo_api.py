@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 from anyio.from_thread import start_blocking_portal
 from PIL import Image
+from sqlalchemy import update
 
 from liveblog.actions import Actor
-from liveblog.actions.media import WIDTHS, clean_photo, make_variants, store_for
+from liveblog.actions.media import WIDTHS, clean_photo, make_variants, prune_media, store_for
 from liveblog.actions.posts import require_alt
 from liveblog.actions.users import create_token, create_user
 from liveblog.app import create_app
@@ -21,6 +23,8 @@ from liveblog.errors import Invalid
 from liveblog.render import render_body
 from liveblog.settings import Settings
 from liveblog.site import Site
+from liveblog.storage import Media
+from liveblog.storage.tables import utcnow
 from tests.actions.test_photo_metadata import SECRET, exif
 from tests.conftest import Client
 
@@ -285,3 +289,25 @@ def test_the_library_lists_a_blogs_photos_with_words_and_uploader(
     assert post.status_code == 201
     again = client.get("/api/v1/blogs/lib/media", headers=auth).json()["photos"][0]
     assert again["shown_in"] == 1 and again["alt"] == "Two boats"
+
+
+def test_an_upload_no_post_shows_is_pruned_with_its_copies(
+    client: Client, site: Site, editor: Json, new_blog: Callable[..., Json]
+) -> None:
+    new_blog(slug="prune")
+    unused = upload(client, editor, "prune", photo_bytes(800, 600)).json()
+    used = upload(client, editor, "prune", photo_bytes(800, 600)).json()
+    element = {"type": "image", "alt": "Boats", "file": used["file"]}
+    assert client.post(
+        "/api/v1/blogs/prune/posts", headers=editor, json={"elements": [element]}
+    ).is_success
+    store = store_for(site.settings)
+    # Recent uploads are kept: the post that will show one may not be written yet.
+    assert prune_media(site).__dict__ == {"rows": 0, "files": 0}
+    with site.db.writing() as session:
+        session.execute(update(Media).values(created_at=utcnow() - timedelta(hours=2)))
+    # 800 px wide: 360 and 720 in JPEG, and 360, 720 and 800 in WebP, with the photo.
+    assert prune_media(site).__dict__ == {"rows": 1, "files": 6}
+    left = store.names()
+    assert not [n for n in left if n.startswith(unused["file"].removesuffix(".jpg"))]
+    assert len([n for n in left if n.startswith(used["file"].removesuffix(".jpg"))]) == 6
