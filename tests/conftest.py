@@ -61,6 +61,7 @@ SLOW: dict[str, set[str] | None] = {
     "tests/web/test_audit.py": None,  # pages through a long log
     "tests/web/test_body_limits.py": None,  # megabyte bodies, and a real server
     "tests/web/test_media.py": {"test_media_prune_on_the_command_line"},  # a subprocess
+    "tests/web/test_photos_browser.py": None,  # `liveblog serve`, Chromium, a 24 MP photo
     "tests/test_serve.py": None,  # `liveblog serve` as a subprocess
     "tests/actions/test_push.py": {"test_workers_sending_at_once_send_each_message_once"},
     "tests/test_push_serve.py": None,  # `liveblog serve` and `liveblog worker`, a push service

@@ -24,6 +24,7 @@ from liveblog.actions.blogs import load_blog
 from liveblog.actions.media import Photo, link_media, record_photos, stored_with
 from liveblog.actions.purge import purge_urls
 from liveblog.actions.transaction import Transaction, transaction
+from liveblog.elements import KINDS
 from liveblog.errors import Forbidden, Invalid, NotFound, PreconditionFailed
 from liveblog.events import (
     PostDeleted,
@@ -77,9 +78,12 @@ def load_post(session: Session, blog: Blog, public_id: str, *, lock: bool = Fals
     return post
 
 
-def render_post(post: Post) -> None:
-    """Renders the body and label once, when the post is written, never per reader."""
-    post.body_html = render_body(post.elements)
+def render_post(post: Post, session: Session | None = None) -> None:
+    """Renders the body and label once, when the post is written, never per reader; with
+    the session, its photos get every width stored of them (``srcset``)."""
+    names = [name for el in post.elements for name in KINDS[el["type"]].media(el)]
+    media = q.media_sizes(session, names) if session is not None and names else None
+    post.body_html = render_body(post.elements, media=media)
     post.label = post_label(post.title, post.elements)
     post.body_text = post_text(post.elements)
 
@@ -217,7 +221,7 @@ def insert_post(
         updated_at=updated_at,
         **data,
     )
-    render_post(post)
+    render_post(post, tx.session)
     tx.session.add(post)
     tx.session.flush()
     link_media(tx.session, post)
@@ -248,6 +252,8 @@ def create_post(
     transaction, so it is never published without the pin that was asked for. Uploaded
     photos it shows are stored with it, in the same transaction."""
     _require_something(new.title, new.elements)
+    if new.status in (PostStatus.PUBLISHED, PostStatus.SCHEDULED):
+        require_alt(new.model_dump(mode="json")["elements"])
     with stored_with(site, photos), transaction(site) as tx:
         blog = load_blog(tx.session, slug)
         doing = {PostStatus.PUBLISHED: "Publishing", PostStatus.SCHEDULED: "Scheduling a post"}
@@ -256,9 +262,9 @@ def create_post(
             tx.session, actor, blog, needed, doing.get(PostStatus(new.status), "Writing a draft")
         )
         at = _schedule_time(blog, None, new.status, new.scheduled_at)
+        record_photos(tx.session, blog.id, photos, uploaded_by=actor.user_id)
         post = insert_post(tx, blog, new, new.status, actor_id=actor.user_id, actor=actor)
         post.scheduled_at = at
-        record_photos(tx.session, blog.id, photos)
         if post.status == PostStatus.PUBLISHED:
             tx.emit(blog, live_payload(PostPublished, site, blog, post), post)
         if at is not None:
@@ -349,11 +355,15 @@ def edit_in(
     at = _schedule_time(blog, post, new_status, changes.scheduled_at)
     changed = {k: v for k, v in given.items() if getattr(post, k) != v}
     _require_something(changed.get("title", post.title), changed.get("elements", post.elements))
+    if new_status in (PostStatus.PUBLISHED, PostStatus.SCHEDULED) and (
+        "elements" in changed or post.status != new_status
+    ):
+        require_alt(changed.get("elements", post.elements))
     if changed or new_status != post.status or at != post.scheduled_at:
         if at != post.scheduled_at:
             tx.after_commit.append(lambda: scheduling.nudge(site, blog))
+        record_photos(tx.session, blog.id, photos, uploaded_by=actor.user_id)
         _save_edit(tx, site, actor, blog, post, changed, new_status, changes.note, at)
-        record_photos(tx.session, blog.id, photos)
     if pinned is not None and (pinned or blog.pinned_post_id == post.id):
         _pin(tx, site, actor, blog, post, pinned)
     return result(tx, site, blog, post)
@@ -373,7 +383,7 @@ def _save_edit(
     now = utcnow()
     for key, value in changed.items():
         setattr(post, key, value)
-    render_post(post)
+    render_post(post, tx.session)
     link_media(tx.session, post)
     if "tags" in changed:
         tagging.attach(tx, blog, post, changed["tags"], actor)
@@ -528,6 +538,23 @@ def _schedule_time(
     if post is not None and post.scheduled_at is not None:
         return post.scheduled_at
     raise Invalid("give the time to publish the post at (scheduled_at)", "scheduled_at")
+
+
+def require_alt(elements: Sequence[dict[str, Any]]) -> None:
+    """A published photo needs alt text, for people who cannot see it: the first one
+    without is named in the message. Drafts may lack it; imports keep what they bring."""
+    number = 0
+    for index, element in enumerate(elements):
+        if element["type"] != "image":
+            continue
+        number += 1
+        if not (element.get("alt") or "").strip():
+            caption = (element.get("caption") or "").strip()
+            name = f' ("{audit.label(caption)}")' if caption else ""
+            raise Invalid(
+                f"Photo {number}{name} needs alt text: describe it for people who cannot see it.",
+                f"elements.{index}.alt",
+            )
 
 
 def _require_something(title: str | None, elements: list[Any]) -> None:

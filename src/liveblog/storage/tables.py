@@ -331,6 +331,20 @@ class Media(Base):
     width: Mapped[int] = mapped_column(Integer)
     height: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The media library (migration 0016): the widths made at upload ("360,720,1080"; empty
+    # for a file stored before), the words it was first shown with, and who stored it.
+    variants: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    caption: Mapped[str] = mapped_column(String(2000), default="", server_default="")
+    credit: Mapped[str | None] = mapped_column(String(300))
+    alt: Mapped[str | None] = mapped_column(String(2000))
+    uploaded_by: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", name="fk_media_uploaded_by_users", ondelete="SET NULL")
+    )
+
+    __table_args__ = (
+        Index("ix_media_blog_id_created_at", "blog_id", "created_at"),
+        Index("ix_media_uploaded_by_created_at", "uploaded_by", "created_at"),
+    )
 
 
 class LoginFailure(Base):

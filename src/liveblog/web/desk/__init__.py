@@ -15,6 +15,7 @@ from liveblog.web.desk import (
     blogs,
     embeds,
     imports,
+    library,
     login,
     people,
     posts,
@@ -46,6 +47,7 @@ FAMILIES = (
     imports,
     audit,
     webhooks,
+    library,
 )
 
 router = APIRouter(include_in_schema=False)

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from liveblog.actions import Actor, together
+from liveblog.actions import Actor, library, together
 from liveblog.actions import posts as post_actions
 from liveblog.actions import tags as tag_actions
 from liveblog.actions.access import blog_role
@@ -23,7 +23,7 @@ from liveblog.storage import queries as q
 from liveblog.storage.tables import utcnow
 from liveblog.web.desk.common import SignedIn, render, safe_next, see_other, site_of
 from liveblog.web.desk.forms import Buttons, Sent, SentForm, text_field
-from liveblog.web.desk.postform import VERIFICATIONS, PostForm, validated
+from liveblog.web.desk.postform import VERIFICATIONS, PostForm, blank, validated
 from liveblog.web.desk.uploads import take_uploads
 from liveblog.web.embeds import embed_codes
 
@@ -89,8 +89,25 @@ def blog_desk(
     actor: SignedIn,
     view: Annotated[str, Query(pattern="^(all|published|scheduled|drafts|deleted)$")] = "all",
     page: Annotated[int, Query(ge=1, le=LAST_PAGE)] = 1,
+    photo: Annotated[str, Query(max_length=200)] = "",
 ) -> Response:
-    return blog_page(request, actor, slug, view=view, page=page)
+    composer = _with_library_photo(request, actor, slug, photo) if photo else None
+    return blog_page(request, actor, slug, view=view, page=page, composer=composer)
+
+
+def _with_library_photo(request: Request, actor: Actor, slug: str, name: str) -> PostForm:
+    """A new post that starts with a photo of the blog's library, and its words."""
+    site = site_of(request)
+    photo = library.library_photo(site, actor, slug, name)
+    element = {
+        "type": "image",
+        "file": photo["file"],
+        "caption": photo["caption"],
+        "credit": photo["credit"] or "",
+        "alt": photo["alt"] or "",
+        "thumb": photo["thumbnail"].removeprefix(site.settings.base_url),
+    }
+    return PostForm(authors=actor.name, elements=[element, blank("text")])
 
 
 def _take_form(
