@@ -392,7 +392,7 @@ def merge_post(
             result.fields[f.name] = t
             result.taken.append(Taken(f, "theirs"))
         elif f.kind == "elements":
-            _merge_elements(result, f, b, t, y)
+            _merge_elements(result, f, b or [], t or [], y or [])
         else:
             result.conflicts.append(_conflict(f, f.name, b, t, y))
     return result
@@ -426,9 +426,9 @@ def _merge_elements(
         texts = [unit_text(side) for side in (chunk.base, chunk.theirs, chunk.yours)]
         if all(t is not None for t in texts):
             b, t, y = (str(x) for x in texts)
-            merged, why = _suggest_text(b, t, y)
+            text, why = _suggest_text(b, t, y)
             conflict = Conflict(
-                f"elements-{n}", f, chunk.base, chunk.theirs, chunk.yours, paragraphs(merged),
+                f"elements-{n}", f, chunk.base, chunk.theirs, chunk.yours, paragraphs(text),
                 True, "merged", why,
             )  # fmt: skip
         else:

@@ -62,6 +62,9 @@ class PostForm:
     correction: str = ""
     note: str = ""
     version: int | None = None
+    # Whether the post was pinned when its form was opened (None where the form cannot
+    # pin): a clash's merge needs it to tell who changed the pin.
+    was_pinned: bool | None = None
     # For a form sent back: the number each element had in it, to find its upload field.
     numbers: list[int] = field(default_factory=list)
     # Stored name lists the editor left as shown (see keep_names_of).
@@ -92,6 +95,7 @@ class PostForm:
             verification=post.verification or "",
             correction=post.correction or "",
             version=post.version,
+            was_pinned=pinned,
         )
 
     @classmethod
@@ -126,6 +130,7 @@ class PostForm:
             correction=text("correction"),
             note=text("note"),
             version=small_number(version, digits=9),
+            was_pinned={"1": True, "0": False}.get(text("was_pinned")),
             numbers=numbers,
         )
 
