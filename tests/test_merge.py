@@ -76,7 +76,9 @@ def test_paragraphs_changed_in_different_places_merge_by_themselves() -> None:
         PHOTO,
     ]
     [taken] = merge.taken
-    assert taken.side == "both" and "theirs and yours" in taken.detail
+    assert (
+        taken.side == "both" and taken.detail == "merged paragraph by paragraph: theirs and yours"
+    )
 
 
 def test_one_paragraph_changed_by_both_is_a_conflict_with_a_word_merge_suggested() -> None:
@@ -254,3 +256,14 @@ def test_a_paragraph_both_inserted_in_one_place_is_a_conflict() -> None:
     assert conflict.base == [] and conflict.theirs == ["Theirs."] and conflict.yours == ["Yours."]
     both = merge.resolve({"elements-1": ("both", "")})
     assert both["elements"] == [text("One.", "Theirs.", "Yours.")]
+
+
+def test_paragraphs_taken_beside_a_conflict_are_said() -> None:
+    base = {"elements": [text("One.", "Two.", "Three.")]}
+    theirs = {"elements": [text("One, theirs.", "Two.", "Three.")]}
+    yours = {"elements": [text("One, yours.", "Two.", "Three, yours.")]}
+    merge = m.merge_post(base, theirs, yours)
+    assert [c.id for c in merge.conflicts] == ["elements-1"]
+    assert [t.detail for t in merge.taken] == ["the rest merged paragraph by paragraph: yours"]
+    out = merge.resolve({"elements-1": ("theirs", "")})
+    assert out["elements"] == [text("One, theirs.", "Two.", "Three, yours.")]

@@ -438,13 +438,15 @@ def _merge_elements(
             )  # fmt: skip
         result.pieces.append(conflict)
         result.conflicts.append(conflict)
+    by = " and ".join(sorted(sides))
     if not any(isinstance(p, Conflict) for p in result.pieces):
         merged: list[Unit] = [u for p in result.pieces if not isinstance(p, Conflict) for u in p]
         result.fields[f.name] = elements_of(merged)
         result.pieces = []
-        result.taken.append(
-            Taken(f, "both", "paragraph by paragraph: " + " and ".join(sorted(sides)))
-        )
+        result.taken.append(Taken(f, "both", f"merged paragraph by paragraph: {by}"))
+    elif sides:
+        # Where only one of them changed a paragraph, it is taken too: said, not asked.
+        result.taken.append(Taken(f, "both", f"the rest merged paragraph by paragraph: {by}"))
 
 
 # Paragraphs at least this alike are one paragraph edited, when aligning a clash.
