@@ -267,3 +267,16 @@ def test_paragraphs_taken_beside_a_conflict_are_said() -> None:
     assert [t.detail for t in merge.taken] == ["the rest merged paragraph by paragraph: yours"]
     out = merge.resolve({"elements-1": ("theirs", "")})
     assert out["elements"] == [text("One, theirs.", "Two.", "Three, yours.")]
+
+
+def test_a_paragraph_one_deleted_and_the_other_edited_is_asked_about() -> None:
+    base = {"elements": [text("Smoke rises.", "Crowds leave.")]}
+    theirs = {"elements": [text("Smoke rises.")]}
+    yours = {"elements": [text("Smoke rises.", "Crowds leave calmly.")]}
+    [conflict] = m.merge_post(base, theirs, yours).conflicts
+    assert (conflict.base, conflict.theirs, conflict.yours) == (
+        ["Crowds leave."],
+        [],
+        ["Crowds leave calmly."],
+    )
+    assert conflict.suggestion == ["Crowds leave calmly."]  # yours is never dropped unasked

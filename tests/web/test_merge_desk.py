@@ -3,16 +3,18 @@ the merge of base, theirs and yours; the answers sent back make the saved post."
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from html import unescape
 from typing import Any
 
 import httpx
+from PIL import Image
 from sqlalchemy import select
 
 from liveblog.site import Site
-from liveblog.storage import Revision
+from liveblog.storage import Blog, Revision
 from tests.conftest import Client
 from tests.web.test_editor import csrf_of, login, post_form, start_blog, stored_posts
 
@@ -42,12 +44,22 @@ def _hidden(page: httpx.Response) -> dict[str, Any]:
     return fields
 
 
+def _jpeg() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (300, 200), (30, 90, 160)).save(out, format="JPEG")
+    return out.getvalue()
+
+
 def _two_paragraphs(token: str, first: str, second: str, **fields: Any) -> dict[str, Any]:
     return post_form(token, f"{first}\n\n{second}", **fields)
 
 
 def _clash(
-    client: Client, site: Site, theirs: dict[str, Any], yours: dict[str, Any]
+    client: Client,
+    site: Site,
+    theirs: dict[str, Any],
+    yours: dict[str, Any],
+    files: dict[str, Any] | None = None,
 ) -> tuple[str, str, httpx.Response]:
     token, slug = _desk(client, site)
     start = _two_paragraphs(token, "Smoke rises.", "Crowds leave.", title="Fire at the stadium")
@@ -56,7 +68,7 @@ def _clash(
     url = f"/editor/blogs/{slug}/posts/{post.public_id}"
     base = start | {"action": "save", "version": "1"}
     assert client.post(url, data=base | theirs).status_code == 303
-    return slug, url, client.post(url, data=base | yours)
+    return slug, url, client.post(url, data=base | yours, files=files)
 
 
 def test_changes_to_different_fields_are_merged_and_named(client: Client, site: Site) -> None:
@@ -178,3 +190,69 @@ def test_the_merge_is_only_for_those_who_may_edit_the_post(client: Client, site:
     assert refused.status_code == 403
     [post] = stored_posts(site)
     assert post.title == "Theirs"
+
+
+def test_the_pin_is_merged_from_who_changed_it(client: Client, site: Site) -> None:
+    token, slug = _desk(client, site)
+    start = post_form(token, "Smoke rises.", title="Fire")
+    assert client.post(f"/editor/blogs/{slug}/posts", data=start).status_code == 303
+    [post] = stored_posts(site)
+    url = f"/editor/blogs/{slug}/posts/{post.public_id}"
+    assert 'name="was_pinned" value="0"' in client.get(url).text
+    opened = start | {"action": "save", "version": "1", "was_pinned": "0"}
+    # A colleague pins the post and edits its headline; you, who had not pinned it, edit
+    # the text: the pin is theirs, and stays.
+    assert client.post(f"{url}/pin", data={"csrf": token}).status_code == 303
+    assert (
+        client.post(url, data=opened | {"title": "Fire spreads", "pinned": "1"}).status_code == 303
+    )
+    page = client.post(url, data=opened | {"el-0-markdown": "Smoke rises fast."})
+    assert re.search(r"Pinned</strong>:\s+theirs", page.text)
+    assert client.post(f"{url}/merge", data=_hidden(page)).status_code == 303
+    with site.db.reading() as session:
+        pinned = session.scalar(select(Blog.pinned_post_id))
+    [post] = stored_posts(site)
+    assert pinned == post.id and post.title == "Fire spreads"
+    assert post.elements[0]["markdown"] == "Smoke rises fast."
+    # Now you, who saw it pinned, unpin it while they edit the text again: yours.
+    opened = opened | {"version": "3", "was_pinned": "1", "title": "Fire spreads"}
+    opened["el-0-markdown"] = "Smoke rises fast."
+    assert (
+        client.post(url, data=opened | {"pinned": "1", "el-0-markdown": "Theirs."}).status_code
+        == 303
+    )
+    page = client.post(url, data=opened | {"title": "Yours"})
+    assert re.search(r"Pinned</strong>:\s+yours", page.text)
+    assert client.post(f"{url}/merge", data=_hidden(page)).status_code == 303
+    with site.db.reading() as session:
+        assert session.scalar(select(Blog.pinned_post_id)) is None
+    [post] = stored_posts(site)
+    assert (post.title, post.elements[0]["markdown"]) == ("Yours", "Theirs.")
+
+
+def test_a_photo_chosen_in_the_clashing_edit_is_kept_through_the_merge(
+    client: Client, site: Site
+) -> None:
+    _slug, url, page = _clash(
+        client,
+        site,
+        {"title": "Theirs"},
+        {
+            "elements": "2",
+            "el-1-type": "image",
+            "el-1-caption": "The east stand",
+            "el-1-credit": "",
+            "el-1-alt": "Smoke over a stand",
+        },
+        files={"el-1-upload": ("stand.jpg", _jpeg(), "image/jpeg")},
+    )
+    assert page.status_code == 409
+    assert '<span class="merge-kind">Photo:</span>' not in page.text  # only yours added it
+    sent = _hidden(page)
+    assert sent["photo"]  # the photo travels sealed with the merge
+    assert client.post(f"{url}/merge", data=sent).status_code == 303
+    [post] = stored_posts(site)
+    assert post.title == "Theirs"
+    image = post.elements[1]
+    assert image["caption"] == "The east stand"
+    assert client.get(f"/media/{image['file']}").status_code == 200
