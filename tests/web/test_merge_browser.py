@@ -148,3 +148,42 @@ def test_two_editors_merge_a_clash_and_readers_see_the_merge(
     assert watcher_a.problems == []  # no script runs for Ana: the console is what there is
     for context in (context_a, context_b, reader.context):
         context.close()
+
+
+def test_typing_a_merged_text_chooses_it(
+    site: Site,
+    live: Live,
+    browser: Browser,
+    account: Callable[..., Account],  # noqa: F811
+) -> None:
+    slug = seed_blog(site, "Harbour flood", [text(FIRST, title="Water at the quay")])
+    editor = account("editor", "Ines Varga")
+    context = browser.new_context()
+    # One editor in two tabs clashes with themselves just as two people do.
+    first, watcher_1 = watched_page(context)
+    log_in(first, live, editor, f"/editor/blogs/{slug}")
+    with first.expect_navigation():
+        first.click("article.desk-post a.button")
+    second, watcher_2 = watched_page(context)
+    second.goto(first.url)
+    second.fill("#f-title", "Water over the quay")
+    press(second, "save")
+    first.fill("#f-title", "Water at the old quay")
+    with first.expect_navigation():
+        first.click("form.post-form button[value=save]")
+    expect_error_status(first, watcher_1, 409)
+    title = first.locator("#conflict-title")
+    expect(title.locator("input[value=merged]")).to_be_checked()
+    title.locator("input[value=yours]").check()
+    expect(title.locator("input[value=merged]")).not_to_be_checked()
+    title.locator("input[name=c-title-text]").fill("Sea water over the old quay")
+    expect(title.locator("input[value=merged]")).to_be_checked()  # editor.js chose it
+    with first.expect_navigation():
+        first.click("form.merge-form button.primary")
+    expect(first.locator(".alert-done")).to_have_text("Saved.")
+    first.goto(f"{live.url}/live/{slug}")
+    expect(first.locator(".stream article.post .post-title")).to_have_text(
+        "Sea water over the old quay"
+    )
+    all_clear(watcher_1, watcher_2)
+    context.close()
