@@ -170,6 +170,8 @@ def test_paragraphs_split_on_blank_lines() -> None:
         "- a\n- b",
     ]
     assert m.elements_of(["a", "b", PHOTO, "c"]) == [text("a", "b"), PHOTO, text("c")]
+    long = "x" * 15_000
+    assert m.elements_of([long, long]) == [text(long), text(long)]  # each within the limit
 
 
 # --- properties ---------------------------------------------------------------------------

@@ -228,13 +228,22 @@ def units(elements: Sequence[Mapping[str, Any]]) -> list[Unit]:
     return out
 
 
+# The most a text element holds (schema: TextElement); paragraphs beyond start another.
+MAX_TEXT = 20_000
+
+
 def elements_of(merged: Sequence[Unit]) -> list[dict[str, Any]]:
-    """Units back into elements: neighbouring paragraphs make one text element."""
+    """Units back into elements: neighbouring paragraphs make one text element (up to
+    MAX_TEXT characters each)."""
     out: list[dict[str, Any]] = []
     for unit in merged:
         if not isinstance(unit, str):
             out.append(dict(unit))
-        elif out and out[-1]["type"] == "text":
+        elif (
+            out
+            and out[-1]["type"] == "text"
+            and len(out[-1]["markdown"]) + 2 + len(unit) <= MAX_TEXT
+        ):
             out[-1]["markdown"] += "\n\n" + unit
         else:
             out.append({"type": "text", "markdown": unit})
