@@ -13,6 +13,8 @@ import httpx
 from PIL import Image
 from sqlalchemy import select
 
+from liveblog.actions import SYSTEM
+from liveblog.actions.blogs import set_membership
 from liveblog.site import Site
 from liveblog.storage import Blog, Revision
 from tests.conftest import Client
@@ -181,15 +183,20 @@ def test_a_missing_answer_or_a_mangled_form_is_refused_with_a_message(
 
 
 def test_the_merge_is_only_for_those_who_may_edit_the_post(client: Client, site: Site) -> None:
-    _slug, url, page = _clash(client, site, {"title": "Theirs"}, {"title": "Yours"})
+    slug, url, page = _clash(client, site, {"title": "Theirs"}, {"title": "Yours"})
     form = _hidden(page)
     client._client.cookies.clear()
-    login(client, site, "contributor")  # on no blog's team
+    email = login(client, site, "contributor")  # on no blog's team
     token = csrf_of(client.get("/editor"))
     refused = client.post(f"{url}/merge", data=form | {"csrf": token})
     assert refused.status_code == 403
+    # On the team as a contributor, they may read the published post but not edit it.
+    set_membership(site, SYSTEM, slug, email, "contributor")
+    refused = client.post(f"{url}/merge", data=form | {"csrf": token})
+    assert refused.status_code == 403
+    assert "a contributor may edit only their own unpublished posts" in refused.text
     [post] = stored_posts(site)
-    assert post.title == "Theirs"
+    assert post.title == "Theirs" and post.version == 2
 
 
 def test_the_pin_is_merged_from_who_changed_it(client: Client, site: Site) -> None:
