@@ -22,6 +22,7 @@ and only needs a line in ``LABELS`` for a nicer name or in ``KINDS`` for a speci
 from __future__ import annotations
 
 import enum
+import functools
 import json
 import re
 import types
@@ -126,8 +127,10 @@ class Chunk(Generic[U]):
         return None
 
 
-def _matches(base: Sequence[Any], other: Sequence[Any]) -> dict[int, int]:
-    matcher = SequenceMatcher(None, base, other, autojunk=False)
+def _matches(base: Sequence[Any], other: Sequence[Any], autojunk: bool = False) -> dict[int, int]:
+    # autojunk (for long texts' words) keeps very common items from starting a match:
+    # fewer matches, never a wrong one, and no quadratic time on a thousand spaces.
+    matcher = SequenceMatcher(None, base, other, autojunk=autojunk)
     return {
         block.a + i: block.b + i
         for block in matcher.get_matching_blocks()
@@ -136,14 +139,18 @@ def _matches(base: Sequence[Any], other: Sequence[Any]) -> dict[int, int]:
 
 
 def diff3(
-    base: Sequence[U], theirs: Sequence[U], yours: Sequence[U], key: Any = None
+    base: Sequence[U],
+    theirs: Sequence[U],
+    yours: Sequence[U],
+    key: Any = None,
+    autojunk: bool = False,
 ) -> list[Chunk[U]]:
     """The three sequences cut into chunks: stable ones where all three agree, and between
     them the stretches one side or both changed (the classic diff3, on difflib's matches).
     ``key`` makes each item hashable for the alignment (items themselves by default)."""
     k = key or (lambda item: item)
     kb, kt, ky = [k(x) for x in base], [k(x) for x in theirs], [k(x) for x in yours]
-    mt, my = _matches(kb, kt), _matches(kb, ky)
+    mt, my = _matches(kb, kt, autojunk), _matches(kb, ky, autojunk)
     chunks: list[Chunk[U]] = []
     o = t = y = 0
     stable: list[int] = []
@@ -177,11 +184,15 @@ def diff3(
 
 
 def merge_sequences(
-    base: Sequence[U], theirs: Sequence[U], yours: Sequence[U], key: Any = None
+    base: Sequence[U],
+    theirs: Sequence[U],
+    yours: Sequence[U],
+    key: Any = None,
+    autojunk: bool = False,
 ) -> list[U] | None:
     """The merged sequence, or None when both sides changed one place differently."""
     out: list[U] = []
-    for chunk in diff3(base, theirs, yours, key):
+    for chunk in diff3(base, theirs, yours, key, autojunk):
         done = chunk.resolved()
         if done is None:
             return None
@@ -189,12 +200,17 @@ def merge_sequences(
     return out
 
 
-_TOKENS = re.compile(r"\s+|[^\s]+")
+MAX_TOKENS = 8_000  # a word-by-word merge of longer texts is not tried
+# Words, spaces and punctuation, each its own token.
+_TOKENS = re.compile(r"\w+|\s+|[^\w\s]")
 
 
 def merge_words(base: str, theirs: str, yours: str) -> str | None:
     """Two edits of one text merged word by word, or None where they overlap."""
-    merged = merge_sequences(_TOKENS.findall(base), _TOKENS.findall(theirs), _TOKENS.findall(yours))
+    tokens = [_TOKENS.findall(text) for text in (base, theirs, yours)]
+    if max(len(t) for t in tokens) > MAX_TOKENS:
+        return None  # a whole long text rewritten on both sides: not worth the time
+    merged = merge_sequences(*tokens, autojunk=True)
     return None if merged is None else "".join(merged)
 
 
@@ -495,11 +511,23 @@ def _refined(chunks: list[Chunk[Unit]]) -> list[Chunk[Unit]]:
     return out
 
 
+_WORD = re.compile(r"\w+")
+
+
+@functools.lru_cache(maxsize=1024)
+def _words(text: str) -> frozenset[str]:
+    return frozenset(_WORD.findall(text.lower()))
+
+
 def _alike(a: Unit, b: Unit) -> float:
     if a == b:
         return 2.0  # an unchanged unit pairs before any edited one
     if isinstance(a, str) and isinstance(b, str):
-        return SequenceMatcher(None, a, b, autojunk=False).ratio()
+        # The share of words they have in common (a Dice coefficient over their sets of
+        # words): linear in their length, where an alignment would be quadratic.
+        wa, wb = _words(a), _words(b)
+        total = len(wa) + len(wb)
+        return 2 * len(wa & wb) / total if total else 1.0
     if isinstance(a, dict) and isinstance(b, dict) and a.get("type") == b.get("type"):
         return 1.0 if a.get("file") and a.get("file") == b.get("file") else 0.6
     return 0.0
@@ -509,19 +537,18 @@ def _pairs(base: Sequence[Unit], other: Sequence[Unit]) -> dict[int, int]:
     """The best in-order pairing of base units with the other side's (each pair at least
     ALIKE), by dynamic programming over the likeness of every two units."""
     n, m = len(base), len(other)
+    alike = [[_alike(b, o) for o in other] for b in base]
     score = [[0.0] * (m + 1) for _ in range(n + 1)]
     for i in range(n - 1, -1, -1):
         for j in range(m - 1, -1, -1):
             best = max(score[i + 1][j], score[i][j + 1])
-            alike = _alike(base[i], other[j])
-            if alike >= ALIKE:
-                best = max(best, alike + score[i + 1][j + 1])
+            if alike[i][j] >= ALIKE:
+                best = max(best, alike[i][j] + score[i + 1][j + 1])
             score[i][j] = best
     pairs: dict[int, int] = {}
     i = j = 0
     while i < n and j < m:
-        alike = _alike(base[i], other[j])
-        if alike >= ALIKE and score[i][j] == alike + score[i + 1][j + 1]:
+        if alike[i][j] >= ALIKE and score[i][j] == alike[i][j] + score[i + 1][j + 1]:
             pairs[i] = j
             i, j = i + 1, j + 1
         elif score[i][j] == score[i + 1][j]:
