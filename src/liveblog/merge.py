@@ -207,10 +207,10 @@ _TOKENS = re.compile(r"\w+|\s+|[^\w\s]")
 
 def merge_words(base: str, theirs: str, yours: str) -> str | None:
     """Two edits of one text merged word by word, or None where they overlap."""
-    tokens = [_TOKENS.findall(text) for text in (base, theirs, yours)]
-    if max(len(t) for t in tokens) > MAX_TOKENS:
+    b, t, y = (_TOKENS.findall(text) for text in (base, theirs, yours))
+    if max(len(b), len(t), len(y)) > MAX_TOKENS:
         return None  # a whole long text rewritten on both sides: not worth the time
-    merged = merge_sequences(*tokens, autojunk=True)
+    merged = merge_sequences(b, t, y, autojunk=True)
     return None if merged is None else "".join(merged)
 
 
