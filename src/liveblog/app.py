@@ -166,6 +166,7 @@ def _add_error_handlers(app: FastAPI) -> None:
         headers: dict[str, str] = {}
         if isinstance(exc, PreconditionFailed):
             extra["current_version"] = exc.current_version
+            extra |= {"changed": exc.changed or [], "conflicting": exc.conflicting or []}
             headers["ETag"] = f'"{exc.current_version}"'
         if exc.status == 401:
             headers["WWW-Authenticate"] = "Bearer"

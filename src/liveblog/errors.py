@@ -41,9 +41,19 @@ class PreconditionFailed(LiveblogError):
 
     status = 412
 
-    def __init__(self, message: str, current_version: int) -> None:
+    def __init__(
+        self,
+        message: str,
+        current_version: int,
+        changed: list[str] | None = None,
+        conflicting: list[str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.current_version = current_version
+        # The fields saved meanwhile (since the version the editor had), and those of them
+        # the refused edit also set: what a client needs to merge (docs/api.md).
+        self.changed = changed
+        self.conflicting = conflicting
 
 
 class PreconditionRequired(LiveblogError):

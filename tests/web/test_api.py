@@ -87,6 +87,8 @@ def test_stale_if_match_gets_412_and_changes_nothing(
     stale = client.patch(url, headers=editor | {"If-Match": "1"}, json={"title": "B"})
     assert stale.status_code == 412
     assert stale.json()["current_version"] == 2 and stale.headers["etag"] == '"2"'
+    # What was saved since version 1, and which of it this edit also sets: enough to merge.
+    assert stale.json()["changed"] == ["title"] and stale.json()["conflicting"] == ["title"]
     assert client.get(url).json()["title"] == "A"
     missing = client.patch(url, headers=editor, json={"title": "C"})
     assert missing.status_code == 428 and "If-Match" in missing.json()["detail"]
@@ -253,3 +255,27 @@ def test_no_input_produces_a_server_error(
         assert response.status_code < 500, response.text
         if response.status_code >= 400:
             assert response.json()["detail"]
+
+
+def test_a_stale_edit_names_what_changed_since_and_what_clashes(
+    client: Client, editor: Json, new_blog: Callable[..., Json]
+) -> None:
+    new_blog(slug="b")
+    post = client.post("/api/v1/blogs/b/posts", headers=editor, json=text_post("v1")).json()
+    url = f"/api/v1/blogs/b/posts/{post['id']}"
+    theirs = {"sources": ["AFP"], "key_event": True, "elements": text_post("v2")["elements"]}
+    assert client.patch(url, headers=editor | {"If-Match": "1"}, json=theirs).status_code == 200
+    assert (
+        client.patch(url, headers=editor | {"If-Match": "2"}, json={"title": "T"}).status_code
+        == 200
+    )
+    stale = client.patch(
+        url, headers=editor | {"If-Match": "2"}, json={"sources": ["Reuters"], "summary": True}
+    )
+    assert stale.status_code == 412
+    assert stale.json()["changed"] == ["title"] and stale.json()["conflicting"] == []
+    older = client.patch(url, headers=editor | {"If-Match": "1"}, json={"sources": ["Reuters"]})
+    assert older.json()["changed"] == ["title", "elements", "key_event", "sources"]
+    assert older.json()["conflicting"] == ["sources"]
+    future = client.patch(url, headers=editor | {"If-Match": "9"}, json={"sources": ["Reuters"]})
+    assert future.status_code == 412 and future.json()["changed"] == []

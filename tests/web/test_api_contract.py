@@ -63,7 +63,7 @@ def test_errors_are_described_with_the_real_shape(client: Client) -> None:
     invalid = _resolve(document, edit["422"]["content"]["application/json"]["schema"])
     stale = _resolve(document, edit["412"]["content"]["application/json"]["schema"])
     assert set(invalid["properties"]) == {"detail", "errors"}
-    assert set(stale["properties"]) == {"detail", "current_version"}
+    assert set(stale["properties"]) == {"detail", "current_version", "changed", "conflicting"}
 
 
 @pytest.mark.parametrize(
@@ -126,6 +126,8 @@ def _real_errors(
     posts = "/api/v1/blogs/count/posts"
     post = api.post(posts, json=text_post("Polls close."), headers=editor).json()
     edit = f"{posts}/{post['id']}"
+    first = api.patch(edit, json={"title": "First"}, headers=editor | {"If-Match": '"1"'})
+    assert first.status_code == 200  # so that the 412 below has something changed to name
     return {
         400: api.post(
             "/api/v1/blogs",
@@ -136,7 +138,7 @@ def _real_errors(
         403: api.post(posts, json=text_post("Not on the team."), headers=contributor),
         404: api.get("/api/v1/blogs/no-such-blog"),
         409: api.post("/api/v1/blogs", json={"title": "Again", "slug": "count"}, headers=editor),
-        412: api.patch(edit, json={"title": "Late"}, headers=editor | {"If-Match": '"0"'}),
+        412: api.patch(edit, json={"title": "Late"}, headers=editor | {"If-Match": '"1"'}),
         413: api.post(
             "/api/v1/blogs",
             content=b'{"title": "' + b"x" * (2 << 20) + b'"}',

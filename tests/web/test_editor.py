@@ -339,7 +339,11 @@ def test_a_stale_edit_keeps_the_editors_text_and_shows_what_changed(
     url = f"/editor/blogs/{slug}/posts/{post.public_id}"
     save = post_form(token, "Mine", action="save", version="1")
     assert client.post(url, data=save | {"el-0-markdown": "Theirs"}).status_code == 303
-    stale = client.post(url, data=save)
+    merge = client.post(url, data=save)  # the merge: tests/web/test_merge_desk.py
+    assert merge.status_code == 409 and "Merge your edit" in merge.text
+    assert '<p class="merge-text">Mine</p>' in merge.text
+    # A version the post never had cannot be merged: the saved one is shown above the form.
+    stale = client.post(url, data=save | {"version": "7"})
     assert stale.status_code == 409
     assert "Someone else saved this post" in stale.text
     assert ">\nMine</textarea>" in stale.text  # the editor's own text

@@ -451,7 +451,7 @@ def test_a_rejected_post_comes_back_with_everything_typed(
 # --- 4. two editors, one post -------------------------------------------------------------
 
 
-def test_a_clash_between_two_editors_keeps_the_later_ones_words(
+def test_a_clash_between_two_editors_merges_both_changes(
     site: Site, live: Live, browser: Browser, account: Callable[..., Account]
 ) -> None:
     slug = seed_blog(
@@ -477,27 +477,24 @@ def test_a_clash_between_two_editors_keeps_the_later_ones_words(
     press(page_b, "save")
     expect(page_b.locator(".alert-done")).to_have_text("Saved.")
 
-    # A's save clashes: told so, shown what is saved now, and A's words are still there.
+    # A's save clashes: the merge opens. They changed different things, so both are merged
+    # already, and the page says which came from whom (tests/web/test_merge_browser.py has
+    # a clash on the same words).
     with page_a.expect_navigation() as clash:
         page_a.click("form.post-form button[value=save]")
     assert clash.value is not None and clash.value.status == 409
     expect_error_status(page_a, watcher_a, 409)
-    expect(page_a.locator(".alert-error[role=alert]")).to_contain_text(
-        "Someone else saved this post"
-    )
-    stale = page_a.locator("section.stale")
-    expect(stale.locator("h2")).to_contain_text("version 2")
-    expect(stale).to_contain_text("Fire spreads to the stadium roof")
-    expect(stale.locator(".post-body")).to_have_text("Smoke is rising from the east stand.")
-    expect(page_a.locator("#f-el-0-markdown")).to_have_value(
-        "Smoke is rising from the east stand; the roof has caught."
-    )
-    expect(page_a.locator("#f-title")).to_have_value("Fire at the stadium")
+    expect(page_a.locator("h1")).to_have_text("Merge your edit")
+    expect(page_a.locator(".merge-intro")).to_contain_text("Ben Okafor saved this post")
+    taken = page_a.locator(".merge-taken")
+    expect(taken.locator("li[data-field=title]")).to_contain_text("theirs")
+    expect(taken.locator("li[data-field=elements]")).to_contain_text("yours")
+    expect(page_a.locator(".merge-conflict")).to_have_count(0)
     audit(page_a)
 
-    # Having looked at both, A takes B's headline too and saves again: it goes through.
-    page_a.fill("#f-title", "Fire spreads to the stadium roof")
-    press(page_a, "save")
+    # A saves the merge: both changes are in.
+    with page_a.expect_navigation():
+        page_a.click("form.merge-form button.primary")
     expect(page_a.locator(".alert-done")).to_have_text("Saved.")
     row = page_a.locator("article.desk-post")
     expect(row.locator(".desk-post-meta")).to_contain_text("version 3")

@@ -38,6 +38,7 @@ from liveblog.events import (
     PostUnpinned,
     post_state,
 )
+from liveblog.merge import changed_fields
 from liveblog.paging import page_count
 from liveblog.present import post_record
 from liveblog.render import post_label, post_text, render_body
@@ -333,13 +334,9 @@ def edit_in(
         raise Forbidden("a contributor may edit only their own drafts")
     if post.status == PostStatus.DELETED:
         raise Invalid("the post is deleted; restore it before editing", "status")
-    if post.version != expected_version:
-        raise PreconditionFailed(
-            f"the post was changed meanwhile: it is at version {post.version}, "
-            f"your copy is version {expected_version}",
-            post.version,
-        )
     given = changes.model_dump(mode="json", exclude_unset=True, exclude={"note", "scheduled_at"})
+    if post.version != expected_version:
+        raise _stale(tx.session, blog, post, expected_version, given)
     if "tags" in given:
         given["tags"] = tagging.spelled(tx.session, blog, given["tags"])
     new_status = given.pop("status", post.status)
@@ -367,6 +364,24 @@ def edit_in(
     if pinned is not None and (pinned or blog.pinned_post_id == post.id):
         _pin(tx, site, actor, blog, post, pinned)
     return result(tx, site, blog, post)
+
+
+def _stale(
+    session: Session, blog: Blog, post: Post, expected: int, given: dict[str, Any]
+) -> PreconditionFailed:
+    """The refusal of an edit made to an old version, naming what was saved since then."""
+    base = q.revision_snapshot(session, post, expected) if 0 < expected < post.version else None
+    changed = None
+    if base is not None:
+        now = snapshot(post) | {"pinned": blog.pinned_post_id == post.id}
+        changed = [f for f in changed_fields(base, now) if f != "pinned"]
+    return PreconditionFailed(
+        f"the post was changed meanwhile: it is at version {post.version}, "
+        f"your copy is version {expected}",
+        post.version,
+        changed,
+        [f for f in changed or [] if f in given],
+    )
 
 
 def _save_edit(

@@ -173,4 +173,12 @@
       });
     });
   }
+
+  /* The merge page (editor/merge.html): typing into a merged text chooses it, so that an
+     edit is never sent with another answer still ticked. */
+  document.querySelectorAll(".merge-merged").forEach(function (box) {
+    var radio = box.querySelector("input[type=radio]");
+    var field = box.querySelector("textarea, input:not([type=radio])");
+    if (radio && field) field.addEventListener("input", function () { radio.checked = true; });
+  });
 })();

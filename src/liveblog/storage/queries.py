@@ -339,6 +339,13 @@ def post_history(session: Session, post: Post, limit: int = 50) -> list[Any]:
     )
 
 
+def revision_snapshot(session: Session, post: Post, version: int) -> dict[str, Any] | None:
+    """The post as it was saved at that version (None when no such version is kept)."""
+    return session.scalar(
+        select(Revision.snapshot).where(Revision.post_id == post.id, Revision.version == version)
+    )
+
+
 def people(session: Session) -> Sequence[User]:
     """Everyone who can log in, admins first, then by name."""
     order = case({SiteRole.ADMIN: 0, SiteRole.EDITOR: 1}, value=User.role, else_=2)

@@ -113,6 +113,13 @@ class ApiError(BaseModel):
 
 class StaleVersion(ApiError):
     current_version: int = Field(description="The post's version now; also in the ETag")
+    changed: list[str] = Field(
+        default_factory=list,
+        description="The fields saved since the version in If-Match (empty when it is unknown)",
+    )
+    conflicting: list[str] = Field(
+        default_factory=list, description="Those of them that the refused edit also sets"
+    )
 
 
 class InvalidInput(ApiError):

@@ -17,6 +17,7 @@ from liveblog.web.desk import (
     imports,
     library,
     login,
+    merging,
     people,
     posts,
     schedule,
@@ -35,6 +36,7 @@ __all__ = ["FAMILIES", "add_login_redirect", "router"]
 FAMILIES = (
     login,
     blogs,
+    merging,
     posts,
     together,
     schedule,

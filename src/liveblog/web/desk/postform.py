@@ -73,6 +73,9 @@ class PostForm:
     version: int | None = None
     # "Publish at": the date-time field as typed, in the blog's time zone (schedule.py).
     scheduled_at: str = ""
+    # Whether the post was pinned when its form was opened (None where the form cannot
+    # pin): a clash's merge needs it to tell who changed the pin.
+    was_pinned: bool | None = None
     # For a form sent back: the number each element had in it, to find its upload field.
     numbers: list[int] = field(default_factory=list)
     # Stored name lists the editor left as shown (see keep_names_of).
@@ -105,6 +108,7 @@ class PostForm:
             tags=list(post.tags),
             version=post.version,
             scheduled_at=field_value(post.scheduled_at, zone),
+            was_pinned=pinned,
         )
 
     @classmethod
@@ -145,6 +149,7 @@ class PostForm:
             new_tags=text("new_tags"),
             version=small_number(version, digits=9),
             scheduled_at=text("scheduled_at").strip(),
+            was_pinned={"1": True, "0": False}.get(text("was_pinned")),
             numbers=numbers,
         )
 

@@ -23,6 +23,7 @@ from liveblog.storage import queries as q
 from liveblog.storage.tables import utcnow
 from liveblog.web.desk.common import SignedIn, render, safe_next, see_other, site_of
 from liveblog.web.desk.forms import Buttons, Sent, SentForm, text_field
+from liveblog.web.desk.merging import clash_page
 from liveblog.web.desk.postform import VERIFICATIONS, PostForm, blank, validated
 from liveblog.web.desk.uploads import take_uploads
 from liveblog.web.embeds import embed_codes
@@ -282,6 +283,9 @@ def save_post(request: Request, slug: str, public_id: str, actor: SignedIn, form
             photos=post_form.new_photos(),
         )
     except PreconditionFailed:
+        merge = clash_page(request, actor, slug, public_id, post_form, action)
+        if merge is not None:
+            return merge
         return _edit_page(request, actor, slug, public_id, post_form, STALE, 409, stale=True)
     except LiveblogError as exc:
         post_form.keep_one()
