@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from liveblog import webhooks
+from liveblog.actions import drafts
 from liveblog.actions.dispatch import HANDLERS, Handler, dispatch
 from liveblog.actions.pushing import send_notices
 from liveblog.archive import archive_ended_blogs
@@ -45,6 +46,7 @@ JOBS: tuple[Job, ...] = (
     Job("webhooks", webhooks.step),
     Job("push", send_notices),
     Job("archive", archive_ended_blogs),
+    Job("drafts", drafts.prune_step),
 )
 
 

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from liveblog.actions import audit
+from liveblog.actions import audit, drafts
 from liveblog.actions.access import (
     Actor,
     blog_role,
@@ -231,10 +231,12 @@ def create_post(
     *,
     pinned: bool = False,
     photos: Sequence[Photo] = (),
+    from_composer: bool = False,
 ) -> dict[str, Any]:
     """Publishes a post or saves a draft; with pinned, the new post is pinned in the same
     transaction, so it is never published without the pin that was asked for. Uploaded
-    photos it shows are stored with it, in the same transaction."""
+    photos it shows are stored with it, in the same transaction. ``from_composer``: the
+    desk's composer sent it, so the person's draft kept for it (actions/drafts.py) goes."""
     _require_something(new.title, new.elements)
     with stored_with(site, photos), transaction(site) as tx:
         blog = load_blog(tx.session, slug)
@@ -248,6 +250,8 @@ def create_post(
         )
         post = insert_post(tx, blog, new, new.status, actor_id=actor.user_id)
         record_photos(tx.session, blog.id, photos)
+        if from_composer:
+            drafts.discard_in(tx.session, actor, blog, "")
         if post.status == PostStatus.PUBLISHED:
             tx.emit(blog, live_payload(PostPublished, site, blog, post), post)
         _audit(
@@ -271,9 +275,11 @@ def edit_post(
     *,
     pinned: bool | None = None,
     photos: Sequence[Photo] = (),
+    from_composer: bool = False,
 ) -> dict[str, Any]:
     """Saves a new version of a post; pinned (when given) pins or unpins it in the same
-    transaction, as are the uploaded photos it now shows stored."""
+    transaction, as are the uploaded photos it now shows stored. ``from_composer``: sent
+    from its edit page, whose draft kept for this post (actions/drafts.py) goes."""
     with stored_with(site, photos), transaction(site) as tx:
         blog = load_blog(tx.session, slug)
         post = load_post(tx.session, blog, public_id, lock=True)
@@ -307,6 +313,8 @@ def edit_post(
             record_photos(tx.session, blog.id, photos)
         if pinned is not None and (pinned or blog.pinned_post_id == post.id):
             _pin(tx, site, actor, blog, post, pinned)
+        if from_composer:
+            drafts.discard_in(tx.session, actor, blog, post.public_id)
         return result(tx, site, blog, post)
 
 
