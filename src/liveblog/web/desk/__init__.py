@@ -13,6 +13,7 @@ from liveblog.web.desk import (
     account,
     audit,
     blogs,
+    drafts,
     embeds,
     imports,
     login,
@@ -28,7 +29,20 @@ __all__ = ["FAMILIES", "add_login_redirect", "router"]
 
 # The page families, in the order their routes are matched: an address with a fixed part
 # must come before one with a parameter in its place (see people), which a test checks.
-FAMILIES = (login, blogs, posts, embeds, team, people, account, tokens, imports, audit, webhooks)
+FAMILIES = (
+    login,
+    blogs,
+    posts,
+    drafts,
+    embeds,
+    team,
+    people,
+    account,
+    tokens,
+    imports,
+    audit,
+    webhooks,
+)
 
 router = APIRouter(include_in_schema=False)
 for _family in FAMILIES:
