@@ -215,13 +215,11 @@
   var failed = !!document.querySelector(".alert-error");
   var done = /[?&]done=(published|draft|submitted)\b/.test(location.search);
   var local = readLocal();
-  var cleared = null;
-  if (local && local.sent && done) {
-    /* The post it held was saved (and its server draft with it); a save this browser
-       made on the way, landing after the post, goes too. */
+  /* The post it held was saved, and its server draft with it; a save this browser made on
+     the way, landing after the post, is thrown away when the server's copy is read. */
+  var justSent = !!(local && local.sent && done);
+  if (justSent) {
     forgetLocal();
-    cleared = call(DRAFT_URL + "/discard", { post: "", device: local.device || device })
-      .catch(function () {});
     local = null;
   }
   var shown = null; /* the copy the form shows: "local" or "server" */
@@ -234,6 +232,7 @@
 
   /* -- saving ------------------------------------------------------------------------------ */
   var localTimer = 0, quiet = 0, most = 0, inFlight = false, again = false, stopped = false;
+  var lastSaved = "";
   function saveLocal() {
     var v = values();
     /* An empty form saves nothing and removes nothing: another tab may hold the text. */
@@ -245,10 +244,12 @@
     if (stopped) return;
     var v = values();
     if (!v) return;
+    var sent = JSON.stringify(v);
+    if (sent === lastSaved) return; /* the server has this already */
     if (inFlight && !keepalive) { again = true; return; }
     inFlight = true;
-    var sent = JSON.stringify(v);
     call(DRAFT_URL, { post: "", device: device, values: v }, keepalive).then(function (body) {
+      lastSaved = sent;
       var now = readLocal();
       if (now && now.values && JSON.stringify(now.values) === sent && !now.sent) {
         now.synced = body.draft.saved_at;
@@ -309,6 +310,10 @@
   }
   function fromServer(body) {
     var server = body && body.draft;
+    if (server && justSent && server.device === device) {
+      call(DRAFT_URL + "/discard", { post: "", device: device }).catch(function () {});
+      server = null;
+    }
     var mine = readLocal();
     if (mine && mine.sent) mine = null;
     if (!server) {
@@ -347,7 +352,10 @@
     shown = "server";
     writeLocal({ at: server.saved_ms, values: server.values, device: device, synced: server.saved_at });
   }
+  /* Asked once the page has loaded: the page itself comes first. */
   if (window.fetch) {
-    Promise.resolve(cleared).then(fetchServer).then(fromServer).catch(function () {});
+    var ask = function () { fetchServer().then(fromServer).catch(function () {}); };
+    if (document.readyState === "complete") setTimeout(ask, 0);
+    else window.addEventListener("load", function () { setTimeout(ask, 0); });
   }
 })();

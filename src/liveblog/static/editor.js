@@ -76,15 +76,25 @@
       p.appendChild(reload);
       bar.appendChild(p);
     };
+    var home = "/editor/blogs/" + slug;
     var address = function () {
-      /* This page without "done=…": the note of what was just done is not news again. */
+      /* This page without "done=…": the note of what was just done is not news again. A
+         desk shown in answer to a form (at …/posts) lists the first page of all posts. */
+      if (location.pathname !== home) return home;
       var query = location.search.replace(/^\?/, "").split("&").filter(function (part) {
         return part && part.indexOf("done=") !== 0;
       }).join("&");
-      return location.pathname + (query ? "?" + query : "");
+      return home + (query ? "?" + query : "");
     };
+    /* A page on its way out (a form was sent) reads nothing more. */
+    var leaving = false;
+    document.addEventListener("submit", function (e) {
+      if (!e.defaultPrevented) leaving = true;
+    });
+    window.addEventListener("pageshow", function () { leaving = false; });
     var refresh = function () {
       var list = document.querySelector(".desk-posts");
+      if (leaving) return;
       if (!list || !window.fetch || !window.DOMParser) { showBar(); return; }
       if (loading) { again = true; return; }
       /* Not under someone's hands: a list swapped while a button in it has the focus
