@@ -314,8 +314,8 @@
       call(DRAFT_URL + "/discard", { post: "", device: device }).catch(function () {});
       server = null;
     }
+    /* A copy marked sent whose send failed is still this browser's newest text. */
     var mine = readLocal();
-    if (mine && mine.sent) mine = null;
     if (!server) {
       if (shown === "local" && !(mine && mine.synced)) schedule(); /* typed offline: send it */
       return;
