@@ -17,7 +17,11 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import func, select
 
+from liveblog.actions import SYSTEM
+from liveblog.actions.blogs import create_blog
+from liveblog.actions.posts import create_post
 from liveblog.actions.users import create_token, create_user
+from liveblog.schema import BlogFields, NewPost
 from liveblog.site import Site
 from liveblog.storage import ComposerDraft, Post
 from tests.web.conftest import Live
@@ -205,10 +209,12 @@ def test_wide_screens_put_the_composer_beside_posts_that_update_live(
     context.close()
 
 
-def server_draft(site: Site) -> str:
+def server_draft(site: Site, post_key: str = "") -> str:
     """The composer's text as the server keeps it (one person's draft in the test)."""
     with site.db.reading() as session:
-        values = session.scalar(select(ComposerDraft.values))
+        values = session.scalar(
+            select(ComposerDraft.values).where(ComposerDraft.post_key == post_key)
+        )
     return str((values or {}).get("el-0-markdown", ""))
 
 
@@ -280,4 +286,44 @@ def test_a_draft_follows_its_author_to_another_browser(
     expect(desk.locator(".alert-restored")).to_have_count(0)
     expect(desk.locator("#f-el-0-markdown")).to_have_value("")
     all_clear(watcher)
+    phone.close()
+
+
+def test_a_posts_unsaved_changes_are_offered_in_another_browser(
+    browser: Browser, live: Live, account: Callable[..., Account], site: Site
+) -> None:
+    who = account("editor", "Mo Ahmed")
+    slug = create_blog(site, SYSTEM, BlogFields(title="Rail strike"))["slug"]
+    post_id = create_post(site, SYSTEM, slug, NewPost(title="Talks resume"))["id"]
+    address = f"/editor/blogs/{slug}/posts/{post_id}"
+
+    laptop = browser.new_context()
+    page, watcher = watched_page(laptop)
+    log_in(page, live, who, address)
+    page.fill("#f-el-0-markdown", "Both sides are back at the table.")
+    wait_until(page, lambda: "back at the table" in server_draft(site, post_id), 8)
+    all_clear(watcher)
+    laptop.close()
+
+    phone = browser.new_context()
+    other, other_watcher = watched_page(phone)
+    log_in(other, live, who, address)
+    offer = other.locator(".alert-restored")
+    expect(offer).to_contain_text("Your unsaved changes to this post from")
+    expect(offer).to_contain_text("on another device")
+    # Offered, not poured over the post: the form shows the post as saved until asked.
+    expect(other.locator("#f-el-0-markdown")).to_have_value("")
+    offer.get_by_role("button", name="Put them in the form").click()
+    expect(other.locator("#f-el-0-markdown")).to_have_value("Both sides are back at the table.")
+    audit(other)
+    other.focus("#f-el-0-markdown")
+    with other.expect_navigation():
+        other.keyboard.press("Control+Enter")  # Save changes
+    expect(other.locator(".alert-done")).to_be_visible()
+    with site.db.reading() as session:
+        post = session.scalar(select(Post).where(Post.public_id == post_id))
+        assert post is not None and post.version == 2
+        assert "back at the table" in post.body_text
+    assert server_draft(site, post_id) == ""  # saving the post took its draft
+    all_clear(other_watcher)
     phone.close()

@@ -110,8 +110,11 @@
 
   /* -- drafts ------------------------------------------------------------------------------ */
   var owner = form.getAttribute("data-autosave");
-  var where = (form.getAttribute("action") || "").match(/^\/editor\/blogs\/([^/?#]+)\/posts$/);
-  if (!owner || !where) return;
+  var where = (form.getAttribute("action") || "")
+    .match(/^\/editor\/blogs\/([^/?#]+)\/posts(?:\/([a-z0-9]+))?$/);
+  if (!where) return;
+  var postKey = where[2] || ""; /* a post's own page, or the blog's composer */
+  if (!postKey && !owner) return;
   var FIELDS = "input[name]:not([type=hidden]):not([type=file]):not([type=submit]), textarea[name], select[name]";
   var KEY = "liveblog:composer:" + owner;
   var DRAFT_URL = "/editor/blogs/" + where[1] + "/draft";
@@ -213,6 +216,7 @@
   }
 
   var failed = !!document.querySelector(".alert-error");
+  if (postKey) { postDrafts(); return; }
   var done = /[?&]done=(published|draft|submitted)\b/.test(location.search);
   var local = readLocal();
   /* The post it held was saved, and its server draft with it; a save this browser made on
@@ -353,9 +357,103 @@
     writeLocal({ at: server.saved_ms, values: server.values, device: device, synced: server.saved_at });
   }
   /* Asked once the page has loaded: the page itself comes first. */
-  if (window.fetch) {
-    var ask = function () { fetchServer().then(fromServer).catch(function () {}); };
+  function afterLoad(ask) {
+    if (!window.fetch) return;
     if (document.readyState === "complete") setTimeout(ask, 0);
     else window.addEventListener("load", function () { setTimeout(ask, 0); });
+  }
+  afterLoad(function () { fetchServer().then(fromServer).catch(function () {}); });
+
+  /* -- a post's own page: its unsaved changes kept on the server only, and offered back
+     (never poured over the post) with the version they were made against, so that saving
+     them over a colleague's newer save opens the clash page as any late save does. */
+  function postDrafts() {
+    var version = form.querySelector("input[name=version]");
+    var timer = 0, longest = 0, busy = false, pending = false, halted = false, last = "";
+    function current() {
+      var v = values();
+      if (v && version) v.version = version.value;
+      return v;
+    }
+    function sameText(a, b) {
+      var names = Object.keys(a).concat(Object.keys(b));
+      return names.every(function (n) { return n === "version" || a[n] === b[n]; });
+    }
+    function keep(keepalive) {
+      clearTimeout(timer); clearTimeout(longest);
+      timer = longest = 0;
+      if (halted) return;
+      var v = current();
+      if (!v) return;
+      var sent = JSON.stringify(v);
+      if (sent === last) return;
+      if (busy && !keepalive) { pending = true; return; }
+      busy = true;
+      call(DRAFT_URL, { post: postKey, device: device, values: v }, keepalive)
+        .then(function () { last = sent; })
+        .catch(function () {})
+        .then(function () {
+          busy = false;
+          if (pending) { pending = false; later(); }
+        });
+    }
+    function later() {
+      clearTimeout(timer);
+      timer = setTimeout(keep, DEBOUNCE);
+      if (!longest) longest = setTimeout(keep, MOST);
+    }
+    form.addEventListener("input", function () { if (!halted) later(); });
+    form.addEventListener("change", function () { if (!halted) later(); });
+    window.addEventListener("pagehide", function () { if (!halted && (timer || longest)) keep(true); });
+    form.addEventListener("submit", function () {
+      clearTimeout(timer); clearTimeout(longest);
+      timer = longest = 0;
+      halted = true;
+    });
+    window.addEventListener("pageshow", function (e) { if (e.persisted) halted = false; });
+    if (failed) return; /* a page that came back with an error shows what was sent */
+    afterLoad(function () {
+      fetch(DRAFT_URL + "?post=" + postKey, {
+        credentials: "same-origin", cache: "no-store", headers: { Accept: "application/json" }
+      }).then(function (r) {
+        var json = (r.headers.get("content-type") || "").indexOf("application/json") === 0;
+        if (!r.ok || !json) throw new Error("draft: HTTP " + r.status);
+        return r.json();
+      }).then(function (body) {
+        var kept = body && body.draft;
+        var now = current();
+        if (!kept || !now || sameText(kept.values, now)) return;
+        var from = kept.device === device ? "" : " on another device";
+        var offer = el("div", "alert alert-restored");
+        offer.setAttribute("role", "status");
+        var p = el("p", null, "Your unsaved changes to this post from " +
+          clock(kept.saved_ms) + from + " are kept. ");
+        var use = el("button", "link-button", "Put them in the form");
+        use.type = "button";
+        var drop = el("button", "link-button", "Discard them");
+        drop.type = "button";
+        use.addEventListener("click", function () {
+          var fields = {};
+          Object.keys(kept.values).forEach(function (n) {
+            if (n !== "version") fields[n] = kept.values[n];
+          });
+          var missed = fill(fields);
+          if (version && kept.values.version) version.value = kept.values.version;
+          p.textContent = "Your changes from " + clock(kept.saved_ms) + " are back in the " +
+            "form; saving checks them against the post as it is now." +
+            (missed.length ? " Not shown (add the element again to use it): " + missed.join(" / ") : "");
+          later();
+        });
+        drop.addEventListener("click", function () {
+          call(DRAFT_URL + "/discard", { post: postKey }).catch(function () {});
+          offer.remove();
+        });
+        p.appendChild(use);
+        p.appendChild(document.createTextNode(" · "));
+        p.appendChild(drop);
+        offer.appendChild(p);
+        form.parentNode.insertBefore(offer, form);
+      }).catch(function () {});
+    });
   }
 })();
