@@ -37,7 +37,17 @@ from liveblog.actions.users import create_token, create_user, set_site_role
 from liveblog.actions.webhooks import create_endpoint
 from liveblog.schema import BlogFields, NewPost, WebhookFields
 from liveblog.site import Site
-from liveblog.storage import ApiToken, Blog, Event, Membership, Post, User, WebhookEndpoint
+from liveblog.storage import (
+    ApiToken,
+    Blog,
+    Event,
+    Membership,
+    Post,
+    PostTag,
+    Tag,
+    User,
+    WebhookEndpoint,
+)
 
 PERSONAS = (
     "admin",
@@ -80,6 +90,10 @@ manage_people            Y     N     N        N          N          N        N  
 revoke_tokens            Y     N     N        N          N          N        N        N
 see_webhooks             Y     N     N        N          N          N        N        N
 manage_webhooks          Y     N     N        N          N          N        N        N
+see_tags                 Y     Y     Y        Y          Y          N        N        N
+add_tag                  Y     Y     Y        Y          Y          N        N        N
+rename_tag               Y     Y     Y        N          N          N        N        N
+delete_tag               Y     Y     Y        N          N          N        N        N
 """
 # fmt: on
 
@@ -199,7 +213,10 @@ def make_scene(site: Site, people: People, *, demoted_was_editor: bool = True) -
         site, Actor(was.user_id, "editor", was.name), slug, _post("demoted draft", "draft")
     )["id"]
     pinned = create_post(site, actor("owner"), slug, _post("Pinned."), pinned=True)["id"]
-    published = create_post(site, actor("owner"), slug, _post("Published."))["id"]
+    # Its tag "Scene" is the one the tag rows rename and delete.
+    published = create_post(
+        site, actor("owner"), slug, _post("Published.").model_copy(update={"tags": ["Scene"]})
+    )["id"]
     deleted = create_post(site, actor("owner"), slug, _post("Deleted."))["id"]
     delete_post(site, actor("owner"), slug, deleted)
     set_pinned(site, actor("owner"), slug, pinned, True)
@@ -237,6 +254,10 @@ def snapshot(site: Site) -> dict[str, Any]:
             ).all(),
             "tokens": session.execute(
                 select(ApiToken.id, ApiToken.revoked_at).order_by(ApiToken.id)
+            ).all(),
+            "tags": session.execute(select(Tag.id, Tag.name).order_by(Tag.id)).all(),
+            "post_tags": session.execute(
+                select(PostTag.post_id, PostTag.tag_id).order_by(PostTag.post_id, PostTag.tag_id)
             ).all(),
             "webhooks": session.execute(
                 select(WebhookEndpoint.id, WebhookEndpoint.url).order_by(WebhookEndpoint.id)

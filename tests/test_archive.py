@@ -164,7 +164,8 @@ def test_the_archive_serves_from_a_static_host_with_every_link_working(
     assert "Reading number 7 " not in everything
     for name in ("index.html", "page-2.html", "page-3.html"):
         scripts = seen[base + name][1].scripts
-        assert scripts == ["static/reader.js"]  # the live script stays behind
+        # The live script stays behind; the reader's and the embeds' click-to-load go along.
+        assert scripts == ["static/reader.js", "static/clicktoload.js"]
         assert 'type="application/ld+json"' in seen[base + name][0].text
     # A permalink lands on the page that holds its post.
     oldest = seen[f"{base}posts/{ids[0]}.html"][0].text

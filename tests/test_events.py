@@ -163,7 +163,13 @@ def test_a_newer_writer_s_kind_and_fields_pass_through() -> None:
     keeps the fields it does not know."""
     unknown = ("post.translated", {"v": 1, "id": "abcd2345", "language": "nb"})
     assert current(*unknown, 7, Looked()) == unknown
-    newer = {"v": 3, "id": "abcd2345", "card": CARD_STAMP, "html": "<article/>", "mood": "calm"}
+    newer = {
+        "v": PostState.schema_version() + 1,
+        "id": "abcd2345",
+        "card": CARD_STAMP,
+        "html": "<article/>",
+        "mood": "calm",
+    }
     assert current("post.edited", newer, 7, Looked()) == ("post.edited", newer)
 
 
@@ -181,7 +187,12 @@ def test_an_event_that_cannot_be_re_rendered_is_sent_as_it_is(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """One odd row in the log must not stop the blog's replay for every reader."""
-    odd = {"v": 2, "id": "abcd2345", "html": "<article>as it was</article>", "card": "0.old"}
+    odd = {
+        "v": PostState.schema_version(),
+        "id": "abcd2345",
+        "html": "<article>as it was</article>",
+        "card": "0.old",
+    }
     with caplog.at_level("WARNING", "liveblog.events"):
         assert current("post.edited", odd, 7, OneBlog()) == ("post.edited", odd)
     assert "not re-rendered" in caplog.text
@@ -195,6 +206,43 @@ class NoPost(Looked):
 def test_a_version_1_post_that_is_no_longer_public_reads_as_a_tombstone() -> None:
     old = {"id": "abcd2345", "title": "Gone", "html": "<article>Gone</article>"}
     assert current("post.published", old, None, NoPost()) == (
+        "post.deleted",
+        {"v": 1, "id": "abcd2345"},
+    )
+
+
+class TaggedRow(OneBlog):
+    def post(self, post_id: int | None) -> Post | None:
+        return Post(status="published", tags=["Kyiv", "Red Cross"]) if post_id == 7 else None
+
+
+def test_a_version_2_post_state_gains_its_tags_from_the_row() -> None:
+    """Version 3 added ``tags``: a version 2 event takes them from the post's row, which
+    restating keeps equal to its state, and its card is rendered again to show them."""
+    fields: dict[str, Any] = {
+        "id": "abcd2345",
+        "title": "Convoy",
+        "label": "Convoy",
+        "elements": [{"type": "text", "markdown": "Trucks arrive."}],
+        "key_event": False,
+        "summary": False,
+        "pinned": False,
+        "sources": [],
+        "verification": None,
+        "authors": [],
+        "correction": None,
+        "status": "published",
+        "published_at": "2026-11-30T18:00:00Z",
+        "updated_at": None,
+        "version": 1,
+        "url": None,
+    }
+    old = fields | {"v": 2, "html": "<article>old</article>", "clock": "18:00", "card": "1.x"}
+    kind, now = current("post.edited", old, 7, TaggedRow())
+    assert kind == "post.edited" and now["v"] == 3 and now["tags"] == ["Kyiv", "Red Cross"]
+    assert now["card"] == CARD_STAMP and '<li class="tag">Red Cross</li>' in now["html"]
+    check(kind, now)
+    assert current("post.edited", old, 8, TaggedRow()) == (
         "post.deleted",
         {"v": 1, "id": "abcd2345"},
     )

@@ -14,7 +14,7 @@ from liveblog.demo.run import demo_blog
 from liveblog.errors import Invalid
 from liveblog.exchange import export_blog
 from liveblog.site import Site
-from liveblog.storage import Blog, Post
+from liveblog.storage import Blog, Post, PostTag, Tag
 from tests.conftest import Client, seed_file
 
 
@@ -66,6 +66,52 @@ def test_export_reimports_to_an_identical_blog(site: Site, tmp_path: Any) -> Non
     copy = export_blog(site, again["slug"])
     strip = lambda d: [{k: v for k, v in p.items() if k != "id"} for p in d["posts"]]  # noqa: E731
     assert strip(copy) == strip(exported)
+
+
+def test_tags_travel_through_export_and_import(site: Site, tmp_path: Any) -> None:
+    data = {
+        "format": "liveblog-exchange/1",
+        "title": "Storm Maren",
+        "slug": "storm",
+        "posts": [
+            {"title": "Red warning", "tags": ["Kesterby", "Flood  barriers"]},
+            {"title": "Barriers hold", "tags": ["flood barriers"], "status": "draft"},
+            {"title": "Gone", "tags": ["Rumour"], "status": "deleted"},
+        ],
+    }
+    import_blog(site, data)
+    exported = export_blog(site, "storm")
+    assert {p["title"]: p["tags"] for p in exported["posts"]} == {
+        "Red warning": ["Kesterby", "Flood barriers"],
+        "Barriers hold": ["Flood barriers"],
+        "Gone": ["Rumour"],
+    }
+    with site.db.reading() as session:
+        listed = session.scalars(select(Tag.slug).order_by(Tag.slug)).all()
+        linked = session.scalar(select(func.count()).select_from(PostTag))
+    assert listed == ["flood-barriers", "kesterby", "rumour"] and linked == 4
+    from liveblog.settings import Settings
+
+    other = Site.from_settings(
+        Settings(database_url=f"sqlite:///{tmp_path}/other.db", media_dir=tmp_path / "m")
+    )
+    other.db.migrate()
+    import_blog(other, exported)
+    assert export_blog(other, "storm") == exported
+    other.db.dispose()
+    # A file without tags (older files) still imports: posts get none.
+    untagged = dict(data, slug="plain", posts=[{"title": "No tags"}])
+    import_blog(site, untagged)
+    assert export_blog(site, "plain")["posts"][0]["tags"] == []
+
+
+def test_a_file_with_bad_tags_names_the_place(site: Site) -> None:
+    many = [f"t{n}" for n in range(11)]
+    for tags, says in ((many, "posts[0].tags"), (["x" * 41], "posts[0].tags[0]")):
+        data = {"format": "liveblog-exchange/1", "title": "T", "posts": [{"tags": tags}]}
+        with pytest.raises(Invalid) as refused:
+            import_blog(site, data)
+        assert refused.value.message.startswith(says)
 
 
 def test_import_spaces_untimed_posts_and_marks_edits(site: Site) -> None:

@@ -15,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
@@ -151,6 +152,12 @@ def _add_error_handlers(app: FastAPI) -> None:
     async def _crash(request: Request, _exc: Exception) -> Response:
         # Logged by the server; the person asking gets a page, or JSON, like any error.
         return _error(request, 500, "Something went wrong on our side. Please try again.")
+
+    @app.exception_handler(ClientDisconnect)
+    async def _gone(request: Request, _exc: ClientDisconnect) -> Response:
+        # The browser dropped the request before sending all of it (a page left while a
+        # form or a check-in was on its way): nothing was done, and no one is there to tell.
+        return _error(request, 400, "The request was cut off before it arrived whole.")
 
     @app.exception_handler(LiveblogError)
     async def _liveblog_error(request: Request, exc: LiveblogError) -> Response:

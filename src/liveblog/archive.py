@@ -13,9 +13,9 @@ and queries as the site. Links are then made relative:
 
 The live script (``live.js``) and the notifications' (``notify.js``) are left out: an
 archive has no server to stream from or subscribe with, and the page is complete without
-them. The reader's small script (share, the folded pinned post) stays. The JSON-LD, the
-canonical address inside it and the feeds' entries keep the live site's absolute
-addresses, which a feed and structured data need.
+them. The reader's small scripts (share, the folded pinned post, click-to-load embeds)
+stay. The JSON-LD, the canonical address inside it and the feeds' entries keep the live
+site's absolute addresses, which a feed and structured data need.
 """
 
 from __future__ import annotations

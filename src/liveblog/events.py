@@ -99,6 +99,7 @@ class PostFields(BaseModel):
     verification: Verification | None
     authors: list[str]
     correction: str | None
+    tags: list[str] = Field(description="its tags, as the blog's list names them")
     status: Literal["published"]
     published_at: Time
     updated_at: Time | None = Field(description="set when what the post says changed")
@@ -110,7 +111,7 @@ class PostState(Payload, PostFields):
     """The post's whole public state, and its card: ``html`` (with ``clock``) is rendered
     from the fields above by the card template stamped in ``card``."""
 
-    v: Literal[2] = 2
+    v: Literal[3] = 3
     html: str = Field(description="the post's card, as the reader page shows it")
     clock: str = Field(description="the publication time in the blog's time zone")
     card: str = Field(description="the card template's stamp: another stamp means re-render")
@@ -198,7 +199,7 @@ def json_schemas() -> dict[str, dict[str, Any]]:
     return {kind.value: model.model_json_schema() for kind, model in SCHEMAS.items()}
 
 
-CARD_CONTENT = frozenset({"elements", "sources", "verification", "authors", "correction"})
+CARD_CONTENT = frozenset({"elements", "sources", "verification", "authors", "correction", "tags"})
 """What a post says, which its card shows: stored for consumers of the log (webhooks,
 feeds), left out of what readers' pages get, which would otherwise carry it twice."""
 
@@ -263,6 +264,7 @@ def _card(
         verification=post.verification,
         sources=post.sources,
         correction=post.correction,
+        tags=tuple(post.tags),
         body_html=(
             render_body([e.model_dump(mode="json") for e in post.elements])
             if body_html is None
@@ -306,6 +308,17 @@ def _post_v1_to_v2(
     return kind, payload | content | {"v": 2, "card": ""}  # no stamp: re-rendered below
 
 
+def _post_v2_to_v3(
+    kind: str, payload: dict[str, Any], post_id: int | None, context: Context
+) -> tuple[str, dict[str, Any]]:
+    """Version 3 added the post's ``tags``: taken from its row, which restating keeps equal
+    to the event's state (a post no longer public reads as a tombstone, as above)."""
+    post = context.post(post_id)
+    if post is None or post.status != PostStatus.PUBLISHED:
+        return EventKind.POST_DELETED, tombstone(str(payload.get("id")))
+    return kind, payload | {"tags": list(post.tags or []), "v": 3, "card": ""}
+
+
 def _unversioned(
     kind: str, payload: dict[str, Any], _post_id: int | None, _context: Context
 ) -> tuple[str, dict[str, Any]]:
@@ -318,6 +331,7 @@ Upcaster = Callable[[str, dict[str, Any], int | None, Context], tuple[str, dict[
 # before versions were stored: version 0 for tombstones and blog records, 1 for post states.
 UPCASTERS: dict[tuple[EventKind, int], Upcaster] = {
     **{(kind, 1): _post_v1_to_v2 for kind in POST_STATE_KINDS},
+    **{(kind, 2): _post_v2_to_v3 for kind in POST_STATE_KINDS},
     **{(kind, 0): _unversioned for kind in set(EventKind) - POST_STATE_KINDS},
 }
 

@@ -39,6 +39,7 @@ def export_blog(site: Site, slug: str) -> dict[str, Any]:
                 "verification": post.verification,
                 "authors": post.authors,
                 "correction": post.correction,
+                "tags": post.tags,
                 "elements": post.elements,
             }
             for post in posts

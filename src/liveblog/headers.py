@@ -12,3 +12,9 @@ SECURITY_HEADERS: tuple[tuple[str, str], ...] = (
     ("referrer-policy", "strict-origin-when-cross-origin"),
     ("content-security-policy", CSP),
 )
+
+
+def reader_policy(frame_hosts: tuple[str, ...]) -> str:
+    """The policy of a reader page: the site's, with frames from exactly ``frame_hosts``
+    (the embed providers', see elements/providers.py), over https only."""
+    return CSP + "; frame-src " + " ".join(f"https://{host}" for host in frame_hosts)

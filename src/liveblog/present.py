@@ -40,6 +40,7 @@ def post_record(
         "verification": post.verification,
         "authors": post.authors,
         "correction": post.correction,
+        "tags": list(post.tags or []),
         "status": post.status,
         "published_at": iso(post.published_at),
         "updated_at": iso(post.updated_at),

@@ -23,6 +23,7 @@ from liveblog.framing import MAX_LENGTH as MAX_ANCESTORS_LENGTH
 from liveblog.framing import parse_ancestors
 from liveblog.states import EDITABLE_POST_STATUSES, BlogStatus, PostStatus, Verification
 from liveblog.strings import no_control
+from liveblog.tags import TagList, TagName
 
 Line = Annotated[
     str,
@@ -86,6 +87,7 @@ class PostContent(_Strict):
     correction: (
         Annotated[str, StringConstraints(max_length=2_000), AfterValidator(no_control)] | None
     ) = None
+    tags: TagList = Field(default_factory=list)
 
 
 class NewPost(PostContent):
@@ -107,10 +109,17 @@ class PostChanges(_Changes):
     correction: (
         Annotated[str, StringConstraints(max_length=2_000), AfterValidator(no_control)] | None
     ) = None
+    tags: TagList | None = None
     status: EditablePostStatus | None = None
     note: Annotated[str, StringConstraints(max_length=500), AfterValidator(no_control)] | None = (
         None
     )
+
+
+class TagFields(_Strict):
+    """A tag for a blog's list: new, or a new name for one."""
+
+    name: TagName
 
 
 def _valid_zone(name: str) -> str:

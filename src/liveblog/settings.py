@@ -316,6 +316,14 @@ SETTINGS: tuple[SettingSpec, ...] = (
         lambda name, value: _seconds(name, value),
     ),
     SettingSpec(
+        "PRESENCE_SECONDS",
+        "30",
+        "Seconds a desk's presence (who has a blog open, who edits which post) lasts without "
+        "a beat from its page; the page beats six times as often.",
+        "presence_seconds",
+        lambda name, value: _seconds(name, value),
+    ),
+    SettingSpec(
         "STREAM_BUFFER_KB",
         "128",
         "KB an event stream may have waiting to be sent; a reader further behind is dropped.",
@@ -421,6 +429,7 @@ class Settings:
     heartbeat_seconds: float = field(default_factory=_default("heartbeat_seconds"))
     poll_seconds: float = field(default_factory=_default("poll_seconds"))
     readers_seconds: float = field(default_factory=_default("readers_seconds"))
+    presence_seconds: float = field(default_factory=_default("presence_seconds"))
     stream_buffer_bytes: int = field(default_factory=_default("stream_buffer_bytes"))
     socket_buffer_bytes: int = field(default_factory=_default("socket_buffer_bytes"))
     broadcast_slice: int = field(default_factory=_default("broadcast_slice"))

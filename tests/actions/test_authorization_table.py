@@ -26,10 +26,18 @@ from liveblog.actions.posts import (
     set_key_event,
     set_pinned,
 )
+from liveblog.actions.tags import create_tag, delete_tag, list_tags, rename_tag
 from liveblog.actions.users import people as people_list
 from liveblog.actions.users import person, revoke_person_token, set_site_role
 from liveblog.errors import Forbidden, NotFound
-from liveblog.schema import BlogChanges, BlogFields, NewPost, PostChanges, WebhookFields
+from liveblog.schema import (
+    BlogChanges,
+    BlogFields,
+    NewPost,
+    PostChanges,
+    TagFields,
+    WebhookFields,
+)
 from liveblog.settings import Settings
 from liveblog.site import Site
 from liveblog.storage import Base
@@ -142,6 +150,12 @@ RUN: dict[str, Run] = {
     "manage_webhooks": lambda site, a, s, p, who: webhooks.create_endpoint(
         site, a, WebhookFields(url="https://partner.example/another")
     ),
+    "see_tags": lambda site, a, s, p, who: list_tags(site, a, s.slug),
+    "add_tag": lambda site, a, s, p, who: create_tag(site, a, s.slug, TagFields(name="Fresh")),
+    "rename_tag": lambda site, a, s, p, who: rename_tag(
+        site, a, s.slug, "scene", TagFields(name="Renamed")
+    ),
+    "delete_tag": lambda site, a, s, p, who: delete_tag(site, a, s.slug, "scene"),
 }
 
 

@@ -14,6 +14,7 @@ from liveblog.actions import SYSTEM, Actor
 from liveblog.actions.blogs import create_blog, set_membership
 from liveblog.actions.drafts import (
     MAX_DRAFT_BYTES,
+    MAX_FIELDS,
     DraftTooLarge,
     discard_draft,
     load_draft,
@@ -113,12 +114,16 @@ def test_sizes_and_shapes_are_checked(site: Site, blog: str) -> None:
     with pytest.raises(DraftTooLarge):
         save_draft(site, sam, blog, "", {"el-0-markdown": "x" * (MAX_DRAFT_BYTES + 1)}, DEVICE)
     with pytest.raises(DraftTooLarge):
-        save_draft(site, sam, blog, "", {f"f{n}": "" for n in range(301)}, DEVICE)
-    for bad in ({"title": 3}, {"bad name": "x"}, ["title"], {"title": None}):
+        save_draft(site, sam, blog, "", {f"f{n}": "" for n in range(MAX_FIELDS + 1)}, DEVICE)
+    for bad in ({"title": 3}, {"bad name": "x"}, ["title"], {"title": None}, {"tag:\n": True}):
         with pytest.raises(Invalid):
             save_draft(site, sam, blog, "", bad, DEVICE)
     with pytest.raises(Invalid):
         save_draft(site, sam, blog, "", values("x"), "short")
+    # The tags' boxes are kept by their tag's name.
+    save_draft(site, sam, blog, "", {"title": "x", "tag:Gare du Nord": True}, DEVICE)
+    tagged = load_draft(site, sam, blog, "")
+    assert tagged is not None and tagged["values"]["tag:Gare du Nord"] is True
     # Just under the limit is kept whole.
     body = "é" * ((MAX_DRAFT_BYTES - 100) // 2)
     save_draft(site, sam, blog, "", {"el-0-markdown": body}, DEVICE)

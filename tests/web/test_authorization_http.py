@@ -84,6 +84,18 @@ API: dict[str, Request] = {
         "/api/v1/webhooks",
         {"json": {"url": "https://partner.example/api"}},
     ),
+    "see_tags": lambda s, p, who: ("GET", f"/api/v1/blogs/{s.slug}/tags", {}),
+    "add_tag": lambda s, p, who: (
+        "POST",
+        f"/api/v1/blogs/{s.slug}/tags",
+        {"json": {"name": "Fresh"}},
+    ),
+    "rename_tag": lambda s, p, who: (
+        "PATCH",
+        f"/api/v1/blogs/{s.slug}/tags/scene",
+        {"json": {"name": "Renamed"}},
+    ),
+    "delete_tag": lambda s, p, who: ("DELETE", f"/api/v1/blogs/{s.slug}/tags/scene", {}),
 }
 
 
@@ -147,6 +159,10 @@ DESK: dict[str, Request] = {
     "revoke_tokens": _form("/editor/people/{p.victim}/tokens/{p.victim_token}/revoke"),
     "see_webhooks": lambda s, p, who: ("GET", f"/editor/webhooks/{p.webhook}", {}),
     "manage_webhooks": _form("/editor/webhooks", url="https://partner.example/desk"),
+    "see_tags": lambda s, p, who: ("GET", f"/editor/blogs/{s.slug}/tags", {}),
+    "add_tag": _form("/editor/blogs/{s.slug}/tags", name="Fresh"),
+    "rename_tag": _form("/editor/blogs/{s.slug}/tags/scene/rename", name="Renamed"),
+    "delete_tag": _form("/editor/blogs/{s.slug}/tags/scene/delete"),
 }
 
 

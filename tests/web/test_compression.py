@@ -521,7 +521,14 @@ def _static_urls(html: str) -> dict[str, str]:
 
 def test_the_page_links_versioned_static_files(raw: Raw, blog: None) -> None:
     urls = _static_urls(raw("/live/harbour").text)
-    assert set(urls) == {"reader.css", "favicon.svg", "reader.js", "live.js", "notify.js"}
+    assert set(urls) == {
+        "reader.css",
+        "favicon.svg",
+        "reader.js",
+        "clicktoload.js",
+        "live.js",
+        "notify.js",
+    }
     assert urls["reader.css"] == static_assets().url("reader.css")
 
 

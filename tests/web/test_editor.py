@@ -261,7 +261,7 @@ def test_an_invalid_form_comes_back_with_everything_typed(
     )
     response = client.post(f"/editor/blogs/{slug}/posts", data=form)
     assert response.status_code == 422
-    assert 'role="alert"' in response.text and "Link (element 2)" in response.text
+    assert 'role="alert"' in response.text and "Video or post (element 2)" in response.text
     text = unescape(response.text)
     for typed in ("Bridge shut", "The bridge is closed & traffic is <diverted>.", "not a link"):
         assert typed in text

@@ -415,7 +415,7 @@ def test_a_rejected_post_comes_back_with_everything_typed(
     assert sent.value is not None and sent.value.status == 422
     expect_error_status(page, watcher, 422)
     alert = page.locator(".alert-error[role=alert]")
-    expect(alert).to_contain_text("Link (element 2)")
+    expect(alert).to_contain_text("Video or post (element 2)")
     expect(page.locator("#f-title")).to_have_value("River peaks overnight")
     expect(page.locator("#f-el-0-markdown")).to_have_value(
         "The gauge at the old bridge reads 4.2 metres."
@@ -435,7 +435,7 @@ def test_a_rejected_post_comes_back_with_everything_typed(
     page.goto(f"{live.url}/live/{slug}/posts/{post_id}")
     card = page.locator(f"#post-{post_id}")
     expect(card.locator(".post-title")).to_have_text("River peaks overnight")
-    expect(card.locator(".post-embed a")).to_have_attribute(
+    expect(card.locator(".post-embed .embed-title a")).to_have_attribute(
         "href", "https://valley.example/river-levels"
     )
     expect(card.locator(".post-sources")).to_have_text("Sources: Environment Agency, Valley Radio")

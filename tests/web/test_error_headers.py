@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import anyio
 import httpx
 import pytest
 from anyio.from_thread import start_blocking_portal
@@ -60,3 +61,39 @@ def test_a_crash_says_so_plainly(crashing_client: Client) -> None:
     assert crashing_client.get("/api/v1/crash").json() == {
         "detail": "Something went wrong on our side. Please try again."
     }
+
+
+def test_a_request_cut_off_mid_body_is_answered_without_a_crash(site: Site) -> None:
+    """A browser that leaves while its form is on the way: Starlette's ClientDisconnect is
+    a 400, not a 500 with a traceback in the log."""
+    app = create_app(site=site)
+    sent: list[dict[str, object]] = []
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/editor/login",
+        "raw_path": b"/editor/login",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [
+            (b"host", b"testserver"),
+            (b"content-type", b"application/x-www-form-urlencoded"),
+            (b"content-length", b"400"),
+        ],
+        "client": ("127.0.0.1", 5000),
+        "server": ("testserver", 80),
+    }
+    parts = [{"type": "http.request", "body": b"email=a", "more_body": True}]
+
+    async def receive() -> dict[str, object]:
+        return parts.pop(0) if parts else {"type": "http.disconnect"}
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    anyio.run(app, scope, receive, send)  # raises if the app let the exception through
+    assert sent[0]["type"] == "http.response.start"
+    assert sent[0]["status"] == 400

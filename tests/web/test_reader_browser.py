@@ -238,7 +238,7 @@ def test_complete_without_javascript(site: Site, base_url: str, browser: Browser
     assert "named the wrong school" in corrected.locator(".post-correction").inner_text()
     assert corrected.locator(".post-updated").inner_text().startswith("Updated at ")
 
-    embed = page.locator(f"#post-{story.ids['embed']} .post-embed a")
+    embed = page.locator(f"#post-{story.ids['embed']} .post-embed .embed-title a")
     assert embed.get_attribute("href") == "https://weather.example/warnings/red-2024-05-16"
 
     # A key event goes through the permalink redirect and lands on its post.

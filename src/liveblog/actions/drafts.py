@@ -36,8 +36,9 @@ from liveblog.times import iso
 
 # What one draft may hold: the form's fields as JSON, at most this many bytes and fields.
 MAX_DRAFT_BYTES = 64 * 1024
-MAX_FIELDS = 300
-_FIELD_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+MAX_FIELDS = 1000  # a blog may have 300 tags, each its own box
+# A field's name, or "tag:<name>" for one of the tags' boxes (they share the name "tag").
+_FIELD_NAME = re.compile(r"^(?:[A-Za-z0-9_-]{1,64}|tag:[^\x00-\x1f]{1,200})$")
 _DEVICE = re.compile(r"^[A-Za-z0-9_-]{8,40}$")
 _POST_KEY = re.compile(r"^[a-z0-9]{1,16}$")
 # How often the worker looks for drafts left too long.

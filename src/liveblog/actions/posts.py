@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from liveblog.actions import audit, drafts
+from liveblog.actions import audit, drafts, tagging
 from liveblog.actions.access import (
     Actor,
     blog_role,
@@ -49,7 +49,15 @@ from liveblog.storage.tables import utcnow
 S = TypeVar("S", bound=PostState)
 
 _ID_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"  # no 0/o or 1/l: ids get read aloud
-CONTENT_FIELDS = ("title", "elements", "sources", "verification", "authors", "correction")
+CONTENT_FIELDS = (
+    "title",
+    "elements",
+    "sources",
+    "verification",
+    "authors",
+    "correction",
+    "tags",
+)
 FLAG_FIELDS = ("key_event", "summary")
 
 
@@ -192,6 +200,7 @@ def insert_post(
     public_id: str | None = None,
     published_at: datetime | None = None,
     updated_at: datetime | None = None,
+    actor: Actor | None = None,
 ) -> Post:
     now = utcnow()
     data = content.model_dump(mode="json", include=set(CONTENT_FIELDS) | set(FLAG_FIELDS))
@@ -210,6 +219,7 @@ def insert_post(
     tx.session.add(post)
     tx.session.flush()
     link_media(tx.session, post)
+    tagging.attach(tx, blog, post, data["tags"], actor)
     tx.session.add(
         Revision(
             post_id=post.id,
@@ -248,7 +258,7 @@ def create_post(
             needed,
             "Publishing" if needed == BlogRole.EDITOR else "Writing a draft",
         )
-        post = insert_post(tx, blog, new, new.status, actor_id=actor.user_id)
+        post = insert_post(tx, blog, new, new.status, actor_id=actor.user_id, actor=actor)
         record_photos(tx.session, blog.id, photos)
         if from_composer:
             drafts.discard_in(tx.session, actor, blog, "")
@@ -297,6 +307,8 @@ def edit_post(
                 post.version,
             )
         given = changes.model_dump(mode="json", exclude_unset=True, exclude={"note"})
+        if "tags" in given:
+            given["tags"] = tagging.spelled(tx.session, blog, given["tags"])
         new_status = given.pop("status", post.status)
         if (
             new_status == PostStatus.PUBLISHED
@@ -333,6 +345,8 @@ def _save_edit(
         setattr(post, key, value)
     render_post(post)
     link_media(tx.session, post)
+    if "tags" in changed:
+        tagging.attach(tx, blog, post, changed["tags"], actor)
     publishing = new_status == PostStatus.PUBLISHED and post.status != PostStatus.PUBLISHED
     post.status = new_status
     if publishing:

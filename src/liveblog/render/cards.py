@@ -12,7 +12,7 @@ from jinja2 import Environment
 from liveblog.render.templating import TEMPLATES, build_environment
 
 CARD_TEMPLATE = "_post.html"
-CARD_FORMAT = 1
+CARD_FORMAT = 2
 """Bump when what the card shows changes outside its template (the arguments below)."""
 CARD_STAMP = (
     f"{CARD_FORMAT}." + hashlib.sha256((TEMPLATES / CARD_TEMPLATE).read_bytes()).hexdigest()[:12]
@@ -37,6 +37,7 @@ class CardPost:
     sources: list[str]
     correction: str | None
     body_html: str
+    tags: tuple[str, ...] = ()
 
     @property
     def id(self) -> str:

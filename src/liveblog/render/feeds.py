@@ -16,6 +16,7 @@ from typing import Any
 from feedgen.feed import FeedGenerator
 
 from liveblog.storage import Blog, Post
+from liveblog.tags import tag_slug
 from liveblog.times import clock, iso
 
 FEED_SIZE = 50
@@ -116,6 +117,8 @@ def atom_feed(
             entry.category(term="key-event", label="Key event")
         if post.summary:
             entry.category(term="summary", label="Summary")
+        for tag in post.tags:
+            entry.category(term=tag_slug(tag), label=tag)
         entry.content(absolute_links(post.body_html, base_url), type="html")
     body: bytes = feed.atom_str(pretty=False)
     return body
@@ -143,6 +146,7 @@ def json_feed(
         if post.authors:
             item["authors"] = [{"name": name} for name in post.authors]
         tags = [t for t, on in (("key event", post.key_event), ("summary", post.summary)) if on]
+        tags += post.tags
         if tags:
             item["tags"] = tags
         items.append(item)

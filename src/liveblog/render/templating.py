@@ -11,6 +11,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
+from liveblog.elements.providers import provider_names
 from liveblog.times import clock, day, iso, stamp
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -38,4 +39,5 @@ def build_environment() -> Environment:
         undefined=StrictUndefined,
     )
     env.filters.update(clock=clock, day=day, iso_utc=iso_utc, stamp=stamp, json_script=json_script)
+    env.globals["embed_providers"] = provider_names()  # the desk's hint on embed fields
     return env

@@ -141,6 +141,8 @@
   function values() {
     var out = {}, any = false;
     [].forEach.call(form.querySelectorAll(FIELDS), function (f) {
+      /* The tags' boxes share one name: each is kept by its value. */
+      if (f.type === "checkbox" && f.name === "tag") { out["tag:" + f.value] = f.checked; return; }
       if (f.type === "checkbox") { out[f.name] = f.checked; return; }
       out[f.name] = f.value;
       if (f.value.trim() && f.name !== "authors") any = true;
@@ -184,6 +186,13 @@
       /* not form.elements: the form has a field named "elements" */
       var f = form.querySelector('[name="' + name.replace(/[^\w-]/g, "") + '"]');
       var v = saved[name];
+      if (name.indexOf("tag:") === 0) {
+        f = [].filter.call(form.querySelectorAll('input[name="tag"]'), function (box) {
+          return box.value === name.slice(4);
+        })[0];
+        if (f) f.checked = !!v;
+        return;
+      }
       if (f && f.type === "checkbox") f.checked = !!v;
       else if (f && f.value !== undefined && f.type !== "hidden") f.value = v;
       else if (typeof v === "string" && v.trim()) missed.push(v.trim());

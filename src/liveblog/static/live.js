@@ -64,8 +64,23 @@
       a.remove(); /* out of the template: place() looks at parentNode */
       if (a.getAttribute("data-post-id") !== pinnedId) unflag(a);
       ago(a);
+      armEmbeds(a);
     }
     return a;
+  }
+  /* A card's embedded video or post gets its "Load" button (clicktoload.js, absent from
+     the partners' embed pages, where cards stay links). */
+  function armEmbeds(a) {
+    if (window.liveblogArmEmbeds) window.liveblogArmEmbeds(a);
+  }
+  /* An edited post keeps the videos and posts the reader already loaded: no second click. */
+  function keepLoaded(from, to) {
+    [].forEach.call(from.querySelectorAll(".embed-card.embed-loaded"), function (had) {
+      var src = had.getAttribute("data-embed-frame");
+      var fresh = [].filter.call(to.querySelectorAll(".embed-card:not(.embed-loaded)"),
+        function (n) { return n.getAttribute("data-embed-frame") === src; })[0];
+      if (fresh && window.liveblogLoadEmbed) window.liveblogLoadEmbed(fresh);
+    });
   }
   function unflag(a) {
     var f = a && a.querySelector(".post-meta .flag-pinned");
@@ -291,7 +306,7 @@
     var i = heldAt(d.id), a = byId("post-" + d.id), c = a && card(d.html);
     keyEvent(d);
     if (i >= 0) held[i] = d;
-    if (c) a.replaceWith(c);
+    if (c) { keepLoaded(a, c); a.replaceWith(c); }
     var p = byId("pinned-" + d.id), copy = p && d.kind !== "post.pinned" && pinnedCopy(d);
     if (copy) p.replaceWith(copy);
   }
@@ -343,7 +358,7 @@
         [].forEach.call(other.querySelectorAll(":scope > .post, :scope > .empty"), function (c) {
           var a = document.importNode(c, true);
           stream.appendChild(a);
-          if (a.matches(".post")) ago(a);
+          if (a.matches(".post")) { ago(a); armEmbeds(a); }
         });
       });
     }).catch(again);

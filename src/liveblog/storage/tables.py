@@ -171,6 +171,10 @@ class Post(Base):
     body_html: Mapped[str] = mapped_column(Text, default="")
     body_text: Mapped[str] = mapped_column(Text, default="")
     label: Mapped[str] = mapped_column(String(300), default="")
+    # The post's tags, by name as the blog's list spells them, in the order given: what
+    # pages, events and exports show. post_tags holds the same as rows, for SQL to filter.
+    # (The server default fills rows written without it: older code during a rolling deploy.)
+    tags: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")
 
 
 class Revision(Base):
@@ -347,6 +351,35 @@ class PostMedia(Base):
     filename: Mapped[str] = mapped_column(String(200), primary_key=True, index=True)
 
 
+class Tag(Base):
+    """One of a blog's tags (a place, a team, a topic): ``slug`` is its name folded to
+    lower case with spaces and punctuation as hyphens, unique in the blog, so that names
+    that differ only in case or spacing are the same tag (see liveblog/tags.py)."""
+
+    __tablename__ = "tags"
+    __table_args__ = (UniqueConstraint("blog_id", "slug", name="uq_tags_blog_slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    blog_id: Mapped[int] = mapped_column(ForeignKey("blogs.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(40))
+    slug: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PostTag(Base):
+    """Which tags each post carries, kept with ``posts.tags`` by the actions: a filter by
+    tag is a join on this table."""
+
+    __tablename__ = "post_tags"
+
+    post_id: Mapped[int] = mapped_column(
+        ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag_id: Mapped[int] = mapped_column(
+        ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
 class AuditEntry(Base):
     """Who did what, when and from where (actions/audit.py): written by the actions in the
     same transaction as the change. No secrets and no post bodies, only short labels."""
@@ -426,6 +459,42 @@ class SiteKey(Base):
 
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Presence(Base):
+    """Who has a blog's desk open, and which post they are editing (actions/together.py):
+    one row per person, blog and spot, renewed by the desk's script every few seconds and
+    ignored once ``seen_at`` is older than LIVEBLOG_PRESENCE_SECONDS. Every process and node
+    reads the same rows, so nothing about it lives in one process's memory."""
+
+    __tablename__ = "presence"
+    __table_args__ = (Index("ix_presence_user_id", "user_id", "seen_at"),)
+
+    blog_id: Mapped[int] = mapped_column(
+        ForeignKey("blogs.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    # 0: the blog's desk; otherwise the id of the post whose edit page is open. Not a
+    # foreign key, so that 0 can stand for "no post"; a post's rows expire with the beats.
+    spot: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    since: Mapped[datetime] = mapped_column(default=utcnow)  # when this stay began
+    seen_at: Mapped[datetime] = mapped_column(default=utcnow)  # the latest beat
+
+
+class Note(Base):
+    """The team's internal notes on a blog, for handovers (actions/together.py). Never
+    shown to readers: no event, feed, export, embed or webhook carries them."""
+
+    __tablename__ = "notes"
+    __table_args__ = (Index("ix_notes_blog_id", "blog_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    blog_id: Mapped[int] = mapped_column(ForeignKey("blogs.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

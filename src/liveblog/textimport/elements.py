@@ -153,7 +153,10 @@ def build_elements(units: list[Unit]) -> list[Element]:
                     }
                 )
             elif unit.kind == "embed":
-                elements.append({"type": "embed", "url": unit.text})
+                embed: Element = {"type": "embed", "url": unit.text}
+                if unit.title:
+                    embed["title"] = unit.title
+                elements.append(embed)
             elif is_quote(unit, previous):
                 speaker_text = (
                     previous.text if previous is not None and previous.kind == "para" else None

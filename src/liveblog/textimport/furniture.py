@@ -14,6 +14,12 @@ _SHARE = re.compile(r"^share(?: this (?:post|update|article))?(?: on \w+)?$", re
 _UPDATED = re.compile(r"^updated(?: at| on)?\b(?P<rest>.*)$", re.IGNORECASE)
 _KEY_EVENTS = re.compile(r"^(?:key events|show key events only|key events only)$", re.IGNORECASE)
 _LONE_NUMBER = re.compile(r"^[\d.,]+[kKmM]?$")
+# An embed card's button and its note (static/clicktoload.js), when the page had scripts.
+_LOAD_EMBED = re.compile(
+    r"^load the (?:video|post|audio) from [\w .-]{1,40}?"
+    r"(?:\s*loading it connects you to .{1,200})?$",
+    re.IGNORECASE,
+)
 
 # Whole-line navigation and footer labels. They are matched on the entire line,
 # so a sentence that merely mentions one of these words is never discarded.
@@ -74,6 +80,8 @@ def classify_furniture(text: str) -> tuple[FurnitureKind, str] | None:
         return "other", _NAVIGATION[key]
     if _COMMENT_COUNT.match(text):
         return "other", "comments link"
+    if _LOAD_EMBED.match(text):
+        return "other", "an embedded video's or post's 'Load' button"
     return None
 
 

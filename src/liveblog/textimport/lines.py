@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
+from liveblog.elements.embed import read_card_line
 from liveblog.states import BlogStatus
 
 from .furniture import classify_furniture, footer_lines, page_script
@@ -26,6 +27,7 @@ class Unit:
     text: str
     lines: list[int]
     credit: str | None = None  # image credit
+    title: str | None = None  # an embed's title, from the card's line above its address
     alt: str | None = None  # image alt text, when the page showed it
     time_kind: TimeKind | None = None
     authors: list[str] = field(default_factory=list)
@@ -217,7 +219,16 @@ def _content_units(line: str, number: int, before: list[Unit], spaced: bool) -> 
     if authors is not None:
         return [Unit("byline", line, [number], authors=authors)]
     if _EMBED.match(line):
-        return [Unit("embed", line, [number])]
+        unit = Unit("embed", line, [number])
+        # The card's first line ("YouTube video: title") sits right above its address.
+        previous = before[-1] if before else None
+        if previous is not None and previous.kind == "para" and previous.lines == [number - 1]:
+            card, title = read_card_line(previous.text, line)
+            if card:
+                before.pop()
+                unit.title = title
+                unit.lines = [number - 1, number]
+        return [unit]
     m = _BULLET.match(line)
     if m:
         return [Unit("bullet", m["text"], [number])]

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Header, Path, Query, Request, Response
 
 from liveblog.actions import blogs as blog_actions
 from liveblog.actions import posts as post_actions
+from liveblog.actions import tags as tag_actions
 from liveblog.actions import webhooks as hooks
 from liveblog.actions.access import require_readable_blog
 from liveblog.errors import Invalid, PreconditionRequired
@@ -18,6 +19,7 @@ from liveblog.schema import (
     BlogFields,
     NewPost,
     PostChanges,
+    TagFields,
     WebhookChanges,
     WebhookFields,
 )
@@ -35,6 +37,9 @@ from liveblog.web.api_models import (
     PostRecord,
     Readers,
     Replayed,
+    TagChanged,
+    TagList,
+    TagRecord,
     WebhookDeleted,
     WebhookList,
     WebhookRecord,
@@ -218,6 +223,52 @@ def unpin_post(
     request: Request, response: Response, slug: str, post_id: str, actor: CurrentActor
 ) -> dict[str, Any]:
     return _etag(response, post_actions.set_pinned(_site(request), actor, slug, post_id, False))
+
+
+TagKey = Annotated[str, Path(max_length=200, description="The tag's slug (or its name)")]
+
+# A blog's tags: its team lists and adds them, its editors rename and delete them (the
+# actions check; see docs/api.md#tags). A tag is named by its slug, or its name.
+
+
+@router.get(
+    "/blogs/{slug}/tags", responses=errors(403), response_model=TagList, summary="List tags"
+)
+def list_tags(request: Request, slug: str, actor: CurrentActor) -> dict[str, Any]:
+    return tag_actions.list_tags(_site(request), actor, slug)
+
+
+@router.post(
+    "/blogs/{slug}/tags",
+    status_code=201,
+    responses=errors(403, 409),
+    response_model=TagRecord,
+    summary="Add a tag to the blog's list",
+)
+def create_tag(request: Request, slug: str, actor: CurrentActor, tag: TagFields) -> dict[str, Any]:
+    return tag_actions.create_tag(_site(request), actor, slug, tag)
+
+
+@router.patch(
+    "/blogs/{slug}/tags/{tag}",
+    responses=errors(403, 409),
+    response_model=TagChanged,
+    summary="Rename a tag, on every post that carries it",
+)
+def rename_tag(
+    request: Request, slug: str, tag: TagKey, actor: CurrentActor, fields: TagFields
+) -> dict[str, Any]:
+    return tag_actions.rename_tag(_site(request), actor, slug, tag, fields)
+
+
+@router.delete(
+    "/blogs/{slug}/tags/{tag}",
+    responses=errors(403),
+    response_model=TagChanged,
+    summary="Delete a tag, and take it off every post that carries it",
+)
+def delete_tag(request: Request, slug: str, tag: TagKey, actor: CurrentActor) -> dict[str, Any]:
+    return tag_actions.delete_tag(_site(request), actor, slug, tag)
 
 
 # Webhooks: site admins only (the actions check; see docs/webhooks.md).

@@ -56,6 +56,7 @@ class PostRecord(BaseModel):
     verification: str | None = Field(description="null, unverified, confirmed or disputed")
     authors: list[str]
     correction: str | None
+    tags: list[str] = Field(description="The post's tags, as the blog's list names them")
     status: str = Field(description="draft, submitted, scheduled, published or deleted")
     published_at: str | None = Field(description="ISO 8601 in UTC")
     updated_at: str | None = Field(description="ISO 8601 in UTC")
@@ -158,3 +159,17 @@ class Replayed(BaseModel):
 
 class WebhookDeleted(BaseModel):
     deleted: int = Field(description="The id of the endpoint deleted")
+
+
+class TagRecord(BaseModel):
+    name: str = Field(description="As the blog's list spells it, e.g. Kharkiv")
+    slug: str = Field(description="Its key: the name in lower case, hyphens for spaces")
+    posts: int = Field(description="How many posts carry it (drafts included)")
+
+
+class TagList(BaseModel):
+    tags: list[TagRecord] = Field(description="By slug")
+
+
+class TagChanged(TagRecord):
+    purge: list[str] = Field(description="The public addresses this change altered")

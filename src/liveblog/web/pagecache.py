@@ -27,6 +27,13 @@ from typing import NamedTuple
 from liveblog.web.encoding import Encoded, encode
 
 
+class Rendered(NamedTuple):
+    """A body and the headers that go with it (see :attr:`Encoded.headers`)."""
+
+    body: bytes
+    headers: tuple[tuple[str, str], ...]
+
+
 class PageCache:
     """The most recently used ``size`` bodies, at most ``max_bytes`` together (all forms)."""
 
@@ -48,9 +55,12 @@ class PageCache:
                 self._pages.move_to_end(key)
             return page
 
-    def put(self, key: Hashable, page: bytes) -> Encoded:
+    def put(self, key: Hashable, page: bytes | Rendered) -> Encoded:
         """Compresses ``page`` (outside the lock) and keeps it; returns what is kept."""
-        encoded = encode(page, min_size=self._min_size)
+        if isinstance(page, Rendered):
+            encoded = encode(page.body, min_size=self._min_size, headers=page.headers)
+        else:
+            encoded = encode(page, min_size=self._min_size)
         with self._lock:
             self.encodings += 1
             if encoded.size > self._max_bytes:
@@ -65,7 +75,7 @@ class PageCache:
                 self._bytes -= evicted.size
         return encoded
 
-    def get_or_make(self, key: Hashable, make: Callable[[], bytes]) -> Encoded:
+    def get_or_make(self, key: Hashable, make: Callable[[], bytes | Rendered]) -> Encoded:
         """The kept body, or ``make()``'s, kept; when many requests miss the same key at once
         (every reader just after a change), one makes it while the others wait for it. If
         ``make`` raises, the next waiter tries in turn (and usually raises the same)."""

@@ -12,6 +12,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Match, Route
 from starlette.types import Receive, Scope, Send
 
+from liveblog.elements.providers import page_frame_hosts
+from liveblog.headers import reader_policy
 from liveblog.paging import LAST_PAGE
 from liveblog.render.feeds import headline
 from liveblog.render.templating import iso_utc
@@ -26,7 +28,7 @@ from liveblog.web.encoding import (
     send_answer,
     tagged,
 )
-from liveblog.web.pagecache import BlogHeads, PageCache
+from liveblog.web.pagecache import BlogHeads, PageCache, Rendered
 
 router = APIRouter(include_in_schema=False)
 
@@ -96,7 +98,7 @@ def blog_page(request: Request, slug: str, page: int = Query(1, ge=1, le=LAST_PA
             (blog.id, blog.last_seq, page),
             lambda: _render_blog_page(request, blog, page, q.reader_page(session, blog, page)),
         )
-    return Response(html.body(coding), media_type=PAGE_TYPE, headers=headers)
+    return Response(html.body(coding), media_type=PAGE_TYPE, headers=headers | dict(html.headers))
 
 
 def _page_number(query: bytes) -> int | None:
@@ -151,12 +153,17 @@ class CachedPageRoute(Route):
             await send_answer(scope, send, 304, headers, b"")
             return
         headers["Content-Type"] = PAGE_TYPE
+        headers.update(html.headers)
         await send_answer(scope, send, 200, headers, html.body(coding))
 
 
-def _render_blog_page(request: Request, blog: Blog, page: int, shown: q.ReaderPage) -> bytes:
+def _render_blog_page(request: Request, blog: Blog, page: int, shown: q.ReaderPage) -> Rendered:
+    """The page, and its content security policy: frames from the embed providers only
+    (and the Mastodon servers of the cards on it), named in the page for its script too."""
     base_url = request.app.state.site.settings.base_url
     stream = shown.stream
+    shown_posts = [*stream.posts, *([shown.pinned] if shown.pinned else [])]
+    frame_hosts = page_frame_hosts(post.body_html for post in shown_posts)
     canonical = f"{base_url}/live/{blog.slug}" + (f"?page={page}" if page > 1 else "")
     response = render_page(
         request,
@@ -175,8 +182,10 @@ def _render_blog_page(request: Request, blog: Blog, page: int, shown: q.ReaderPa
             shown.ended_at,
         ),
         oembed=oembed_url(base_url, f"{base_url}/live/{blog.slug}"),
+        frame_hosts=frame_hosts,
     )
-    return bytes(response.body)
+    policy = (("Content-Security-Policy", reader_policy(frame_hosts)),)
+    return Rendered(bytes(response.body), policy)
 
 
 def oembed_url(base_url: str, url: str) -> str:
@@ -243,6 +252,8 @@ def _update(base_url: str, blog_url: str, blog: Blog, post: Post) -> dict[str, A
     }
     if post.authors:
         update["author"] = [{"@type": "Person", "name": name} for name in post.authors]
+    if post.tags:
+        update["keywords"] = ", ".join(post.tags)
     photos = _PHOTO.findall(post.body_html)
     if photos:
         update["image"] = [base_url + photo for photo in photos]

@@ -20,12 +20,14 @@ from liveblog.errors import invalid_input
 from liveblog.schema import MAX_ELEMENTS, NewPost, PostChanges
 from liveblog.states import Verification
 from liveblog.storage import Post
+from liveblog.tags import MAX_TAGS_PER_BLOG
 
 # The fields each kind of element has in the form, in the order they are shown.
 ELEMENT_FIELDS: dict[str, tuple[str, ...]] = {
     name: tuple(f.name for f in kind.form_fields) for name, kind in KINDS.items()
 }
 VERIFICATIONS: tuple[str, ...] = tuple(Verification)
+MAX_TICKED = MAX_TAGS_PER_BLOG  # more boxes than a blog has tags are not read
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -61,6 +63,11 @@ class PostForm:
     verification: str = ""
     correction: str = ""
     note: str = ""
+    # Tags: the blog's ones ticked (by name), and new ones typed, separated by commas.
+    tags: list[str] = field(default_factory=list)
+    new_tags: str = ""
+    # The tags the form offers to tick: the blog's list, and any ticked that it lacks.
+    offered: list[str] = field(default_factory=list)
     version: int | None = None
     # For a form sent back: the number each element had in it, to find its upload field.
     numbers: list[int] = field(default_factory=list)
@@ -91,6 +98,7 @@ class PostForm:
             authors=_joined(post.authors),
             verification=post.verification or "",
             correction=post.correction or "",
+            tags=list(post.tags),
             version=post.version,
         )
 
@@ -114,6 +122,9 @@ class PostForm:
             )
             numbers.append(n)
         version = text("version")
+        getlist = getattr(form, "getlist", None)
+        ticked = getlist("tag") if getlist else []
+        tags = [t for t in ticked if isinstance(t, str)][:MAX_TICKED]
         return cls(
             title=text("title"),
             elements=elements,
@@ -125,9 +136,15 @@ class PostForm:
             verification=text("verification"),
             correction=text("correction"),
             note=text("note"),
+            tags=tags,
+            new_tags=text("new_tags"),
             version=small_number(version, digits=9),
             numbers=numbers,
         )
+
+    def offer(self, names: list[str]) -> None:
+        """The blog's tags (by name) to show as boxes to tick, with those ticked already."""
+        self.offered = list(names) + [t for t in self.tags if t not in names]
 
     def keep_one(self) -> None:
         """A form shown again always has a box to type in."""
@@ -164,6 +181,7 @@ class PostForm:
             "sources": self.kept_sources if self.kept_sources is not None else _names(self.sources),
             "authors": self.kept_authors if self.kept_authors is not None else _names(self.authors),
             "verification": self.verification or None,
+            "tags": self.tags + _names(self.new_tags),
         }
 
     def new_photos(self) -> list[Photo]:
@@ -190,6 +208,7 @@ _FIELD_NAMES = {
     "authors": "Byline",
     "verification": "Verification",
     "correction": "Correction",
+    "tags": "Tags",
     "note": "Note on this edit",
     "frame_ancestors": "Sites that may show the embeds",
 }

@@ -9,8 +9,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from liveblog.actions import Actor
+from liveblog.actions import Actor, together
 from liveblog.actions import posts as post_actions
+from liveblog.actions import tags as tag_actions
 from liveblog.actions.access import blog_role
 from liveblog.errors import Invalid, LiveblogError, NotFound, PreconditionFailed
 from liveblog.paging import LAST_PAGE, page_count
@@ -44,10 +45,14 @@ def blog_page(
     composer: PostForm | None = None,
     error: str = "",
     status: int = 200,
+    note: str = "",
 ) -> HTMLResponse:
-    with site_of(request).db.reading() as session:
+    site = site_of(request)
+    with site.db.reading() as session:
         blog = q.blog_by_slug(session, slug, include_drafts=True)
         posts, counts = post_actions.desk_posts(session, actor, blog, view, page, POSTS_PER_PAGE)
+        form = composer or PostForm(authors=actor.name)
+        form.offer([tag["name"] for tag in tag_actions.blog_tags(session, actor, blog)])
         return render(
             request,
             "editor/blog.html",
@@ -61,11 +66,16 @@ def blog_page(
             counts=counts,
             page=page,
             pages=page_count(counts[view], POSTS_PER_PAGE),
-            form=composer or PostForm(authors=actor.name),
+            form=form,
             error=error,
             verifications=VERIFICATIONS,
             embeds=embed_codes(site_of(request).settings.base_url, blog.slug, blog.title),
             site_frame_ancestors=site_of(request).settings.frame_ancestors,
+            # Working together (web/desk/together.py): as it is now; together.js keeps it so.
+            together=together.desk(session, site, actor, blog),
+            beat_seconds=together.beat_seconds(site),
+            note=note,
+            note_limit=together.NOTE_LENGTH,
         )
 
 
@@ -184,6 +194,7 @@ def _edit_page(
         elif stale:
             # Keep what the person typed, but let the next save go against the new version.
             form.version = post.version
+        form.offer([tag["name"] for tag in tag_actions.blog_tags(session, actor, blog)])
         return render(
             request,
             "editor/post.html",
@@ -199,6 +210,11 @@ def _edit_page(
             verifications=VERIFICATIONS,
             embeds=embed_codes(site_of(request).settings.base_url, blog.slug, blog.title),
             site_frame_ancestors=site_of(request).settings.frame_ancestors,
+            # Who else is editing this post, as it is now; together.js keeps it so.
+            editing=together.presence(session, site_of(request), actor, blog).editing(
+                post.public_id
+            ),
+            beat_seconds=together.beat_seconds(site_of(request)),
         )
 
 

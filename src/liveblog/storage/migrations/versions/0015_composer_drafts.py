@@ -1,7 +1,7 @@
 """composer drafts kept on the server, per person, blog and post
 
 Revision ID: 0015
-Revises: 0012
+Revises: 0017
 Create Date: 2026-12-01
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0015"
-down_revision: str | None = "0012"
+down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

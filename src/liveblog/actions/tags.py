@@ -1,0 +1,152 @@
+"""A blog's list of tags: listed and added by its team, renamed and deleted by its editors.
+Renaming or deleting a tag changes what the posts that carry it say: each gets a new
+version (so a stale copy being edited meets the usual conflict), and a published one
+emits ``post.edited`` so that pages, feeds and webhooks follow."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from liveblog.actions import audit
+from liveblog.actions.access import Actor, require_blog_role
+from liveblog.actions.blogs import load_blog
+from liveblog.actions.posts import live_payload, save_version
+from liveblog.actions.purge import purge_urls
+from liveblog.actions.tagging import new_tag
+from liveblog.actions.transaction import Transaction, transaction
+from liveblog.errors import Conflict, NotFound
+from liveblog.events import PostEdited
+from liveblog.schema import TagFields
+from liveblog.site import Site
+from liveblog.states import BlogRole, PostStatus
+from liveblog.storage import Blog, Post, PostTag, Tag
+from liveblog.tags import normalise, tag_slug
+
+
+def tag_record(tag: Tag, posts: int) -> dict[str, Any]:
+    return {"name": tag.name, "slug": tag.slug, "posts": posts}
+
+
+def blog_tags(session: Session, actor: Actor, blog: Blog) -> list[dict[str, Any]]:
+    """The blog's tags by name, each with how many posts carry it: for its team (the
+    composer offers them)."""
+    require_blog_role(session, actor, blog, BlogRole.CONTRIBUTOR, "Seeing a blog's tags")
+    counts = select(PostTag.tag_id, func.count().label("posts")).group_by(PostTag.tag_id).subquery()
+    rows = session.execute(
+        select(Tag, func.coalesce(counts.c.posts, 0))
+        .outerjoin(counts, counts.c.tag_id == Tag.id)
+        .where(Tag.blog_id == blog.id)
+        .order_by(Tag.slug)
+    ).all()
+    return [tag_record(tag, posts) for tag, posts in rows]
+
+
+def list_tags(site: Site, actor: Actor, slug: str) -> dict[str, Any]:
+    with site.db.reading() as session:
+        return {"tags": blog_tags(session, actor, load_blog(session, slug))}
+
+
+def create_tag(site: Site, actor: Actor, slug: str, fields: TagFields) -> dict[str, Any]:
+    """Adds a tag to the blog's list (as writing a post with a new one does); a name the
+    list has already, in any case or spacing, is a conflict."""
+    with transaction(site) as tx:
+        blog = load_blog(tx.session, slug)
+        require_blog_role(tx.session, actor, blog, BlogRole.CONTRIBUTOR, "Adding a tag")
+        tag, added = new_tag(tx.session, blog, fields.name)
+        if not added:
+            raise Conflict(f"the blog has the tag {tag.name!r} already")
+        _audit(tx, actor, "tag.created", blog, tag, {"name": tag.name})
+        return tag_record(tag, 0)
+
+
+def _load_tag(session: Session, blog: Blog, tag: str) -> Tag:
+    found = session.scalar(select(Tag).where(Tag.blog_id == blog.id, Tag.slug == tag_slug(tag)))
+    if found is None:
+        raise NotFound(f"no tag {tag!r} in the blog {blog.slug!r}")
+    return found
+
+
+def _carrying(session: Session, tag: Tag) -> list[Post]:
+    return list(
+        session.scalars(
+            select(Post)
+            .join(PostTag, PostTag.post_id == Post.id)
+            .where(PostTag.tag_id == tag.id)
+            .order_by(Post.id)
+            .with_for_update()
+        )
+    )
+
+
+def _retag(
+    tx: Transaction,
+    site: Site,
+    actor: Actor,
+    blog: Blog,
+    posts: list[Post],
+    old_slug: str,
+    new_name: str | None,
+    note: str,
+) -> list[str]:
+    """Each post's tags with the tag renamed (or dropped, for None): a new version, and
+    ``post.edited`` for a published post. The public ids of the published ones."""
+    public = []
+    for post in posts:
+        tags = [new_name if tag_slug(t) == old_slug else t for t in post.tags]
+        post.tags = [t for t in tags if t is not None]
+        save_version(tx, post, actor.user_id, note)
+        if post.status == PostStatus.PUBLISHED:
+            tx.emit(blog, live_payload(PostEdited, site, blog, post), post)
+            public.append(post.public_id)
+    return public
+
+
+def rename_tag(site: Site, actor: Actor, slug: str, tag: str, fields: TagFields) -> dict[str, Any]:
+    """Renames a tag everywhere it is carried. Another spelling of the same name (case,
+    spacing) is a rename too; the name of another of the blog's tags is a conflict."""
+    with transaction(site) as tx:
+        blog = load_blog(tx.session, slug)
+        require_blog_role(tx.session, actor, blog, BlogRole.EDITOR, "Renaming a tag")
+        row = _load_tag(tx.session, blog, tag)
+        name, new_slug = normalise(fields.name), tag_slug(fields.name)
+        if new_slug != row.slug and tx.session.scalar(
+            select(Tag.id).where(Tag.blog_id == blog.id, Tag.slug == new_slug)
+        ):
+            raise Conflict(f"the blog has a tag {name!r} already; delete one of the two first")
+        old_name, old_slug = row.name, row.slug
+        posts = _carrying(tx.session, row)
+        if name != old_name:
+            row.name, row.slug = name, new_slug
+            note = f"tag {audit.label(old_name)!r} renamed {audit.label(name)!r}"
+            public = _retag(tx, site, actor, blog, posts, old_slug, name, note)
+            _audit(tx, actor, "tag.renamed", blog, row, {"from": old_name, "to": name})
+        else:
+            public = []
+        urls = purge_urls(tx.session, site.settings.base_url, blog, public) if public else []
+        return tag_record(row, len(posts)) | {"purge": urls}
+
+
+def delete_tag(site: Site, actor: Actor, slug: str, tag: str) -> dict[str, Any]:
+    """Removes a tag from the blog's list and from every post that carries it."""
+    with transaction(site) as tx:
+        blog = load_blog(tx.session, slug)
+        require_blog_role(tx.session, actor, blog, BlogRole.EDITOR, "Deleting a tag")
+        row = _load_tag(tx.session, blog, tag)
+        posts = _carrying(tx.session, row)
+        note = f"tag {audit.label(row.name)!r} deleted"
+        public = _retag(tx, site, actor, blog, posts, row.slug, None, note)
+        record = tag_record(row, len(posts))
+        _audit(tx, actor, "tag.deleted", blog, row, {"name": row.name, "posts": len(posts)})
+        tx.session.execute(delete(PostTag).where(PostTag.tag_id == row.id))
+        tx.session.delete(row)
+        urls = purge_urls(tx.session, site.settings.base_url, blog, public) if public else []
+        return record | {"purge": urls}
+
+
+def _audit(
+    tx: Transaction, actor: Actor, action: str, blog: Blog, tag: Tag, detail: dict[str, Any]
+) -> None:
+    tx.audit(actor, action, "tag", tag.slug, blog_id=blog.id, detail=detail)
