@@ -75,6 +75,7 @@ publish_new              Y     Y     Y        N          N          N        N  
 edit_draft               Y     Y     Y        Y          N          N        N        N
 submit_for_review        Y     Y     Y        Y          N          N        N        N
 publish_draft            Y     Y     Y        N          N          N        N        N
+schedule_draft           Y     Y     Y        N          N          N        N        N
 edit_published           Y     Y     Y        N          N          N        N        N
 delete_post              Y     Y     Y        N          N          N        N        N
 restore_post             Y     Y     Y        N          N          N        N        N

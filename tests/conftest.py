@@ -62,6 +62,7 @@ SLOW: dict[str, set[str] | None] = {
     "tests/web/test_audit.py": None,  # pages through a long log
     "tests/web/test_body_limits.py": None,  # megabyte bodies, and a real server
     "tests/web/test_media.py": {"test_media_prune_on_the_command_line"},  # a subprocess
+    "tests/web/test_photos_browser.py": None,  # `liveblog serve`, Chromium, a 24 MP photo
     "tests/test_serve.py": None,  # `liveblog serve` as a subprocess
     "tests/actions/test_push.py": {"test_workers_sending_at_once_send_each_message_once"},
     "tests/test_push_serve.py": None,  # `liveblog serve` and `liveblog worker`, a push service
@@ -72,6 +73,8 @@ SLOW: dict[str, set[str] | None] = {
         "test_bad_input_is_one_line",
     },
     "tests/test_webhooks_served.py": None,  # `liveblog serve` (three of them), a receiver down
+    "tests/test_scheduling_served.py": None,  # `liveblog serve` restarted, and three nodes
+    "tests/web/test_scheduling_web.py": None,  # desk logins, each an argon2 hash
     "tests/test_cli_fresh.py": {  # every command as a subprocess on a new database
         "test_every_command_works_on_a_fresh_database",
         "test_db_revision_writes_a_migration_that_init_applies",

@@ -50,7 +50,16 @@ def blog(site: Site) -> dict[str, Any]:
         ids.append(create_post(site, actor, slug, new)["id"])
     photo = clean_photo(actor, png(), "quay.png")
     new = NewPost.model_validate(
-        {"elements": [{"type": "image", "caption": "The quay", "file": photo.filename}]}
+        {
+            "elements": [
+                {
+                    "type": "image",
+                    "caption": "The quay",
+                    "alt": "A stone quay",
+                    "file": photo.filename,
+                }
+            ]
+        }
     )
     photo_post = create_post(site, actor, slug, new, photos=[photo])["id"]
     edit_post(site, actor, slug, ids[3], PostChanges(title="Gauge three, corrected"), 1)
@@ -146,7 +155,8 @@ def test_the_archive_serves_from_a_static_host_with_every_link_working(
     out = tmp_path / "site" / "some" / "path" / "harbour"
     made = run(database_url, tmp_path, "archive", blog["slug"], str(out))
     assert made.returncode == 0, made.stderr
-    assert made.stdout.strip() == (f"wrote 3 pages, 44 permalinks, 1 photo and 4 feeds to {out}")
+    # The photo, and its WebP copy that the page's srcset names (it is narrower than 360 px).
+    assert made.stdout.strip() == (f"wrote 3 pages, 44 permalinks, 2 photos and 4 feeds to {out}")
     seen = crawl(f"{static_server}/some/path/harbour/index.html")
     base = f"{static_server}/some/path/harbour/"
     names = {url.removeprefix(base) for url in seen}
@@ -314,7 +324,9 @@ def test_a_link_to_a_missing_file_keeps_the_live_address(
     _post(site, slug, "[the old photo](/media/deleted.png) and [a typo](/static/readr.css)")
     with caplog.at_level("WARNING", logger="liveblog.archive"):
         archived = write_archive(site, slug, tmp_path / "out")
-    assert archived.pages == 3 and archived.photos == {blog["photo"].filename}
+    photo = blog["photo"]
+    webp = f"{photo.filename.rsplit('.', 1)[0]}-{photo.width}w.webp"  # named by the srcset
+    assert archived.pages == 3 and archived.photos == {photo.filename, webp}
     index = (tmp_path / "out" / "index.html").read_text()
     assert 'href="http://testserver/media/deleted.png"' in index
     assert 'href="http://testserver/static/readr.css"' in index

@@ -161,7 +161,8 @@ def test_import_text_dry_run_then_import(database_url: str, tmp_path: Path) -> N
     assert dry.returncode == 0, dry.stderr
     assert "Posts found:" in dry.stdout and "dry run: nothing imported" in dry.stdout
     parsed = json.loads(out.read_text(encoding="utf-8"))
-    assert parsed["format"] == "liveblog-exchange/1" and parsed["posts"]
+    assert parsed["format"] == "liveblog-import-text/1"
+    assert parsed["blog"]["format"] == "liveblog-exchange/1" and parsed["blog"]["posts"]
     assert "/live/" not in dry.stdout
     real = run(database_url, tmp_path, "import-text", str(fixture), "--slug", "from-text")
     assert real.returncode == 0, real.stderr
@@ -170,6 +171,34 @@ def test_import_text_dry_run_then_import(database_url: str, tmp_path: Path) -> N
     assert again.returncode == 0, again.stderr
     bad_slug = run(database_url, tmp_path, "import-text", str(fixture), "--slug", "Bad Slug!")
     assert_one_line_error(bad_slug, "slug: use lower-case letters, digits and hyphens")
+
+
+def test_import_text_json_to_stdout_and_report_only(database_url: str, tmp_path: Path) -> None:
+    fixture = Path(__file__).parent / "fixtures" / "text" / "posted_at.txt"
+    lines = fixture.read_text(encoding="utf-8").split("\n")
+    dry = run(database_url, tmp_path, "import-text", str(fixture), "--json", "-", "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    document = json.loads(dry.stdout)  # standard output is the JSON alone
+    assert dry.stderr.strip() == "dry run: nothing imported"
+    blog, report = document["blog"], document["report"]
+    assert len(report["posts"]) == len(blog["posts"]) > 1
+    for post, where in zip(blog["posts"], report["posts"], strict=True):
+        first, last = where["lines"]
+        assert first <= last and [e["type"] for e in where["elements"]] == [
+            e["type"] for e in post["elements"]
+        ]
+    for entry in report["discarded"]:
+        assert lines[entry["line"] - 1].strip() == entry["text"] and entry["reason"]
+    assert report["notes"]
+    only = run(database_url, tmp_path, "import-text", str(fixture), "--report-only")
+    assert only.returncode == 0, only.stderr
+    assert only.stdout.startswith("Title: ") and "Discarded lines:" in only.stdout
+    assert "/live/" not in only.stdout and "dry run" not in only.stdout
+    slug = "mountain-rescue-search-for-missing-walkers-resumes-at-dawn"
+    listed = run(database_url, tmp_path, "export", slug)
+    assert listed.returncode != 0  # nothing was imported
+    both = run(database_url, tmp_path, "import-text", str(fixture), "--report-only", "--json", "-")
+    assert_one_line_error(both, "--report-only")
 
 
 def test_import_text_of_the_seed_page(database_url: str, tmp_path: Path) -> None:

@@ -25,7 +25,7 @@ from liveblog.realtime.hub import Hub
 from liveblog.realtime.readers import ReadersNow
 from liveblog.settings import Settings
 from liveblog.site import Site
-from liveblog.web import api, desk, embeds, feeds, live, media, ops, pages, push, sitemap
+from liveblog.web import api, api_media, desk, embeds, feeds, live, media, ops, pages, push, sitemap
 from liveblog.web.assets import static_assets
 from liveblog.web.limits import BodyLimit
 from liveblog.web.pagecache import BlogHeads, PageCache
@@ -92,6 +92,7 @@ def create_app(settings: Settings | None = None, site: Site | None = None) -> Fa
     )
     app.router.routes.append(CachedPageRoute(app.state.blog_heads, app.state.page_cache))
     app.include_router(api.router)
+    app.include_router(api_media.router)
     app.include_router(pages.router)
     app.include_router(embeds.router)
     app.include_router(live.router)

@@ -229,11 +229,17 @@ def media_prune(hours: float) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--slug", default=None, help="Use this slug instead of the file's.")
 def import_(file: Path, slug: str | None) -> None:
-    """Load a blog from a liveblog-exchange/1 JSON file; prints its reader URL."""
-    _import(file, _read_json(file), slug, "file")
+    """Load a blog from a liveblog-exchange/1 JSON file (or what `import-text --json`
+    wrote); prints its reader URL."""
+    from liveblog.textimport.result import IMPORT_FORMAT
+
+    data = _read_json(file)
+    if isinstance(data, dict) and data.get("format") == IMPORT_FORMAT and "blog" in data:
+        data = data["blog"]  # what `import-text --json` wrote: the blog and its report
+    _import(file, data, slug, "file")
 
 
-def _import(file: Path, data: object, slug: str | None, source: str) -> None:
+def _import(file: Path, data: object, slug: str | None, source: str, say: Any = click.echo) -> None:
     """Imports exchange data into the configured site and prints the reader URL."""
     from liveblog.actions.exchange import import_blog
 
@@ -242,7 +248,7 @@ def _import(file: Path, data: object, slug: str | None, source: str) -> None:
         blog = import_blog(site, data, slug=slug, source=source)
     except LiveblogError as exc:
         raise LiveblogError(f"{file}: {exc.message}") from None
-    click.echo(blog["url"])
+    say(blog["url"])
 
 
 @cli.command("import-text")
@@ -251,30 +257,52 @@ def _import(file: Path, data: object, slug: str | None, source: str) -> None:
 @click.option(
     "--json",
     "json_out",
-    type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="Also write the result in the exchange format to this file.",
+    metavar="OUT|-",
+    help="Also write the whole result (the blog in the exchange format and the report, "
+    "line by line) as JSON to this file, or to standard output with '-'.",
+)
+@click.option(
+    "--report-only", is_flag=True, help="Print only the report; import nothing, write nothing."
 )
 @click.option("--slug", default=None, help="The new blog's slug (default: from its title).")
-def import_text(file: Path, dry_run: bool, json_out: Path | None, slug: str | None) -> None:
+def import_text(
+    file: Path, dry_run: bool, json_out: str | None, report_only: bool, slug: str | None
+) -> None:
     """Rebuild a live blog from its flattened text (a page saved with select all, copy)."""
     from liveblog.actions.exchange import parse_exchange
     from liveblog.textimport import parse_text
 
+    if report_only and (json_out is not None or slug is not None or dry_run):
+        raise LiveblogError("--report-only prints the report alone: drop --json, --slug, --dry-run")
     try:
         text = file.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise LiveblogError(f"{file}: not UTF-8 text") from None
     result = parse_text(text)
-    parse_exchange(result.blog)  # what we would import must be valid before anything happens
-    click.echo(result.report())
-    if json_out is not None:
-        json_out.write_text(json.dumps(result.blog, ensure_ascii=False, indent=2) + "\n", "utf-8")
-        click.echo(f"wrote {json_out}")
-    if dry_run:
-        click.echo("dry run: nothing imported")
+    if report_only:
+        click.echo(result.report(), nl=False)
         return
-    _import(file, result.blog, slug, "text")
+    parse_exchange(result.blog)  # what we would import must be valid before anything happens
+    to_stdout = json_out == "-"
+    # With --json -, standard output carries the JSON alone; the rest goes to stderr.
+    say = (lambda line: click.echo(line, err=True)) if to_stdout else click.echo
+    if not to_stdout:
+        click.echo(result.report())
+    if json_out is not None:
+        document = json.dumps(result.document(), ensure_ascii=False, indent=2) + "\n"
+        if to_stdout:
+            click.echo(document, nl=False)
+        else:
+            try:
+                Path(json_out).write_text(document, "utf-8")
+            except OSError as exc:
+                raise LiveblogError(f"{json_out}: {exc.strerror or exc}") from None
+            say(f"wrote {json_out}")
+    if dry_run:
+        say("dry run: nothing imported")
+        return
+    _import(file, result.blog, slug, "text", say)
 
 
 @cli.command("export")

@@ -43,6 +43,7 @@ def post_record(
         "tags": list(post.tags or []),
         "status": post.status,
         "published_at": iso(post.published_at),
+        "scheduled_at": iso(post.scheduled_at),
         "updated_at": iso(post.updated_at),
         "version": post.version,
         "label": post.label,

@@ -90,8 +90,15 @@ class PostContent(_Strict):
     tags: TagList = Field(default_factory=list)
 
 
+SCHEDULED_AT = (
+    "With the status scheduled: when the post is to be published, ISO 8601; a time without "
+    "an offset is in the blog's time zone. In the future, at most a year ahead"
+)
+
+
 class NewPost(PostContent):
     status: EditablePostStatus = PostStatus.PUBLISHED
+    scheduled_at: datetime | None = Field(default=None, description=SCHEDULED_AT)
 
 
 class PostChanges(_Changes):
@@ -111,6 +118,7 @@ class PostChanges(_Changes):
     ) = None
     tags: TagList | None = None
     status: EditablePostStatus | None = None
+    scheduled_at: datetime | None = Field(default=None, description=SCHEDULED_AT)
     note: Annotated[str, StringConstraints(max_length=500), AfterValidator(no_control)] | None = (
         None
     )
@@ -163,7 +171,7 @@ FrameAncestors = Annotated[
 
 
 class BlogChanges(_Changes):
-    nullable = frozenset({"standfirst", "section", "frame_ancestors"})
+    nullable = frozenset({"standfirst", "section", "frame_ancestors", "starts_at", "ends_at"})
 
     title: Line | None = None
     standfirst: Standfirst | None = None
@@ -175,6 +183,15 @@ class BlogChanges(_Changes):
         default=None,
         description="Sites that may frame the embeds: origins such as https://news.example.com"
         ", * for any, none for only this site; empty or null for the site's setting",
+    )
+    starts_at: datetime | None = Field(
+        default=None,
+        description="When the blog goes live by itself (ISO 8601; without an offset, in the "
+        "blog's time zone): in the future, at most a year ahead; null cancels",
+    )
+    ends_at: datetime | None = Field(
+        default=None,
+        description="When the blog ends by itself, after starts_at when both are set; null cancels",
     )
 
 

@@ -249,6 +249,13 @@ SETTINGS: tuple[SettingSpec, ...] = (
         lambda name, value: _at_least(1, name, value),
     ),
     SettingSpec(
+        "UPLOADS_PER_HOUR",
+        "300",
+        "Photos one person may upload through the API in an hour (429 beyond).",
+        "uploads_per_hour",
+        lambda name, value: _at_least(1, name, value),
+    ),
+    SettingSpec(
         "METRICS_ALLOW",
         "127.0.0.1,::1",
         "Client addresses that may read /metrics (comma-separated); empty for nobody.",
@@ -405,6 +412,7 @@ class Settings:
     push_services: tuple[str, ...] = field(default_factory=_default("push_services"))
     push_per_blog: int = field(default_factory=_default("push_per_blog"))
     push_per_address: int = field(default_factory=_default("push_per_address"))
+    uploads_per_hour: int = field(default_factory=_default("uploads_per_hour"))
     edge_streams: str = field(default_factory=_default("edge_streams"))
     worker: str = field(default_factory=_default("worker"))
     frame_ancestors: str = field(default_factory=_default("frame_ancestors"))

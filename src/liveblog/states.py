@@ -16,12 +16,18 @@ class BlogStatus(StrEnum):
 class PostStatus(StrEnum):
     DRAFT = "draft"
     SUBMITTED = "submitted"  # a contributor's post, waiting for an editor
+    SCHEDULED = "scheduled"  # to be published at posts.scheduled_at by the worker's runner
     PUBLISHED = "published"
     DELETED = "deleted"  # soft-deleted: restorable, public nowhere
 
 
 # What an editor can set a post to; deletion is its own action.
-EDITABLE_POST_STATUSES = (PostStatus.DRAFT, PostStatus.SUBMITTED, PostStatus.PUBLISHED)
+EDITABLE_POST_STATUSES = (
+    PostStatus.DRAFT,
+    PostStatus.SUBMITTED,
+    PostStatus.SCHEDULED,
+    PostStatus.PUBLISHED,
+)
 
 
 class SiteRole(StrEnum):

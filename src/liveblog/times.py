@@ -58,3 +58,19 @@ def parse_http_date(text: str | None) -> datetime | None:
     except (TypeError, ValueError, IndexError):
         return None
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def from_local(value: datetime, zone: str) -> datetime:
+    """An aware time: one without an offset (a form's date-time field) is read as the
+    blog's local time."""
+    return value.replace(tzinfo=_zone(zone)) if value.tzinfo is None else value
+
+
+def moment(value: datetime | None, zone: str) -> str:
+    """29 May 2024, 14:05 BST: a scheduled time, as the desk shows it."""
+    return f"{day(value, zone)}, {clock(value, zone)}" if value else ""
+
+
+def field_value(value: datetime | None, zone: str) -> str:
+    """2024-05-29T14:05: the blog's local time as an HTML date-time field holds it."""
+    return f"{local(value, zone):%Y-%m-%dT%H:%M}" if value else ""

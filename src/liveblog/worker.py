@@ -11,7 +11,8 @@ Two kinds of work, each in a thread (the database calls block):
   ``LIVEBLOG_POLL_SECONDS`` anyway, in case a wake-up was lost), hands new events to the
   handlers of ``actions.dispatch.HANDLERS``;
 - **jobs** (``JOBS``), each a function that does a round of its work (deliver what is
-  due) and says when it wants to run again; woken too whenever dispatch made new work.
+  due) and says when it wants to run again; woken too whenever dispatch made new work
+  (and, for a job ``on_bus`` such as the scheduler, at every wake-up of the bus).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from liveblog import webhooks
-from liveblog.actions import drafts
+from liveblog.actions import drafts, scheduler
 from liveblog.actions.dispatch import HANDLERS, Handler, dispatch
 from liveblog.actions.pushing import send_notices
 from liveblog.archive import archive_ended_blogs
@@ -39,6 +40,9 @@ class Job:
 
     name: str
     step: Callable[[Site], float | None]
+    # Also woken by every wake-up on the bus, not only when dispatch made new work: the
+    # scheduler, whose schedule changes without an event (schedule.nudge).
+    on_bus: bool = False
 
 
 # The jobs every worker runs.
@@ -46,6 +50,7 @@ JOBS: tuple[Job, ...] = (
     Job("webhooks", webhooks.step),
     Job("push", send_notices),
     Job("archive", archive_ended_blogs),
+    Job("scheduler", scheduler.step, on_bus=True),
     Job("drafts", drafts.prune_step),
 )
 
@@ -63,6 +68,7 @@ class Worker:
     _wakes: dict[str, asyncio.Event] = field(default_factory=dict)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _unsubscribe: Callable[[], None] | None = None
+    _stopping: bool = False
 
     def start(self) -> None:
         """Starts dispatch and every job on the running loop; call ``stop`` to end them."""
@@ -77,6 +83,9 @@ class Worker:
     async def stop(self) -> None:
         if self._unsubscribe is not None:
             self._unsubscribe()
+        # Python 3.11's wait_for can swallow a cancellation that comes as its wake-up is
+        # set: the flag ends the loop anyway, at its next turn.
+        self._stopping = True
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -90,8 +99,9 @@ class Worker:
     def _woken(self, _blog_id: int, _seq: int) -> None:
         # Called by the bus, from whichever thread committed the action.
         if self._loop is not None and not self._loop.is_closed():
-            with contextlib.suppress(RuntimeError):
-                self._loop.call_soon_threadsafe(self._wakes["dispatch"].set)
+            for name in ["dispatch", *(job.name for job in self.jobs if job.on_bus)]:
+                with contextlib.suppress(RuntimeError):
+                    self._loop.call_soon_threadsafe(self._wakes[name].set)
 
     def _dispatch(self, site: Site) -> float | None:
         done = dispatch(site, self.handlers)
@@ -106,7 +116,7 @@ class Worker:
     async def _run(self, name: str, step: Callable[[Site], float | None]) -> None:
         wake = self._wakes[name]
         failures = 0
-        while True:
+        while not self._stopping:
             wake.clear()
             try:
                 again = await asyncio.to_thread(step, self.site)

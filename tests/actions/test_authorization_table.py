@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import shutil
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,7 @@ from liveblog.schema import (
 from liveblog.settings import Settings
 from liveblog.site import Site
 from liveblog.storage import Base
+from liveblog.storage.tables import utcnow
 from tests.authz_table import (
     CASES,
     PERSONAS,
@@ -121,6 +123,14 @@ RUN: dict[str, Run] = {
     ),
     "publish_draft": lambda site, a, s, p, who: edit_post(
         site, a, s.slug, s.draft_for(who), PostChanges(status="published"), 1
+    ),
+    "schedule_draft": lambda site, a, s, p, who: edit_post(
+        site,
+        a,
+        s.slug,
+        s.draft_for(who),
+        PostChanges(status="scheduled", scheduled_at=utcnow() + timedelta(hours=1)),
+        1,
     ),
     "edit_published": lambda site, a, s, p, who: edit_post(
         site, a, s.slug, s.published, PostChanges(title="Changed"), 1

@@ -144,7 +144,7 @@ def test_the_database_refuses_an_unknown_value(
         with engine.begin() as conn:
             for value in values:  # every value the enum names is stored
                 conn.execute(text(f"UPDATE {table} SET {column} = :v"), {"v": str(value)})
-        for bad in ("scheduled", "", str(next(iter(values))).upper()):
+        for bad in ("postponed", "", str(next(iter(values))).upper()):
             with pytest.raises(IntegrityError), engine.begin() as conn:
                 conn.execute(text(f"UPDATE {table} SET {column} = :v"), {"v": bad})
     finally:
@@ -181,7 +181,7 @@ def test_a_row_with_an_unknown_value_stops_the_migration(empty_database: Engine)
     upgrade(empty_database, "0007")
     with empty_database.begin() as conn:
         _add_rows(conn)
-        conn.execute(text("UPDATE posts SET status = 'scheduled'"))
+        conn.execute(text("UPDATE posts SET status = 'postponed'"))
     with pytest.raises(IntegrityError):
         upgrade(empty_database)
     assert _counts(empty_database)["posts"] == 1

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -19,12 +20,15 @@ from liveblog.actions.users import start_session
 from liveblog.app import create_app
 from liveblog.schema import BlogChanges
 from liveblog.site import Site
+from liveblog.storage.tables import utcnow
 from liveblog.web.auth import SESSION_COOKIE
 from tests.actions.test_authorization_table import people, shared_site  # noqa: F401
 from tests.authz_table import CASES, TABLE, People, Scene, make_scene, snapshot
 from tests.conftest import Client, text_post
 
 Request = Callable[[Scene, People, str], tuple[str, str, dict[str, Any]]]
+# A time to schedule at: well within the coming year, in any blog's time zone.
+AHEAD = utcnow() + timedelta(days=30)
 
 
 def _patch(field: str, value: Any, target: str = "draft") -> Request:
@@ -67,6 +71,14 @@ API: dict[str, Request] = {
     "edit_draft": _patch("title", "Changed"),
     "submit_for_review": _patch("status", "submitted"),
     "publish_draft": _patch("status", "published"),
+    "schedule_draft": lambda s, p, who: (
+        "PATCH",
+        f"/api/v1/blogs/{s.slug}/posts/{s.draft_for(who)}",
+        {
+            "json": {"status": "scheduled", "scheduled_at": AHEAD.isoformat()},
+            "headers": {"If-Match": "1"},
+        },
+    ),
     "edit_published": _patch("title", "Changed", "published"),
     "flag_summary": _patch("summary", True, "published"),
     "flag_key_event": _patch("key_event", True, "published"),
@@ -136,6 +148,12 @@ DESK: dict[str, Request] = {
     ),
     "publish_draft": _form(
         "/editor/blogs/{s.slug}/posts/{draft}", **_post_form("Changed", version="1")
+    ),
+    "schedule_draft": _form(
+        "/editor/blogs/{s.slug}/posts/{draft}",
+        **_post_form(
+            "Changed", action="schedule", version="1", scheduled_at=f"{AHEAD:%Y-%m-%dT%H:%M}"
+        ),
     ),
     "edit_published": _form(
         "/editor/blogs/{s.slug}/posts/{s.published}",

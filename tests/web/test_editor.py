@@ -486,19 +486,33 @@ def test_an_uploaded_photo_is_stored_clean_and_shown(
         },
     )
     files = {"el-1-upload": ("wall.jpg", _jpeg_with_location(), "image/jpeg")}
-    response = client.post(f"/editor/blogs/{slug}/posts", data=form, files=files)
+    # Without alt text the photo is not published: the message names it, the form keeps it.
+    refused = client.post(f"/editor/blogs/{slug}/posts", data=form, files=files)
+    assert refused.status_code == 422 and stored_posts(site) == []
+    assert (
+        "Photo 1 (&#34;The sea wall at noon&#34;) needs alt text: describe it for people who "
+        "cannot see it." in refused.text
+    )
+    carried = re.search(r'name="el-1-photo" value="([^"]+)"', refused.text)
+    named = re.search(r'name="el-1-file" value="([^"]+)"', refused.text)
+    assert carried and named
+    form |= {"el-1-alt": "Waves over a sea wall", "el-1-file": named[1], "el-1-photo": carried[1]}
+    response = client.post(f"/editor/blogs/{slug}/posts", data=form)
     assert response.status_code == 303, response.text
     [post] = stored_posts(site)
     image = post.elements[1]
     assert image["caption"] == "The sea wall at noon" and image["credit"] == "Jo Blake"
-    assert image["alt"] is None and re.fullmatch(PHOTO_NAME + r"\.jpg", image["file"])
+    assert image["alt"] == "Waves over a sea wall"
+    assert re.fullmatch(PHOTO_NAME + r"\.jpg", image["file"])
     served = client.get(f"/media/{image['file']}")
     assert served.status_code == 200
     with Image.open(io.BytesIO(served.content)) as stored:
         assert stored.width == 2400  # scaled down for phones
         assert not stored.getexif()  # no camera, no location
     page = client.get(f"/live/{slug}").text
-    assert f'src="/media/{image["file"]}" alt="The sea wall at noon"' in page
+    stem = image["file"].removesuffix(".jpg")
+    assert f'src="/media/{image["file"]}" srcset="/media/{stem}-360w.jpg 360w' in page
+    assert 'width="2400" height="1200" alt="Waves over a sea wall"' in page
     assert "Photograph: Jo Blake" in page
     # Editing the post keeps the photo without uploading it again.
     edit = client.get(f"/editor/blogs/{slug}/posts/{post.public_id}").text
@@ -540,7 +554,12 @@ def test_no_file_chosen_keeps_a_photo_without_a_file(
     client: Client, site: Site, blog: tuple[str, str]
 ) -> None:
     token, slug = blog
-    form = post_form(token, "x", elements="2", **{"el-1-type": "image", "el-1-caption": "Pier"})
+    form = post_form(
+        token,
+        "x",
+        elements="2",
+        **{"el-1-type": "image", "el-1-caption": "Pier", "el-1-alt": "A pier"},
+    )
     # What a browser sends for a file input left empty: a part with no file name.
     files = {"el-1-upload": ("", b"", "application/octet-stream")}
     response = client.post(f"/editor/blogs/{slug}/posts", data=form, files=files)
@@ -550,7 +569,7 @@ def test_no_file_chosen_keeps_a_photo_without_a_file(
         "type": "image",
         "caption": "Pier",
         "credit": None,
-        "alt": None,
+        "alt": "A pier",
         "file": None,
     }
 
@@ -800,7 +819,7 @@ def test_one_bad_photo_does_not_cost_the_others(
         "Two photos",
         elements="3",
         **{"el-1-type": "image", "el-1-caption": "Broken", "el-2-type": "image"},
-        **{"el-2-caption": "Fine"},
+        **{"el-2-caption": "Fine", "el-2-alt": "A green square"},
     )
     files = [
         ("el-1-upload", ("broken.jpg", b"not a picture", "image/jpeg")),

@@ -278,8 +278,12 @@ def test_a_post_written_on_the_desk_reaches_an_open_reader_page(
     assert served.status == 200
     assert served.headers["content-type"] == "image/png"
     img.scroll_into_view_if_needed()
+    # The browser takes the width its screen needs from the srcset (WebP first); the page
+    # says the stored size, so nothing moves while it loads.
+    expect(img).to_have_attribute("width", "640")
     reader.wait_for_function(
-        "(img) => img.complete && img.naturalWidth === 640", arg=img.element_handle()
+        "(img) => img.complete && img.naturalWidth > 0 && img.currentSrc.endsWith('.webp')",
+        arg=img.element_handle(),
     )
     expect(card.locator(".post-sources")).to_have_text("Sources: Coastguard, Harbour Press")
     expect(card.locator(".verification")).to_have_text("Confirmed")

@@ -304,7 +304,16 @@ def test_oembed_of_a_post_of_photos_alone(
     actor = editor_of(site)
     photo = clean_photo(actor, png(), "quay.png")
     only_photo = NewPost.model_validate(
-        {"elements": [{"type": "image", "caption": "The quay", "file": photo.filename}]}
+        {
+            "elements": [
+                {
+                    "type": "image",
+                    "caption": "The quay",
+                    "alt": "A stone quay",
+                    "file": photo.filename,
+                }
+            ]
+        }
     )
     post = create_post(site, actor, "harbour", only_photo, photos=[photo])["id"]
     body = oembed(client, f"http://testserver/live/harbour/posts/{post}").json()

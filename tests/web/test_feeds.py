@@ -49,7 +49,16 @@ def blog(site: Site) -> tuple[Actor, str, dict[str, str]]:
     )["slug"]
     photo = clean_photo(actor, png(), "quay.png")
     photo_post = NewPost.model_validate(
-        {"elements": [{"type": "image", "caption": "The quay", "file": photo.filename}]}
+        {
+            "elements": [
+                {
+                    "type": "image",
+                    "caption": "The quay",
+                    "alt": "A stone quay",
+                    "file": photo.filename,
+                }
+            ]
+        }
     )
     ids = {
         "opening": publish(

@@ -41,7 +41,8 @@ def media_rows(site: Site) -> list[str]:
 
 
 def stored_files(site: Site) -> list[str]:
-    return store_for(site.settings).names()
+    """The photos in the store, without the narrower and WebP copies made of each."""
+    return [n for n in store_for(site.settings).names() if not re.search(r"-[0-9]+w\.", n)]
 
 
 @pytest.fixture
@@ -124,7 +125,11 @@ def test_a_photo_is_stored_only_if_its_post_is(site: Site) -> None:
     slug = create_blog(site, editor, BlogFields(title="Ferry strike"))["slug"]
     photo = clean_photo(editor, jpeg(), "pier.jpg")
     post = NewPost.model_validate(
-        {"elements": [{"type": "image", "caption": "Pier", "file": photo.filename}]}
+        {
+            "elements": [
+                {"type": "image", "caption": "Pier", "alt": "A pier", "file": photo.filename}
+            ]
+        }
     )
     contributor = Actor(user_id=editor_id + 100, role="contributor", name="Con")
     with pytest.raises(Forbidden):  # a contributor may not publish: refused in the transaction
@@ -146,7 +151,11 @@ def published_photo(site: Site) -> tuple[str, str, Photo]:
     slug = create_blog(site, editor, BlogFields(title="Ferry strike"))["slug"]
     photo = clean_photo(editor, png(), "pier.png")
     new = NewPost.model_validate(
-        {"elements": [{"type": "image", "caption": "Pier", "file": photo.filename}]}
+        {
+            "elements": [
+                {"type": "image", "caption": "Pier", "alt": "A pier", "file": photo.filename}
+            ]
+        }
     )
     record = create_post(site, editor, slug, new, photos=[photo])
     return slug, record["id"], photo
@@ -205,7 +214,7 @@ def test_a_photo_is_public_while_a_published_post_shows_it(
     address = f"/media/{photo.filename}"
     first = client.get(address)
     assert first.status_code == 200 and first.content == photo.data
-    assert first.headers["cache-control"] == "public, max-age=300"
+    assert first.headers["cache-control"] == "public, max-age=31536000, immutable"
     assert client.get(address, headers={"if-none-match": first.headers["etag"]}).status_code == 304
     for step, status in steps:
         STEPS[step](site, slug, post_id)
@@ -283,14 +292,14 @@ def test_prune_removes_what_no_post_shows(
     # A photo on a post that was deleted (it may be restored): kept.
     kept = clean_photo(admin, png(), "kept.png")
     new = NewPost.model_validate(
-        {"elements": [{"type": "image", "caption": "K", "file": kept.filename}]}
+        {"elements": [{"type": "image", "caption": "K", "alt": "k", "file": kept.filename}]}
     )
     deleted_id = create_post(site, admin, slug, new, photos=[kept])["id"]
     delete_post(site, admin, slug, deleted_id)
     # A photo edited out of its post: its row and file go.
     gone = clean_photo(admin, png(), "gone.png")
     new = NewPost.model_validate(
-        {"elements": [{"type": "image", "caption": "G", "file": gone.filename}]}
+        {"elements": [{"type": "image", "caption": "G", "alt": "g", "file": gone.filename}]}
     )
     gone_id = create_post(site, admin, slug, new, photos=[gone])["id"]
     STEPS["edit the photo out"](site, slug, gone_id)
@@ -301,8 +310,15 @@ def test_prune_removes_what_no_post_shows(
     store.put(just_now, b"new", "image/jpeg")
     store.put("notes.txt", b"not ours", "text/plain")
     _aged(site, 2)
-    assert prune_media(site).__dict__ == {"rows": 1, "files": 2}
-    assert sorted(store.names()) == sorted([shown.filename, kept.filename, just_now, "notes.txt"])
+    # The edited-out photo goes with its WebP copy (too narrow for others), and the old one.
+    assert prune_media(site).__dict__ == {"rows": 1, "files": 3}
+    assert sorted(stored_files(site)) == sorted(
+        [shown.filename, kept.filename, just_now, "notes.txt"]
+    )
+    assert {n.split("-64w")[0] for n in store.names() if "-64w." in n} == {
+        shown.filename.rsplit(".")[0],
+        kept.filename.rsplit(".")[0],
+    }
     assert sorted(media_rows(site)) == sorted([shown.filename, kept.filename])
     assert prune_media(site).__dict__ == {"rows": 0, "files": 0}
 
@@ -311,7 +327,7 @@ def test_prune_leaves_young_rows(site: Site, published_photo: tuple[str, str, Ph
     slug, post_id, _shown = published_photo
     STEPS["edit the photo out"](site, slug, post_id)
     assert prune_media(site).__dict__ == {"rows": 0, "files": 0}
-    assert prune_media(site, timedelta(0)).__dict__ == {"rows": 1, "files": 1}
+    assert prune_media(site, timedelta(0)).__dict__ == {"rows": 1, "files": 2}  # and its copy
 
 
 def test_media_prune_on_the_command_line(database_url: str, tmp_path: Path, site: Site) -> None:

@@ -80,7 +80,16 @@ def test_jsonld_follows_the_live_coverage_rules(client: Client, site: Site) -> N
     slug = create_blog(site, actor, BlogFields(title="Harbour floods"))["slug"]
     photo = clean_photo(actor, png(), "quay.png")
     photo_post = NewPost.model_validate(
-        {"elements": [{"type": "image", "caption": "The quay", "file": photo.filename}]}
+        {
+            "elements": [
+                {
+                    "type": "image",
+                    "caption": "The quay",
+                    "alt": "A stone quay",
+                    "file": photo.filename,
+                }
+            ]
+        }
     )
     create_post(site, actor, slug, photo_post, photos=[photo])
     words = NewPost.model_validate(

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from liveblog.actions import audit, drafts
+from liveblog.actions import schedule as scheduling
 from liveblog.actions.access import (
     BLOG_ROLES,
     Actor,
@@ -30,9 +31,10 @@ from liveblog.storage import Blog, Membership, User
 from liveblog.storage.queries import DeskBlog, blog_by_slug, blog_team
 from liveblog.storage.queries import desk_blogs as _desk_blogs
 from liveblog.storage.tables import utcnow
+from liveblog.times import iso
 
 SLUG_LENGTH = 80
-UNSEEN_FIELDS = frozenset({"frame_ancestors"})
+UNSEEN_FIELDS = frozenset({"frame_ancestors", "starts_at", "ends_at"})
 """Blog fields readers do not see on the page: changing only these emits no event."""
 
 
@@ -116,55 +118,104 @@ def create_blog(site: Site, actor: Actor, fields: BlogFields) -> dict[str, Any]:
 
 def update_blog(site: Site, actor: Actor, slug: str, changes: BlogChanges) -> dict[str, Any]:
     with transaction(site) as tx:
-        blog = load_blog(tx.session, slug)
-        require_blog_role(tx.session, actor, blog, BlogRole.EDITOR, "Changing a blog")
-        given = changes.model_dump(exclude_unset=True)
-        if "frame_ancestors" in given:
-            given["frame_ancestors"] = given["frame_ancestors"] or None  # the site's setting
-        before_status = blog.status
-        changed = {k: v for k, v in given.items() if getattr(blog, k) != v}
-        for key, value in changed.items():
-            setattr(blog, key, value)
-        # Who may frame the embeds is no change a reader sees on the page: no event.
-        shown = set(changed) - UNSEEN_FIELDS
-        if shown:
-            blog.updated_at = utcnow()
-            kind: type[BlogState] = BlogEdited
-            if "status" in changed:
-                kind = (
-                    BlogEnded
-                    if blog.status == BlogStatus.ENDED
-                    else (BlogReopened if before_status == BlogStatus.ENDED else BlogEdited)
-                )
-            tx.emit(blog, kind.model_validate(blog_record(blog)))
+        return update_in(tx, site, actor, slug, changes)
+
+
+def update_in(
+    tx: Transaction, site: Site, actor: Actor, slug: str, changes: BlogChanges
+) -> dict[str, Any]:
+    """``update_blog`` inside a transaction already open: the scheduler's runner starts
+    and ends blogs through it, in the transaction that claimed the blog."""
+    blog = load_blog(tx.session, slug)
+    require_blog_role(tx.session, actor, blog, BlogRole.EDITOR, "Changing a blog")
+    given = changes.model_dump(exclude_unset=True)
+    if "frame_ancestors" in given:
+        given["frame_ancestors"] = given["frame_ancestors"] or None  # the site's setting
+    before_status = blog.status
+    _schedule(blog, given)
+    changed = {k: v for k, v in given.items() if getattr(blog, k) != v}
+    for key, value in changed.items():
+        setattr(blog, key, value)
+    rescheduled: dict[str, Any] = {
+        k: iso(changed[k]) for k in ("starts_at", "ends_at") if k in changed
+    }
+    if rescheduled:
+        tx.after_commit.append(lambda: scheduling.nudge(site, blog))
+    # Who may frame the embeds is no change a reader sees on the page: no event.
+    shown = set(changed) - UNSEEN_FIELDS
+    if shown:
+        blog.updated_at = utcnow()
+        kind: type[BlogState] = BlogEdited
         if "status" in changed:
-            tx.audit(
-                actor,
-                "blog.status",
-                "blog",
-                blog.slug,
-                blog_id=blog.id,
-                detail={"from": before_status, "to": blog.status},
+            kind = (
+                BlogEnded
+                if blog.status == BlogStatus.ENDED
+                else (BlogReopened if before_status == BlogStatus.ENDED else BlogEdited)
             )
-        elif changed:
-            tx.audit(
-                actor,
-                "blog.edited",
-                "blog",
-                blog.slug,
-                blog_id=blog.id,
-                detail={"fields": sorted(changed)},
-            )
-        # What caches in front should forget: every page of it (a blog back in draft is
-        # 404 everywhere, at once).
-        urls = purge_urls(tx.session, site.settings.base_url, blog) if changed else []
-        return blog_settings(blog, site.settings.base_url) | {"purge": urls}
+        tx.emit(blog, kind.model_validate(blog_record(blog)))
+    if "status" in changed:
+        tx.audit(
+            actor,
+            "blog.status",
+            "blog",
+            blog.slug,
+            blog_id=blog.id,
+            detail={"from": before_status, "to": blog.status},
+        )
+    elif set(changed) - set(rescheduled):
+        tx.audit(
+            actor,
+            "blog.edited",
+            "blog",
+            blog.slug,
+            blog_id=blog.id,
+            detail={"fields": sorted(set(changed) - set(rescheduled))},
+        )
+    if rescheduled and "status" not in changed:
+        tx.audit(actor, "blog.scheduled", "blog", blog.slug, blog_id=blog.id, detail=rescheduled)
+    # What caches in front should forget: every page of it (a blog back in draft is
+    # 404 everywhere, at once).
+    seen = changed.keys() - rescheduled.keys()
+    urls = purge_urls(tx.session, site.settings.base_url, blog) if seen else []
+    return blog_settings(blog, site.settings.base_url) | {"purge": urls}
+
+
+def _schedule(blog: Blog, given: dict[str, Any]) -> None:
+    """Checks a change to the blog's schedule, in place: a start or end given is in the
+    future (read in the blog's time zone when it has no offset) and at most a year ahead,
+    a start only for a blog that is not live, an end after the start. Going live by hand
+    drops the scheduled start, ending by hand the scheduled end."""
+    zone = given.get("timezone") or blog.timezone
+    names = {"starts_at": "The time to go live", "ends_at": "The time to end"}
+    for name, what in names.items():
+        if given.get(name) is not None:
+            given[name] = scheduling.due_time(given[name], zone, name, what)
+    status = given.get("status", blog.status)
+    if "status" in given and given["status"] != blog.status:
+        if status == BlogStatus.LIVE:
+            given.setdefault("starts_at", None)
+        elif status == BlogStatus.ENDED:
+            given.setdefault("ends_at", None)
+    starts, ends = given.get("starts_at", blog.starts_at), given.get("ends_at", blog.ends_at)
+    if given.get("starts_at") is not None and status == BlogStatus.LIVE:
+        raise Invalid("the blog is live already: schedule its end instead", "starts_at")
+    if given.get("ends_at") is not None:
+        if status == BlogStatus.ENDED and starts is None:
+            raise Invalid("the blog has ended already: schedule its start first", "ends_at")
+        if status == BlogStatus.DRAFT and starts is None:
+            raise Invalid("a blog in draft needs a time to go live before its end", "ends_at")
+    if starts is not None and ends is not None and ends <= starts:
+        raise Invalid("the end must come after the start", "ends_at")
 
 
 def blog_settings(blog: Blog, base_url: str) -> dict[str, Any]:
     """The blog's record and what only the newsroom sets: who may frame its embeds ("" for
-    the site's setting)."""
-    return blog_record(blog, base_url) | {"frame_ancestors": blog.frame_ancestors or ""}
+    the site's setting), and when it is scheduled to go live and to end."""
+    return blog_record(blog, base_url) | {
+        "frame_ancestors": blog.frame_ancestors or "",
+        "starts_at": iso(blog.starts_at),
+        "ends_at": iso(blog.ends_at),
+    }
 
 
 def team(site: Site, actor: Actor, slug: str) -> tuple[Blog, list[Any]]:

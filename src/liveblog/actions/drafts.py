@@ -201,6 +201,13 @@ def prune_drafts(site: Site, older_than: timedelta) -> int:
 
 
 def prune_step(site: Site) -> float:
-    """The worker's ``drafts`` job: drafts older than LIVEBLOG_DRAFT_DAYS go, once an hour."""
-    prune_drafts(site, timedelta(days=site.settings.draft_days))
+    """The worker's ``drafts`` job: drafts older than LIVEBLOG_DRAFT_DAYS go. The worker
+    looks at least every LIVEBLOG_POLL_SECONDS, so a look that finds none writes nothing."""
+    older_than = timedelta(days=site.settings.draft_days)
+    with site.db.reading() as session:
+        stale = session.scalar(
+            select(ComposerDraft.id).where(ComposerDraft.saved_at < utcnow() - older_than).limit(1)
+        )
+    if stale is not None:
+        prune_drafts(site, older_than)
     return PRUNE_EVERY_SECONDS

@@ -97,7 +97,7 @@ def import_blog(
                 tx,
                 blog,
                 item,
-                PostStatus.PUBLISHED if item.status == PostStatus.DELETED else item.status,
+                _imported_status(item.status),
                 actor_id=actor.user_id,
                 public_id=public_id,
                 published_at=published_at,
@@ -118,3 +118,11 @@ def import_blog(
             detail={"title": audit.label(blog.title), "posts": count, "source": source},
         )
         return blog_record(blog, site.settings.base_url)
+
+
+def _imported_status(status: str) -> str:
+    """A deleted post is imported published, then deleted; a scheduled one, which the file
+    gives no time for, as a draft (actions/schedule.py)."""
+    if status == PostStatus.DELETED:
+        return PostStatus.PUBLISHED
+    return PostStatus.DRAFT if status == PostStatus.SCHEDULED else status

@@ -46,8 +46,19 @@ _FORMATS = {
     "PNG": ("png", "image/png"),
     "WEBP": ("webp", "image/webp"),
 }
-# Names this code gives files: the kind, the time it was made (hex seconds), random hex.
-_OURS = re.compile(r"^(?:photo|placeholder)-(?:([0-9a-f]{8})-)?[0-9a-f]{12,16}\.(?:jpg|png|webp)$")
+# The narrower copies made of each photo when it is stored, in its own format and in WebP;
+# the stored width itself is always there too (see ``widths_for``).
+WIDTHS = (360, 720, 1080, 1600)
+WEBP_QUALITY = 80
+# Names this code gives files: the kind, the time it was made (hex seconds), random hex;
+# a narrower copy adds its width ("-720w"), and any width may also be a WebP copy.
+_OURS = re.compile(
+    r"^(?:photo|placeholder)-(?:([0-9a-f]{8})-)?[0-9a-f]{12,16}(?:-[0-9]{2,4}w)?"
+    r"\.(?:jpg|png|webp)$"
+)
+_VARIANT = re.compile(
+    r"^((?:photo|placeholder)-(?:[0-9a-f]{8}-)?[0-9a-f]{12,16})-([0-9]{2,4})w\.(jpg|png|webp)$"
+)
 
 
 @dataclass(frozen=True)
@@ -59,6 +70,77 @@ class Photo:
     width: int
     height: int
     data: bytes
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One width of a stored photo, in its own format or in WebP."""
+
+    filename: str
+    content_type: str
+    width: int
+    data: bytes
+
+
+def widths_for(width: int) -> list[int]:
+    """The widths a photo this wide is stored in: the narrower ones, then its own."""
+    return [w for w in WIDTHS if w < width] + [width]
+
+
+def variant_name(filename: str, width: int, extension: str) -> str:
+    """The name of a photo's copy at this width and in this format ("jpg", "webp")."""
+    return f"{filename.rsplit('.', 1)[0]}-{width}w.{extension}"
+
+
+def variant_of(name: str) -> tuple[list[str], int] | None:
+    """For a copy's name, the names its photo may have and the copy's width; else None."""
+    match = _VARIANT.match(name)
+    if match is None:
+        return None
+    stem = match.group(1)
+    return [f"{stem}.{extension}" for extension in ("jpg", "png", "webp")], int(match.group(2))
+
+
+def make_variants(photo: Photo) -> list[Variant]:
+    """The copies of a cleaned photo that make ``srcset`` work: each narrower width of
+    ``WIDTHS`` in the photo's own format, and every width (its own too) in WebP. Made once,
+    when the photo is stored; the names never change, so they are cached for good."""
+    with Image.open(io.BytesIO(photo.data)) as opened:
+        opened.load()
+        kind = opened.format or "JPEG"
+        profile = opened.info.get("icc_profile")
+        image: Image.Image = opened.copy()
+    extension, content_type = _FORMATS[kind]
+    made: list[Variant] = []
+    current = image
+    for width in reversed(widths_for(photo.width)):
+        if width != current.width:
+            height = max(1, round(photo.height * width / photo.width))
+            # Each copy from the next wider one: most of the work is done once.
+            current = current.resize((width, height), Image.Resampling.LANCZOS, reducing_gap=3.0)
+            current.info = dict(image.info)
+            made.append(
+                Variant(
+                    variant_name(photo.filename, width, extension),
+                    content_type,
+                    width,
+                    _encode(current, kind, profile),
+                )
+            )
+        if kind != "WEBP":
+            webp = current
+            if webp.mode not in ("RGB", "RGBA"):
+                has_alpha = "transparency" in webp.info or webp.mode in ("LA", "PA", "RGBa")
+                webp = webp.convert("RGBA" if has_alpha else "RGB")
+            made.append(
+                Variant(
+                    variant_name(photo.filename, width, "webp"),
+                    "image/webp",
+                    width,
+                    _encode(webp, "WEBP", profile),
+                )
+            )
+    return made
 
 
 @functools.lru_cache(maxsize=8)
@@ -126,7 +208,13 @@ def clean_photo(actor: Actor, data: bytes, name: str = "") -> Photo:
 
 
 def _encode(image: Image.Image, kind: str, profile: bytes | None = None) -> bytes:
-    options: dict[str, object] = {"quality": 85} if kind in ("JPEG", "WEBP") else {"optimize": True}
+    options: dict[str, object] = (
+        {"quality": 85}
+        if kind == "JPEG"
+        else {"quality": WEBP_QUALITY}
+        if kind == "WEBP"
+        else {"optimize": True}
+    )
     if profile:
         options["icc_profile"] = profile
     out = io.BytesIO()
@@ -149,9 +237,10 @@ def small_copy(photo: Photo, width: int = 480) -> tuple[str, bytes]:
 
 @contextmanager
 def stored_with(site: Site, photos: Sequence[Photo]) -> Iterator[None]:
-    """Puts the photos in the media store for the transaction inside this block, and takes
-    them out again if it does not commit. Around ``transaction()``, with ``record_photos``
-    inside it: a photo is kept exactly when the post that shows it is."""
+    """Puts the photos, and their narrower and WebP copies, in the media store for the
+    transaction inside this block, and takes them out again if it does not commit. Around
+    ``transaction()``, with ``record_photos`` inside it: a photo is kept exactly when the
+    post that shows it is."""
     store = store_for(site.settings)
     with site.db.reading() as session:
         present = set(
@@ -159,26 +248,41 @@ def stored_with(site: Site, photos: Sequence[Photo]) -> Iterator[None]:
                 select(Media.filename).where(Media.filename.in_([p.filename for p in photos]))
             )
         )
-    put: list[str] = []
+    put: dict[str, list[str]] = {}
     try:
         for photo in photos:
             if photo.filename in present:
                 continue  # the same form sent twice: stored by the first
+            names = put.setdefault(photo.filename, [])
+            for variant in make_variants(photo):
+                store.put(variant.filename, variant.data, variant.content_type)
+                names.append(variant.filename)
+            # The photo itself last: a stored photo always has its copies.
             store.put(photo.filename, photo.data, photo.content_type)
-            put.append(photo.filename)
+            names.append(photo.filename)
         yield
     except BaseException:
         with site.db.reading() as session:
             # A twin of this send that did commit keeps its files.
-            kept = set(session.scalars(select(Media.filename).where(Media.filename.in_(put))))
-        for name in put:
-            if name not in kept:
-                store.delete(name)
+            kept = set(session.scalars(select(Media.filename).where(Media.filename.in_(list(put)))))
+        for photo_name, names in put.items():
+            if photo_name not in kept:
+                for name in names:
+                    store.delete(name)
         raise
 
 
-def record_photos(session: Session, blog_id: int | None, photos: Sequence[Photo]) -> None:
-    """The media rows of photos stored with ``stored_with``, in the post's transaction."""
+def record_photos(
+    session: Session,
+    blog_id: int | None,
+    photos: Sequence[Photo],
+    *,
+    uploaded_by: int | None = None,
+    described: dict[str, str | None] | None = None,
+) -> None:
+    """The media rows of photos stored with ``stored_with``, in the post's transaction (or
+    the upload's: ``described`` gives its caption, credit and alt)."""
+    about = described or {}
     for photo in photos:
         insert_unless_present(
             session,
@@ -190,6 +294,11 @@ def record_photos(session: Session, blog_id: int | None, photos: Sequence[Photo]
                 "width": photo.width,
                 "height": photo.height,
                 "created_at": utcnow(),
+                "variants": ",".join(str(w) for w in widths_for(photo.width)),
+                "caption": about.get("caption") or "",
+                "credit": about.get("credit"),
+                "alt": about.get("alt"),
+                "uploaded_by": uploaded_by,
             },
             ["filename"],
         )
@@ -206,6 +315,27 @@ def link_media(session: Session, post: Post) -> None:
             )
         )
     session.add_all(PostMedia(post_id=post.id, filename=name) for name in sorted(wanted - have))
+    _describe(session, post)
+
+
+def _describe(session: Session, post: Post) -> None:
+    """A library photo without words takes the first caption, credit and alt text a post
+    gives it, so that the next post reusing it starts from them."""
+    words = {
+        element["file"]: element
+        for element in reversed(post.elements)
+        if element["type"] == "image" and element.get("file")
+    }
+    if not words:
+        return
+    for media in session.scalars(
+        select(Media).where(Media.filename.in_(list(words)), Media.caption == "")
+    ):
+        element = words[media.filename]
+        if element.get("caption") or element.get("alt"):
+            media.caption = element.get("caption") or ""
+            media.credit = media.credit or element.get("credit")
+            media.alt = media.alt or element.get("alt")
 
 
 def create_placeholder(site: Site, width: int = 1200, height: int = 675) -> str:
@@ -270,10 +400,12 @@ def prune_media(site: Site, older_than: timedelta = timedelta(hours=1)) -> Prune
     files = 0
     for name in store.names():
         match = _OURS.match(name)
-        if not match or name in known:
-            continue  # not ours to remove, or still wanted
+        copy = variant_of(name)
+        if not match or name in known or (copy and known.intersection(copy[0])):
+            continue  # not ours to remove, or still wanted (a copy of a wanted photo)
         made = match.group(1)
-        if name not in orphans and made and int(made, 16) > cutoff.timestamp():
+        removed = name in orphans or bool(copy and set(orphans).intersection(copy[0]))
+        if not removed and made and int(made, 16) > cutoff.timestamp():
             continue  # just stored: its transaction may not have committed yet
         store.delete(name)
         files += 1

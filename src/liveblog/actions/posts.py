@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from liveblog.actions import audit, drafts, tagging
+from liveblog.actions import schedule as scheduling
 from liveblog.actions.access import (
     Actor,
     blog_role,
@@ -23,6 +24,7 @@ from liveblog.actions.blogs import load_blog
 from liveblog.actions.media import Photo, link_media, record_photos, stored_with
 from liveblog.actions.purge import purge_urls
 from liveblog.actions.transaction import Transaction, transaction
+from liveblog.elements import KINDS
 from liveblog.errors import Forbidden, Invalid, NotFound, PreconditionFailed
 from liveblog.events import (
     PostDeleted,
@@ -45,6 +47,7 @@ from liveblog.states import BlogRole, PostStatus
 from liveblog.storage import Blog, Post, Revision
 from liveblog.storage import queries as q
 from liveblog.storage.tables import utcnow
+from liveblog.times import iso
 
 S = TypeVar("S", bound=PostState)
 
@@ -75,9 +78,12 @@ def load_post(session: Session, blog: Blog, public_id: str, *, lock: bool = Fals
     return post
 
 
-def render_post(post: Post) -> None:
-    """Renders the body and label once, when the post is written, never per reader."""
-    post.body_html = render_body(post.elements)
+def render_post(post: Post, session: Session | None = None) -> None:
+    """Renders the body and label once, when the post is written, never per reader; with
+    the session, its photos get every width stored of them (``srcset``)."""
+    names = [name for el in post.elements for name in KINDS[el["type"]].media(el)]
+    media = q.media_sizes(session, names) if session is not None and names else None
+    post.body_html = render_body(post.elements, media=media)
     post.label = post_label(post.title, post.elements)
     post.body_text = post_text(post.elements)
 
@@ -215,7 +221,7 @@ def insert_post(
         updated_at=updated_at,
         **data,
     )
-    render_post(post)
+    render_post(post, tx.session)
     tx.session.add(post)
     tx.session.flush()
     link_media(tx.session, post)
@@ -248,28 +254,33 @@ def create_post(
     photos it shows are stored with it, in the same transaction. ``from_composer``: the
     desk's composer sent it, so the person's draft kept for it (actions/drafts.py) goes."""
     _require_something(new.title, new.elements)
+    if new.status in (PostStatus.PUBLISHED, PostStatus.SCHEDULED):
+        require_alt(new.model_dump(mode="json")["elements"])
     with stored_with(site, photos), transaction(site) as tx:
         blog = load_blog(tx.session, slug)
-        needed = BlogRole.EDITOR if new.status == PostStatus.PUBLISHED else BlogRole.CONTRIBUTOR
+        doing = {PostStatus.PUBLISHED: "Publishing", PostStatus.SCHEDULED: "Scheduling a post"}
+        needed = BlogRole.EDITOR if new.status in doing else BlogRole.CONTRIBUTOR
         require_blog_role(
-            tx.session,
-            actor,
-            blog,
-            needed,
-            "Publishing" if needed == BlogRole.EDITOR else "Writing a draft",
+            tx.session, actor, blog, needed, doing.get(PostStatus(new.status), "Writing a draft")
         )
+        at = _schedule_time(blog, None, new.status, new.scheduled_at)
+        record_photos(tx.session, blog.id, photos, uploaded_by=actor.user_id)
         post = insert_post(tx, blog, new, new.status, actor_id=actor.user_id, actor=actor)
-        record_photos(tx.session, blog.id, photos)
+        post.scheduled_at = at
         if from_composer:
             drafts.discard_in(tx.session, actor, blog, "")
         if post.status == PostStatus.PUBLISHED:
             tx.emit(blog, live_payload(PostPublished, site, blog, post), post)
-        _audit(
-            tx,
-            actor,
-            "post.published" if post.status == PostStatus.PUBLISHED else "post.created",
-            post,
-        )
+        if at is not None:
+            _audit(tx, actor, "post.scheduled", post, {"at": iso(at)})
+            tx.after_commit.append(lambda: scheduling.nudge(site, blog))
+        else:
+            _audit(
+                tx,
+                actor,
+                "post.published" if post.status == PostStatus.PUBLISHED else "post.created",
+                post,
+            )
         if pinned:
             _pin(tx, site, actor, blog, post, True)
         return result(tx, site, blog, post)
@@ -291,43 +302,80 @@ def edit_post(
     transaction, as are the uploaded photos it now shows stored. ``from_composer``: sent
     from its edit page, whose draft kept for this post (actions/drafts.py) goes."""
     with stored_with(site, photos), transaction(site) as tx:
-        blog = load_blog(tx.session, slug)
-        post = load_post(tx.session, blog, public_id, lock=True)
-        role = require_blog_role(tx.session, actor, blog, BlogRole.CONTRIBUTOR, "Editing a post")
-        if role == BlogRole.CONTRIBUTOR and (
-            post.created_by != actor.user_id or post.status == PostStatus.PUBLISHED
-        ):
-            raise Forbidden("a contributor may edit only their own unpublished posts")
-        if post.status == PostStatus.DELETED:
-            raise Invalid("the post is deleted; restore it before editing", "status")
-        if post.version != expected_version:
-            raise PreconditionFailed(
-                f"the post was changed meanwhile: it is at version {post.version}, "
-                f"your copy is version {expected_version}",
-                post.version,
-            )
-        given = changes.model_dump(mode="json", exclude_unset=True, exclude={"note"})
-        if "tags" in given:
-            given["tags"] = tagging.spelled(tx.session, blog, given["tags"])
-        new_status = given.pop("status", post.status)
-        if (
-            new_status == PostStatus.PUBLISHED
-            and post.status != PostStatus.PUBLISHED
-            and role == BlogRole.CONTRIBUTOR
-        ):
-            raise Forbidden("Publishing needs the editor role on this blog; you are a contributor")
-        if post.status == PostStatus.PUBLISHED and new_status != PostStatus.PUBLISHED:
-            raise Invalid("a published post cannot go back to draft; delete it instead", "status")
-        changed = {k: v for k, v in given.items() if getattr(post, k) != v}
-        _require_something(changed.get("title", post.title), changed.get("elements", post.elements))
-        if changed or new_status != post.status:
-            _save_edit(tx, site, actor, blog, post, changed, new_status, changes.note)
-            record_photos(tx.session, blog.id, photos)
-        if pinned is not None and (pinned or blog.pinned_post_id == post.id):
-            _pin(tx, site, actor, blog, post, pinned)
+        edited = edit_in(
+            tx,
+            site,
+            actor,
+            slug,
+            public_id,
+            changes,
+            expected_version,
+            pinned=pinned,
+            photos=photos,
+        )
         if from_composer:
-            drafts.discard_in(tx.session, actor, blog, post.public_id)
-        return result(tx, site, blog, post)
+            drafts.discard_in(tx.session, actor, load_blog(tx.session, slug), public_id)
+        return edited
+
+
+def edit_in(
+    tx: Transaction,
+    site: Site,
+    actor: Actor,
+    slug: str,
+    public_id: str,
+    changes: PostChanges,
+    expected_version: int,
+    *,
+    pinned: bool | None = None,
+    photos: Sequence[Photo] = (),
+) -> dict[str, Any]:
+    """``edit_post`` inside a transaction already open: the scheduler's runner publishes a
+    post through it, in the transaction that claimed the post."""
+    blog = load_blog(tx.session, slug)
+    post = load_post(tx.session, blog, public_id, lock=True)
+    role = require_blog_role(tx.session, actor, blog, BlogRole.CONTRIBUTOR, "Editing a post")
+    if role == BlogRole.CONTRIBUTOR and (
+        post.created_by != actor.user_id
+        or post.status in (PostStatus.PUBLISHED, PostStatus.SCHEDULED)
+    ):
+        raise Forbidden("a contributor may edit only their own drafts")
+    if post.status == PostStatus.DELETED:
+        raise Invalid("the post is deleted; restore it before editing", "status")
+    if post.version != expected_version:
+        raise PreconditionFailed(
+            f"the post was changed meanwhile: it is at version {post.version}, "
+            f"your copy is version {expected_version}",
+            post.version,
+        )
+    given = changes.model_dump(mode="json", exclude_unset=True, exclude={"note", "scheduled_at"})
+    if "tags" in given:
+        given["tags"] = tagging.spelled(tx.session, blog, given["tags"])
+    new_status = given.pop("status", post.status)
+    if (
+        new_status in (PostStatus.PUBLISHED, PostStatus.SCHEDULED)
+        and post.status != new_status
+        and role == BlogRole.CONTRIBUTOR
+    ):
+        doing = "Publishing" if new_status == PostStatus.PUBLISHED else "Scheduling a post"
+        raise Forbidden(f"{doing} needs the editor role on this blog; you are a contributor")
+    if post.status == PostStatus.PUBLISHED and new_status != PostStatus.PUBLISHED:
+        raise Invalid("a published post cannot go back to draft; delete it instead", "status")
+    at = _schedule_time(blog, post, new_status, changes.scheduled_at)
+    changed = {k: v for k, v in given.items() if getattr(post, k) != v}
+    _require_something(changed.get("title", post.title), changed.get("elements", post.elements))
+    if new_status in (PostStatus.PUBLISHED, PostStatus.SCHEDULED) and (
+        "elements" in changed or post.status != new_status
+    ):
+        require_alt(changed.get("elements", post.elements))
+    if changed or new_status != post.status or at != post.scheduled_at:
+        if at != post.scheduled_at:
+            tx.after_commit.append(lambda: scheduling.nudge(site, blog))
+        record_photos(tx.session, blog.id, photos, uploaded_by=actor.user_id)
+        _save_edit(tx, site, actor, blog, post, changed, new_status, changes.note, at)
+    if pinned is not None and (pinned or blog.pinned_post_id == post.id):
+        _pin(tx, site, actor, blog, post, pinned)
+    return result(tx, site, blog, post)
 
 
 def _save_edit(
@@ -339,31 +387,38 @@ def _save_edit(
     changed: dict[str, Any],
     new_status: str,
     note: str | None,
+    scheduled_at: datetime | None = None,
 ) -> None:
     now = utcnow()
     for key, value in changed.items():
         setattr(post, key, value)
-    render_post(post)
+    render_post(post, tx.session)
     link_media(tx.session, post)
     if "tags" in changed:
         tagging.attach(tx, blog, post, changed["tags"], actor)
     publishing = new_status == PostStatus.PUBLISHED and post.status != PostStatus.PUBLISHED
-    post.status = new_status
+    was_scheduled, was_at = post.status == PostStatus.SCHEDULED, post.scheduled_at
+    post.status, post.scheduled_at = new_status, scheduled_at
     if publishing:
         post.published_at = now
     elif post.status == PostStatus.PUBLISHED and changed.keys() & set(CONTENT_FIELDS):
         # Readers are shown "Updated at" only for changes to what the post says.
         post.updated_at = now
     save_version(tx, post, actor.user_id, note)
+    if scheduled_at is not None and scheduled_at != was_at:
+        _audit(tx, actor, "post.scheduled", post, {"at": iso(scheduled_at)})
+    elif was_scheduled and not publishing and new_status != PostStatus.SCHEDULED:
+        _audit(tx, actor, "post.unscheduled", post, {"to": new_status})
     if publishing:
-        _audit(tx, actor, "post.published", post)
+        scheduled = {"scheduled_for": iso(was_at)} if was_scheduled else None
+        _audit(tx, actor, "post.published", post, scheduled)
     elif changed.keys() & set(CONTENT_FIELDS):
         _audit(tx, actor, "post.edited", post)
     else:
         flags = {k: v for k, v in changed.items() if k not in CONTENT_FIELDS}
         if flags:
             _audit(tx, actor, "post.flags", post, flags)
-        else:
+        elif new_status == post.status and not (was_scheduled or scheduled_at):
             _audit(tx, actor, "post.status", post, {"to": new_status})
     if post.status == PostStatus.PUBLISHED:
         kind: type[PostState] = PostFlagged
@@ -383,6 +438,9 @@ def delete_post(site: Site, actor: Actor, slug: str, public_id: str) -> dict[str
             return result(tx, site, blog, post)
         was_public = post.status == PostStatus.PUBLISHED
         post.status_before_delete, post.status = post.status, PostStatus.DELETED
+        if post.status_before_delete == PostStatus.SCHEDULED:
+            # Its time would pass meanwhile: a restore brings it back as a draft.
+            post.status_before_delete, post.scheduled_at = PostStatus.DRAFT, None
         if blog.pinned_post_id == post.id:
             blog.pinned_post_id = None
         save_version(tx, post, actor.user_id, "deleted")
@@ -405,6 +463,18 @@ def restore_post(site: Site, actor: Actor, slug: str, public_id: str) -> dict[st
         if post.status == PostStatus.PUBLISHED:
             tx.emit(blog, live_payload(PostRestored, site, blog, post), post)
         return result(tx, site, blog, post)
+
+
+def cancel_schedule(site: Site, actor: Actor, slug: str, public_id: str) -> dict[str, Any]:
+    """Takes a scheduled post off the schedule: back to draft, through the same edit as
+    the post's form (so it is checked, versioned and audited the same way)."""
+    with transaction(site) as tx:
+        blog = load_blog(tx.session, slug)
+        post = load_post(tx.session, blog, public_id, lock=True)
+        if post.status != PostStatus.SCHEDULED:
+            raise Invalid("the post is not scheduled", "status")
+        back = PostChanges(status=PostStatus.DRAFT)
+        return edit_in(tx, site, actor, slug, public_id, back, post.version)
 
 
 def set_pinned(site: Site, actor: Actor, slug: str, public_id: str, pinned: bool) -> dict[str, Any]:
@@ -460,6 +530,40 @@ def _audit(
         blog_id=post.blog_id,
         detail={"label": audit.label(post.label)} | (detail or {}),
     )
+
+
+def _schedule_time(
+    blog: Blog, post: Post | None, status: str, given: datetime | None
+) -> datetime | None:
+    """The time a post in this status is to be published at: the one given (checked: in
+    the future, at most a year ahead), or the one it has when it stays scheduled; None for
+    any other status."""
+    if status != PostStatus.SCHEDULED:
+        if given is not None:
+            raise Invalid("a time to publish at goes with the status 'scheduled'", "scheduled_at")
+        return None
+    if given is not None:
+        return scheduling.due_time(given, blog.timezone, "scheduled_at", "The time to publish at")
+    if post is not None and post.scheduled_at is not None:
+        return post.scheduled_at
+    raise Invalid("give the time to publish the post at (scheduled_at)", "scheduled_at")
+
+
+def require_alt(elements: Sequence[dict[str, Any]]) -> None:
+    """A published photo needs alt text, for people who cannot see it: the first one
+    without is named in the message. Drafts may lack it; imports keep what they bring."""
+    number = 0
+    for index, element in enumerate(elements):
+        if element["type"] != "image":
+            continue
+        number += 1
+        if not (element.get("alt") or "").strip():
+            caption = (element.get("caption") or "").strip()
+            name = f' ("{audit.label(caption)}")' if caption else ""
+            raise Invalid(
+                f"Photo {number}{name} needs alt text: describe it for people who cannot see it.",
+                f"elements.{index}.alt",
+            )
 
 
 def _require_something(title: str | None, elements: list[Any]) -> None:

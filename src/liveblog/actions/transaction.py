@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +26,8 @@ class Transaction:
     session: Session
     wakeups: dict[int, int] = field(default_factory=dict)
     first_kind: str = ""
+    # What to do once the transaction has committed (after the bus is told).
+    after_commit: list[Callable[[], None]] = field(default_factory=list)
 
     def emit(self, blog: Blog, said: Payload, post: Post | None = None) -> Event:
         """Appends an event with the blog's next seq: its kind is the payload's model (see
@@ -110,4 +112,6 @@ def transaction(site: Site) -> Iterator[Transaction]:
     # Committed: only now may readers be woken, or they could look before the rows exist.
     for blog_id, seq in tx.wakeups.items():
         site.bus.notify(blog_id, seq)
+    for then in tx.after_commit:
+        then()
     metrics.ACTION_SECONDS.labels(tx.first_kind or "none").observe(time.perf_counter() - started)

@@ -21,15 +21,60 @@ class ImageElement(ElementModel):
     file: MediaName | None = None
 
 
+# How wide a photo is drawn on the reader page: the column (50rem less its padding), or
+# the window less its padding on narrower screens. Browsers pick the width from srcset.
+SIZES = "(min-width: 50rem) 48rem, calc(100vw - 2rem)"
+
+
+def _srcset(media_url: str, file: str, widths: list[int], extension: str) -> str:
+    stem, own = file.rsplit(".", 1)
+    full = widths[-1]
+
+    def name(width: int) -> str:
+        return file if width == full and own == extension else f"{stem}-{width}w.{extension}"
+
+    return ", ".join(f"{media_url}{name(w)} {w}w" for w in widths)
+
+
+def _picture(element: ElementData, media_url: str, alt: str) -> Markup:
+    """The photo in every width made at upload (``_media``, added by ``render_body`` from its
+    media row), WebP first: the browser downloads only the width the screen needs. A file
+    stored before there were widths renders as one ``<img>``, as it always did."""
+    file = element["file"]
+    about = element.get("_media")
+    if not about or not about.get("widths"):
+        return Markup('<img src="{}" alt="{}" loading="lazy" decoding="async">').format(
+            media_url + file, alt
+        )
+    widths = [int(w) for w in about["widths"]]
+    extension = file.rsplit(".", 1)[-1]
+    webp = (
+        Markup('<source type="image/webp" srcset="{}" sizes="{}">').format(
+            _srcset(media_url, file, widths, "webp"), SIZES
+        )
+        if extension != "webp"
+        else ""
+    )
+    return Markup(
+        '<picture>{}<img src="{}" srcset="{}" sizes="{}" width="{}" height="{}" alt="{}"'
+        ' loading="lazy" decoding="async"></picture>'
+    ).format(
+        webp,
+        media_url + file,
+        _srcset(media_url, file, widths, extension),
+        SIZES,
+        about["width"],
+        about["height"],
+        alt,
+    )
+
+
 def _html(element: ElementData, media_url: str) -> str:
     caption = escape(element.get("caption") or "")
     credit = element.get("credit")
-    alt = escape(element.get("alt") or element.get("caption") or "")
-    file = element.get("file")
-    if file:
-        picture = Markup('<img src="{}" alt="{}" loading="lazy" decoding="async">').format(
-            media_url + file, alt
-        )
+    alt = str(element.get("alt") or element.get("caption") or "")
+    if element.get("file"):
+        picture = _picture(element, media_url, alt)
     else:
         # No media file yet: a neutral frame that still tells screen readers what it shows.
         picture = Markup('<div class="figure-blank" role="img" aria-label="{}"></div>').format(alt)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from liveblog import elements
@@ -12,10 +13,23 @@ _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’)]*\s")
 LABEL_LIMIT = 160
 
 
-def render_body(post_elements: list[dict[str, Any]], media_url: str = "/media/") -> str:
-    """Each element rendered by its kind (liveblog.elements)."""
+def render_body(
+    post_elements: list[dict[str, Any]],
+    media_url: str = "/media/",
+    media: Mapping[str, dict[str, Any]] | None = None,
+) -> str:
+    """Each element rendered by its kind (liveblog.elements). ``media`` describes the stored
+    files the elements show (size, widths made): an element showing one gets it as
+    ``_media``, for ``srcset``, ``width`` and ``height``."""
+    known = media or {}
     return "\n".join(
-        elements.KINDS[element["type"]].render_html(element, media_url) for element in post_elements
+        elements.KINDS[element["type"]].render_html(
+            element | {"_media": known[element["file"]]}
+            if element.get("file") in known
+            else element,
+            media_url,
+        )
+        for element in post_elements
     )
 
 

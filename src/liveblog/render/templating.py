@@ -12,7 +12,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup
 
 from liveblog.elements.providers import provider_names
-from liveblog.times import clock, day, iso, stamp
+from liveblog.times import clock, day, field_value, iso, moment, stamp
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -29,6 +29,13 @@ def json_script(data: Any) -> Markup:
     return Markup(text)
 
 
+def eager_photos(body_html: str) -> str:
+    """A post's body with its photos loaded at once rather than when scrolled to: for the
+    posts at the top of a page, whose photos are on the first screen (elements/image.py
+    renders every photo ``loading="lazy"``)."""
+    return body_html.replace(' loading="lazy"', ' loading="eager"')
+
+
 def build_environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
@@ -40,4 +47,6 @@ def build_environment() -> Environment:
     )
     env.filters.update(clock=clock, day=day, iso_utc=iso_utc, stamp=stamp, json_script=json_script)
     env.globals["embed_providers"] = provider_names()  # the desk's hint on embed fields
+    env.filters.update(moment=moment, field_value=field_value)  # scheduled times, at the desk
+    env.filters["eager_photos"] = eager_photos
     return env

@@ -18,6 +18,7 @@ from liveblog.storage.tables import (
     ApiToken,
     Blog,
     Event,
+    Media,
     Membership,
     Post,
     PostMedia,
@@ -246,8 +247,9 @@ def listed_blogs(session: Session, limit: int = 50) -> Sequence[Blog]:
 
 # The desk's post lists, and the statuses each one shows.
 DESK_VIEWS: dict[str, tuple[str, ...]] = {
-    "all": (PostStatus.PUBLISHED, PostStatus.DRAFT, PostStatus.SUBMITTED),
+    "all": (PostStatus.PUBLISHED, PostStatus.SCHEDULED, PostStatus.DRAFT, PostStatus.SUBMITTED),
     "published": (PostStatus.PUBLISHED,),
+    "scheduled": (PostStatus.SCHEDULED,),
     "drafts": (PostStatus.DRAFT, PostStatus.SUBMITTED),
     "deleted": (PostStatus.DELETED,),
 }
@@ -311,10 +313,13 @@ def desk_posts(
         session.execute(select(Post.status, func.count()).where(*shown).group_by(Post.status)).all()
     )
     counts = {name: sum(statuses.get(s, 0) for s in shown) for name, shown in DESK_VIEWS.items()}
+    order = (Post.published_at.desc().nulls_first(), Post.created_at.desc(), Post.id.desc())
+    if view == "scheduled":  # the next to go out first
+        order = (Post.scheduled_at.asc(), Post.created_at.asc(), Post.id.asc())
     posts = session.scalars(
         select(Post)
         .where(*shown, Post.status.in_(DESK_VIEWS[view]))
-        .order_by(Post.published_at.desc().nulls_first(), Post.created_at.desc(), Post.id.desc())
+        .order_by(*order)
         .limit(per_page)
         .offset(page_offset(page, per_page))
     ).all()
@@ -382,6 +387,73 @@ def media_is_public(session: Session, filename: str) -> bool:
         .limit(1)
     )
     return shown is not None
+
+
+def media_sizes(session: Session, names: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """The size of each stored file named, and the widths made of it at upload (none for a
+    file stored before there were widths): what a photo's ``srcset`` is written from."""
+    if not names:
+        return {}
+    rows = session.execute(
+        select(Media.filename, Media.width, Media.height, Media.variants).where(
+            Media.filename.in_(sorted(set(names)))
+        )
+    )
+    return {
+        name: {
+            "width": width,
+            "height": height,
+            "widths": [int(w) for w in variants.split(",") if w],
+        }
+        for name, width, height, variants in rows
+    }
+
+
+def media_photo(session: Session, names: Sequence[str]) -> Media | None:
+    """The stored photo among these names (a copy's possible originals), if any."""
+    return session.scalar(select(Media).where(Media.filename.in_(list(names))).limit(1))
+
+
+@dataclass(frozen=True)
+class LibraryPhoto:
+    media: Media
+    uploader: str | None
+    shown_in: int
+
+
+def blog_media(
+    session: Session, blog_id: int, *, limit: int, offset: int = 0
+) -> tuple[list[LibraryPhoto], int]:
+    """A page of the blog's photos, newest first, with who stored each and in how many of
+    its posts it is shown; and how many there are in all."""
+    shown = (
+        select(func.count())
+        .select_from(PostMedia)
+        .where(PostMedia.filename == Media.filename)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(Media, User.name, shown)
+        .outerjoin(User, User.id == Media.uploaded_by)
+        .where(Media.blog_id == blog_id)
+        .order_by(Media.created_at.desc(), Media.id.desc())
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    total = session.scalar(select(func.count()).select_from(Media).where(Media.blog_id == blog_id))
+    return [LibraryPhoto(media, name, count) for media, name, count in rows], total or 0
+
+
+def uploads_since(session: Session, user_id: int, since: datetime) -> int:
+    """How many photos this person stored since then (the upload limit counts them)."""
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Media)
+            .where(Media.uploaded_by == user_id, Media.created_at >= since)
+        )
+        or 0
+    )
 
 
 def ping(session: Session) -> None:

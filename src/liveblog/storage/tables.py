@@ -122,6 +122,10 @@ class Blog(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Who may frame the blog's embed pages (framing.py): null means the site's setting.
     frame_ancestors: Mapped[str | None] = mapped_column(String(1000))
+    # Scheduling (actions/scheduler.py): when the worker's runner makes the blog live, and
+    # when it ends it; null for no schedule.
+    starts_at: Mapped[datetime | None] = mapped_column()
+    ends_at: Mapped[datetime | None] = mapped_column()
 
 
 class Membership(Base):
@@ -142,6 +146,7 @@ class Post(Base):
     __table_args__ = (
         Index("ix_posts_blog_stream", "blog_id", "status", "published_at", "id"),
         Index("ix_posts_blog_key", "blog_id", "key_event"),
+        Index("ix_posts_scheduled", "status", "scheduled_at"),
         only("posts", "status", PostStatus),
         only("posts", "status_before_delete", PostStatus),
         only("posts", "verification", Verification),
@@ -175,6 +180,8 @@ class Post(Base):
     # pages, events and exports show. post_tags holds the same as rows, for SQL to filter.
     # (The server default fills rows written without it: older code during a rolling deploy.)
     tags: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")
+    # When a scheduled post is to be published (status "scheduled"); null otherwise.
+    scheduled_at: Mapped[datetime | None] = mapped_column()
 
 
 class Revision(Base):
@@ -324,6 +331,20 @@ class Media(Base):
     width: Mapped[int] = mapped_column(Integer)
     height: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The media library (migration 0016): the widths made at upload ("360,720,1080"; empty
+    # for a file stored before), the words it was first shown with, and who stored it.
+    variants: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    caption: Mapped[str] = mapped_column(String(2000), default="", server_default="")
+    credit: Mapped[str | None] = mapped_column(String(300))
+    alt: Mapped[str | None] = mapped_column(String(2000))
+    uploaded_by: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", name="fk_media_uploaded_by_users", ondelete="SET NULL")
+    )
+
+    __table_args__ = (
+        Index("ix_media_blog_id_created_at", "blog_id", "created_at"),
+        Index("ix_media_uploaded_by_created_at", "uploaded_by", "created_at"),
+    )
 
 
 class LoginFailure(Base):

@@ -31,6 +31,26 @@ SUMMARY_TITLES = frozenset(
         "catch-up",
         "what we know",
         "the story so far",
+        "closing summary",
+        # The same headings in the other languages the importer reads.
+        "l'essentiel",
+        "l’essentiel",
+        "en résumé",
+        "résumé",
+        "zusammenfassung",
+        "das wichtigste in kürze",
+        "resumen",
+        "lo que sabemos",
+        "riepilogo",
+        "il punto",
+        "resumo",
+        "o que se sabe",
+        "samenvatting",
+        "wat we weten",
+        "ملخص",
+        "ملخص ما حدث حتى الآن",
+        "خلاصه",
+        "خلاصه رویدادها",
     ]
 )
 

@@ -124,22 +124,30 @@ def _quote_text(text: str) -> str:
     return text
 
 
-def build_elements(units: list[Unit]) -> list[Element]:
+def build_elements(units: list[Unit], lines_out: list[list[int]] | None = None) -> list[Element]:
+    """The post's elements; with lines_out, also the page lines of each element, in the
+    same order (what the import report and the corpus scorer show)."""
     elements: list[Element] = []
     bullets: list[str] = []
+    bullet_lines: list[int] = []
+    where: list[list[int]] = []
 
     def flush() -> None:
         if bullets:
             elements.append({"type": "text", "markdown": "\n".join(f"- {b}" for b in bullets)})
+            where.append(sorted(bullet_lines))
             bullets.clear()
+            bullet_lines.clear()
 
     previous: Unit | None = None
     said: list[str] = []  # the post's paragraphs so far
     for unit in units:
         if unit.kind == "bullet":
             bullets.append(unit.text)
+            bullet_lines.extend(unit.lines)
         else:
             flush()
+            where.append(sorted(unit.lines))
             if unit.kind == "image":
                 elements.append(
                     {
@@ -173,4 +181,6 @@ def build_elements(units: list[Unit]) -> list[Element]:
             said.append(unit.text)
         previous = unit
     flush()
+    if lines_out is not None:
+        lines_out.extend(where)
     return elements

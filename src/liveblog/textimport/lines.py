@@ -12,11 +12,22 @@ from liveblog.elements.embed import read_card_line
 from liveblog.states import BlogStatus
 
 from .furniture import classify_furniture, footer_lines, page_script
+from .known import known_sources
 from .textutil import fold
 from .times import TimeKind, match_date_line, match_time_line
 
 UnitKind = Literal[
-    "para", "bullet", "image", "embed", "time", "byline", "share", "updated", "keyevents"
+    "para",
+    "bullet",
+    "image",
+    "embed",
+    "time",
+    "byline",
+    "share",
+    "updated",
+    "keyevents",
+    "pinlabel",
+    "keylabel",
 ]
 Discard = tuple[int, str, str]
 
@@ -53,6 +64,13 @@ _TITLE_DASH = re.compile(
     r"^(?P<title>.+?)\s+[–—-]\s+live(?:\s+(?:updates|coverage|blog))?\s*(?:\|\s*(?P<section>[^|]+?))?\s*$",
     re.IGNORECASE,
 )
+_LIVE_WORDS = re.compile(
+    r"(?:[–—:,|]|\s-)\s*(?:[\w’']+\s+){0,2}(?:live(?:\s+(?:updates|coverage|blog))?|latest updates|"
+    r"as it happened|liveblog|live-?ticker|en direct|en directo|en vivo|direct|in diretta|"
+    r"ao vivo|volg het hier|تغطية مباشرة|مباشر|پوشش زنده|زنده)(?!\w)"
+    r"|^(?:as it happened|live(?:\s+updates)?)\s*:",
+    re.IGNORECASE,
+)
 _TITLE_COLON = re.compile(
     r"^(?P<title>(?:[^|]*\s)?live\s*:\s*[^|]+?)\s*(?:\|\s*(?P<section>[^|]+?))?\s*$",
     re.IGNORECASE,
@@ -76,6 +94,35 @@ _PHOTO = re.compile(
     r"^(?P<caption>.*?)\s*\b(?:Photograph|Photographs|Photo|Photos|Photograph by)\s*:\s*"
     r"(?P<credit>[^:]{1,120})$"
 )
+# Credits as other pages print them: "Foto: Robert Michael/dpa", "(Foto: ANSA/Ettore
+# Ferrari)", "عکس: ایرنا", "تصوير: محمد حامد/رويترز"; "… © Jeff Pachoud / AFP"; and an agency
+# alone in brackets at the end of a caption, "… in Basel. (AFP)".
+_PHOTO_OTHER = re.compile(
+    r"^(?P<caption>.*?)\s*(?:\(\s*)?(?<!\w)(?:Foto|Fotos|Bild|Imagen|Fotografía|Fotografia|"
+    r"عکس|تصوير|صورة)\s*:\s*(?P<credit>[^:()]{1,120}?)\s*\)?$"
+)
+# The caption is a sentence: it ends with its full stop before the credit.
+_COPYRIGHT = re.compile(
+    r"^(?P<caption>.*?[.!?…])\s*©\s*(?!\d{4})(?P<credit>[^\W\d_a-z][^©]{0,79})$"
+)
+_AGENCY_PAREN = re.compile(r"^(?P<caption>.*[.!?…])\s*\((?P<credit>[^()]{1,30})\)$")
+
+
+def _credit_line(line: str) -> tuple[str, str] | None:
+    """(caption, credit) of a caption line in one of the other forms."""
+    for pattern in (_PHOTO_OTHER, _COPYRIGHT):
+        m = pattern.match(line)
+        if m and len(m["credit"].split()) <= 12:
+            return m["caption"].strip(), m["credit"].strip()
+    m = _AGENCY_PAREN.match(line)
+    if m:
+        known = known_sources()
+        form = known.forms.get(m["credit"].strip())
+        if form is not None and form.source.kind == "agency":
+            return m["caption"].strip(), m["credit"].strip()
+    return None
+
+
 _NAME = r"[A-Z][\w’'.-]+(?:\s+(?:van|von|de|da|del|di|bin|al|[A-Z][\w’'.-]+)){0,3}"
 _BYLINE = re.compile(rf"^By\s+(?P<names>{_NAME}(?:(?:,\s*|\s+and\s+){_NAME})*)$")
 _ROLE_LINE = re.compile(
@@ -109,6 +156,19 @@ def _header(stripped: list[str], taken: set[int]) -> tuple[int | None, str, str 
             if m:
                 section = m["section"].strip() if m["section"] else None
                 return i, m["title"].strip(), section, True
+    # A page whose navigation runs longer, or that says "live" in its own words
+    # ("– en directo", "– AO VIVO", "– as it happened", "– پوشش زنده"): the first line
+    # near the top that carries such a marker is the title, kept whole.
+    wider = [i for i, t in enumerate(stripped) if t and i not in taken][:12]
+    for i in wider:
+        for pattern in (_TITLE_DASH, _TITLE_COLON):
+            m = pattern.match(stripped[i])
+            if m:
+                section = m["section"].strip() if m["section"] else None
+                return i, m["title"].strip(), section, True
+    for i in wider:
+        if len(stripped[i]) <= 200 and _LIVE_WORDS.search(stripped[i]):
+            return i, stripped[i], None, True
     if not candidates:
         return None, "", None, False
     first = candidates[0]
@@ -164,6 +224,15 @@ def scan(text: str) -> Scan:
                 break
             header.append(index + 1)
             taken.add(index)
+        # The short line right above the title names the section ("Weather",
+        # "Home › World › Europe": its last crumb), unless the title line did.
+        above = [i for i in range(title_index) if stripped[i] and i not in taken]
+        if section is None and above and match_date_line(stripped[above[-1]]) is None:
+            crumbs = [c.strip() for c in re.split(r"[›»>|/]", stripped[above[-1]]) if c.strip()]
+            if crumbs and len(crumbs[-1].split()) <= 4 and crumbs[-1][-1:] not in ".!?:":
+                section = crumbs[-1]
+                header.append(above[-1] + 1)
+                taken.add(above[-1])
         for index in range(0, title_index):
             if stripped[index] and index not in taken:
                 found = match_date_line(stripped[index])
@@ -233,9 +302,14 @@ def _content_units(line: str, number: int, before: list[Unit], spaced: bool) -> 
     if m:
         return [Unit("bullet", m["text"], [number])]
     m = _PHOTO.match(line)
-    if m and len(m["credit"].split()) <= 12:
-        caption = m["caption"].strip()
-        unit = Unit("image", caption, [number], credit=m["credit"].strip())
+    found = (
+        (m["caption"].strip(), m["credit"].strip())
+        if m and len(m["credit"].split()) <= 12
+        else _credit_line(line)
+    )
+    if found is not None:
+        caption, credit = found
+        unit = Unit("image", caption, [number], credit=credit)
         previous = before[-1] if before else None
         # The alt line sits just above the caption: it says the same thing, or it
         # describes the photo on the line directly above, with no blank line between.

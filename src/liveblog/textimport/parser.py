@@ -9,7 +9,7 @@ from typing import Any
 
 from .elements import build_elements
 from .lines import scan
-from .result import ParseResult
+from .result import ParseResult, PostLayout
 from .segment import Draft, segment
 from .sources import find_sources, find_verification
 from .times import TimeKind, clock_dates, page_is_newest_first, published_at, sort_key
@@ -18,14 +18,26 @@ from .times import TimeKind, clock_dates, page_is_newest_first, published_at, so
 _CORRECTION = re.compile(r"^Correction:\s+(?P<text>\S.*)$")
 
 
-def _post(draft: Draft, page_date: date | None) -> dict[str, Any]:
+def _layout(draft: Draft, element_lines: list[list[int]]) -> PostLayout:
+    return PostLayout(
+        title=sorted(draft.headline.lines) if draft.headline else [],
+        time=sorted(draft.time.lines) if draft.time else [],
+        bylines=sorted(n for b in draft.bylines for n in b.lines),
+        elements=element_lines,
+        pinned_copy=sorted(draft.extra_lines),
+    )
+
+
+def _post(draft: Draft, page_date: date | None, element_lines: list[list[int]]) -> dict[str, Any]:
     units = draft.units
     correction: str | None = None
     last = units[-1] if units else None
     m = _CORRECTION.match(last.text) if last is not None and last.kind == "para" else None
     if m:
         correction, units = m["text"], units[:-1]
-    elements = build_elements(units)
+    elements = build_elements(units, element_lines)
+    if m and last is not None:
+        element_lines.append(sorted(last.lines))  # the correction line: text of the post
     said = [draft.headline.text] if draft.headline else []
     # Quotations are the post's text too: an agency they name is named by the post.
     said += [
@@ -132,7 +144,10 @@ def parse_text(text: str) -> ParseResult:
             f"the post times pass midnight {midnights} time(s); posts after it are dated "
             "the next day from the page date"
         )
-    posts = [_post(d, day) for d, day in zip(drafts, days, strict=True)]
+    element_lines: list[list[list[int]]] = [[] for _ in drafts]
+    posts = [
+        _post(d, day, where) for d, day, where in zip(drafts, days, element_lines, strict=True)
+    ]
     untimed = sum(1 for p in posts if "time_label" not in p)
     if untimed:
         notes.append(f"{untimed} posts had no times; import assigns times in page order")
@@ -164,6 +179,7 @@ def parse_text(text: str) -> ParseResult:
         blog=blog,
         discarded=discarded,
         post_lines=[d.line_numbers() for d in drafts],
+        layout=[_layout(d, where) for d, where in zip(drafts, element_lines, strict=True)],
         notes=notes,
         header_lines=header_lines,
     )

@@ -19,6 +19,26 @@ def _span(lines: list[int]) -> str:
     return f"lines {lines[0]}–{lines[-1]}"
 
 
+IMPORT_FORMAT = "liveblog-import-text/1"
+
+
+@dataclass(frozen=True)
+class PostLayout:
+    """Where one post came from on the page: the line numbers of its headline, its time
+    label, its bylines, each of its elements (in the order of the post's elements; a
+    correction line comes last) and, for the pinned post, its copy at the top."""
+
+    title: list[int] = field(default_factory=list)
+    time: list[int] = field(default_factory=list)
+    bylines: list[int] = field(default_factory=list)
+    elements: list[list[int]] = field(default_factory=list)
+    pinned_copy: list[int] = field(default_factory=list)
+
+    def own_lines(self) -> list[int]:
+        """The post's own lines (headline, time, elements), without bylines or the copy."""
+        return sorted({*self.title, *self.time, *(n for e in self.elements for n in e)})
+
+
 @dataclass(frozen=True)
 class ParseResult:
     """What parse_text found.
@@ -28,6 +48,7 @@ class ParseResult:
     post_lines: for each post (same order as blog["posts"]) the line numbers it consumed.
     notes: observations a person importing the page should know about.
     header_lines: lines that gave the blog's own fields (title, date, standfirst).
+    layout: for each post, the lines of its headline, time and each element.
     """
 
     blog: dict[str, Any]
@@ -35,6 +56,50 @@ class ParseResult:
     post_lines: list[list[int]]
     notes: list[str]
     header_lines: list[int] = field(default_factory=list)
+    layout: list[PostLayout] = field(default_factory=list)  # per post, as blog["posts"]
+
+    def document(self) -> dict[str, Any]:
+        """The whole result as one JSON document (`import-text --json`): the blog in the
+        exchange format, and the report: every set-aside line with its number and reason,
+        the notes, and for each post (oldest first, as in the blog) the lines it came
+        from, part by part. `liveblog import` accepts the document as it is."""
+
+        def span(lines: list[int]) -> list[int] | None:
+            return [lines[0], lines[-1]] if lines else None
+
+        posts = []
+        for number, (post, layout) in enumerate(
+            zip(self.blog["posts"], self.layout, strict=True), 1
+        ):
+            own = layout.own_lines()
+            posts.append(
+                {
+                    "post": number,
+                    "title": post["title"],
+                    "lines": span(own),
+                    "title_lines": span(layout.title),
+                    "time_lines": span(layout.time),
+                    "byline_lines": layout.bylines,
+                    "pinned_copy_lines": span(layout.pinned_copy),
+                    "elements": [
+                        {"type": element["type"], "lines": span(lines)}
+                        for element, lines in zip(post["elements"], layout.elements, strict=False)
+                    ],
+                }
+            )
+        return {
+            "format": IMPORT_FORMAT,
+            "blog": self.blog,
+            "report": {
+                "header_lines": self.header_lines,
+                "posts": posts,
+                "discarded": [
+                    {"line": number, "text": text.strip(), "reason": reason}
+                    for number, text, reason in self.discarded
+                ],
+                "notes": self.notes,
+            },
+        }
 
     def report(self) -> str:
         blog = self.blog

@@ -3,6 +3,7 @@ headlines, the pinned duplicate, the key-events list and prose cues."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from .cohesion import (
@@ -36,7 +37,13 @@ class Draft:
 
     @property
     def summary(self) -> bool:
-        return self.headline is not None and fold(self.headline.text) in SUMMARY_TITLES
+        if self.headline is None:
+            return False
+        title = fold(self.headline.text)
+        # "Summary: what we know so far", "Zusammenfassung am Mittag" count too.
+        return title in SUMMARY_TITLES or any(
+            title.startswith((f"{word}:", f"{word} –", f"{word} -")) for word in SUMMARY_TITLES
+        )
 
     @property
     def empty(self) -> bool:
@@ -72,6 +79,19 @@ def _same(a: Unit, b: Unit) -> bool:
     return fold(a.text) == fold(b.text)
 
 
+# An entry of the key-events list that carries its post's time on the same line:
+# "1.58am Summary: what we know so far", "vor 12 Min. Evakuierung in der Altstadt".
+_ENTRY_TIME = re.compile(
+    r"^(?:\d{1,2}(?:[.:]|\s?h\s?)\d{2}\s?(?:[ap]\.?m\.?)?|(?:vor|há|hace|il y a)\s+\d+\s?"
+    r"(?:min|std|h|horas?|minutos?)\.?|\d+\s?(?:min|h)\s+ago)\s+(?=\S)",
+    re.IGNORECASE,
+)
+
+
+def _entry_text(text: str) -> str:
+    return _ENTRY_TIME.sub("", text, count=1)
+
+
 def _mark_key_entries(units: list[Unit]) -> list[Unit]:
     """Entries of the key-events list repeat later headlines; they flag those posts."""
     entries: list[Unit] = []
@@ -82,9 +102,10 @@ def _mark_key_entries(units: list[Unit]) -> list[Unit]:
         while j < len(units):
             step = 2 if units[j].kind == "time" and j + 1 < len(units) else 1
             entry = units[j + step - 1]
-            if entry.kind != "para" or not is_headline_shape(entry.text):
+            if entry.kind != "para" or not is_headline_shape(_entry_text(entry.text)):
                 break
-            later = [u for u in units[j + step :] if u.kind == "para" and _same(u, entry)]
+            key = fold(_entry_text(entry.text))
+            later = [u for u in units[j + step :] if u.kind == "para" and fold(u.text) == key]
             if not later:
                 break
             for u in units[j : j + step]:
@@ -277,6 +298,15 @@ def segment(units: list[Unit], allow_standfirst: bool = True) -> Segmentation:
             continue
         if unit.kind == "share" or unit.kind == "keyevents":
             close()
+        elif unit.kind in ("pinlabel", "keylabel"):
+            # "Pinned" / "Key event" above a post: it flags the post that follows.
+            if current is not None and (current.units or current.headline):
+                close()
+            current = current or Draft()
+            if unit.kind == "keylabel":
+                current.key_event = True
+            elif not kept:  # a page that repeats its pinned post says so by the copy
+                current.pinned = True
         elif unit.kind == "updated":
             target = current if current is not None and current.units else None
             target = target or (drafts[-1] if drafts else None)
@@ -307,7 +337,7 @@ def segment(units: list[Unit], allow_standfirst: bool = True) -> Segmentation:
 
     headlines = {fold(d.headline.text): d for d in drafts if d.headline is not None}
     for entry in key_entries:
-        if entry.kind == "para" and fold(entry.text) in headlines:
-            headlines[fold(entry.text)].key_event = True
+        if entry.kind == "para" and fold(_entry_text(entry.text)) in headlines:
+            headlines[fold(_entry_text(entry.text))].key_event = True
     pinned_lines = (units[top[0]].lines[0], units[kept[0]].lines[0]) if top else None
     return Segmentation(drafts, key_entries, pinned_lines, reliable, standfirst)

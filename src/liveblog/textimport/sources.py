@@ -1,5 +1,7 @@
 """What a post says about where its claims come from: the agencies and
-institutions it names, and whether it calls them verified."""
+institutions it names, and whether it calls them verified. The agencies,
+broadcasters and the forms in which they are cited come from data/sources.toml
+(known.py)."""
 
 from __future__ import annotations
 
@@ -7,22 +9,9 @@ import re
 
 from liveblog.states import Verification
 
+from .known import cited, known_sources
 from .textutil import FUNCTION_WORDS, INSTITUTION_HEADS
 
-# News agencies and bodies commonly cited in live blogs, longest spellings first so
-# "RIA-Novosti" is not also counted as "RIA". The name is recorded as written.
-_KNOWN = sorted(
-    """Reuters|AFP|Agence France-Presse|Associated Press|AP|Tass|RIA-Novosti|RIA Novosti|RIA|
-    Interfax-Ukraine|Interfax|TASS|Ukrinform|Ukrainska Pravda|Xinhua|Kyodo|Yonhap|Bloomberg|Anadolu|
-    dpa|EFE|ANSA|PA Media|Press Association|Bernama|Antara|KCNA|IRNA|Sputnik|BBC|CNN|
-    Al Jazeera|Kyiv Independent|Meduza|Novaya Gazeta|Interpol|ISW|
-    Institute for the Study of War|Kremlin-run RT|RT""".replace("\n", "").split("|"),
-    key=len,
-    reverse=True,
-)
-_KNOWN_RE = re.compile(
-    r"(?<![\w-])(" + "|".join(re.escape(k.strip()) for k in _KNOWN) + r")(?![\w-])"
-)
 # "the Institute for the Study of War (ISW)": an institution known by its acronym.
 _INSTITUTION_ACRONYM = re.compile(
     r"\b(?:[A-Z][\w’'-]*\s+)*(?:Institute|Institution|Agency|Organisation|Organization|Office|"
@@ -82,9 +71,14 @@ def find_sources(text: str) -> list[str]:
 
     for m in _INSTITUTION_ACRONYM.finditer(text):
         hits.append((m.start(), m.end(), m["acr"]))
-    for m in _KNOWN_RE.finditer(text):
-        if free(m.start(), m.end()):
-            hits.append((m.start(), m.end(), m[1]))
+    known = known_sources()
+    for m in known.pattern.finditer(text):
+        start, end = m.span("form")
+        form = known.forms[m["form"]]
+        if form.source.cited_only and not cited(text, start, end):
+            continue
+        if free(start, end):
+            hits.append((start, end, form.recorded))
     for pattern in (_AGENCY_AFTER, _AGENCY_BEFORE):
         for m in pattern.finditer(text):
             name = m["name"]
@@ -99,8 +93,11 @@ def find_sources(text: str) -> list[str]:
         if len(words) >= 2 and acts and free(start, m.end()):
             hits.append((start, m.end(), " ".join(words)))
     names: list[str] = []
+    seen: set[str] = set()
     for _, _, name in sorted(hits):
-        if name.casefold() not in (n.casefold() for n in names):
+        # "the Associated Press" and later "AP": one source, named as first written.
+        if known.canonical(name).casefold() not in seen:
+            seen.add(known.canonical(name).casefold())
             names.append(name)
     return names
 

@@ -33,16 +33,27 @@ _TZ_OFFSETS = {
     "AEDT": "+11:00",
 }
 _TZ = r"(?:" + "|".join(sorted(_TZ_OFFSETS, key=len, reverse=True)) + r")"
-_CLOCK = r"\d{1,2}[.:]\d{2}(?:\s?[ap]\.?m\.?)?"
+# "14:32", "2.05pm", and the French and Québec "23h48", "21 h 50".
+_CLOCK = r"\d{1,2}(?:[.:]|\s?h\s?)\d{2}(?:\s?[ap]\.?m\.?)?"
+# Words printed after a clock that give no offset: "18:47 Uhr", "10.34 uur", "10:05 PM ET".
+_AFTER_CLOCK = r"(?:Uhr|uur|ET|PT|CT|MT|hrs|hs)"
+# Persian and Arabic-Indic digits ("۰۹:۴۰") read as their ASCII twins, one for one.
+_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "0123456789" * 2)
 
-_CLOCK_LINE = re.compile(rf"^(?P<label>{_CLOCK}(?:\s+{_TZ})?)$", re.IGNORECASE)
+_CLOCK_LINE = re.compile(
+    rf"^(?P<label>{_CLOCK}(?:\s+{_TZ})?(?:\s+{_AFTER_CLOCK})?)$", re.IGNORECASE
+)
 # An inline clock needs a zone or a separator, so "12.50 euros is ..." is not a time.
 _CLOCK_PREFIX = re.compile(
     rf"^(?P<label>{_CLOCK}(?:\s+{_TZ}\b)?)(?:\s*[:–—-]\s+|(?<=[A-Z])\s+)(?P<rest>\S.*)$"
 )
 _RELATIVE_LINE = re.compile(
     r"^(?P<label>(?:\d+\s?(?:s|m|min|mins|h|hr|hrs|d)|\d+\s+(?:seconds?|minutes?|hours?|days?))"
-    r"\s+ago|just now)$",
+    r"\s+ago|just now|"
+    # "há 4 min", "vor 12 Min.", "hace 5 minutos", "il y a 2 h", "5 minuten geleden"
+    r"(?:há|vor|hace|il y a)\s+\d+\s?(?:min\.?|minutos?|minuten|minutes?|h|horas?|hores|"
+    r"std\.?|stunden?|heures?)|"
+    r"\d+\s?(?:min|minuten|minuut|uur)\s+geleden)$",
     re.IGNORECASE,
 )
 _MINUTE = re.compile(
@@ -93,22 +104,28 @@ class TimeLabel:
 
 
 def match_time_line(text: str) -> TimeLabel | None:
-    """A line that is only a time label, or a label followed by the post's first words."""
-    m = _POSTED.match(text)
+    """A line that is only a time label, or a label followed by the post's first words.
+    Labels and the rest are returned as printed (in the page's digits)."""
+    ascii_text = text.translate(_DIGITS)  # same length: spans hold for the printed text
+
+    def part(m: re.Match[str], name: str) -> str | None:
+        return None if m[name] is None else text[m.start(name) : m.end(name)]
+
+    m = _POSTED.match(ascii_text)
     if m:
         return TimeLabel("clock", text)
-    m = _CLOCK_LINE.match(text)
+    m = _CLOCK_LINE.match(ascii_text)
     if m:
-        return TimeLabel("clock", m["label"])
-    m = _RELATIVE_LINE.match(text)
+        return TimeLabel("clock", text[m.start("label") : m.end("label")])
+    m = _RELATIVE_LINE.match(ascii_text)
     if m:
-        return TimeLabel("relative", m["label"])
-    m = _MINUTE.match(text)
+        return TimeLabel("relative", text[m.start("label") : m.end("label")])
+    m = _MINUTE.match(ascii_text)
     if m:
-        return TimeLabel("minute", m["label"], m["rest"])
-    m = _CLOCK_PREFIX.match(text)
+        return TimeLabel("minute", text[m.start("label") : m.end("label")], part(m, "rest"))
+    m = _CLOCK_PREFIX.match(ascii_text)
     if m:
-        return TimeLabel("clock", m["label"], m["rest"])
+        return TimeLabel("clock", text[m.start("label") : m.end("label")], part(m, "rest"))
     return None
 
 
@@ -132,7 +149,10 @@ def match_date_line(text: str) -> date | None:
 
 
 def _clock_parts(label: str) -> tuple[int, int, str | None] | None:
-    m = re.search(rf"(\d{{1,2}})[.:](\d{{2}})(?:\s?([ap])\.?m\.?)?(?:\s+({_TZ}))?", label, re.I)
+    label = label.translate(_DIGITS)
+    m = re.search(
+        rf"(\d{{1,2}})(?:[.:]|\s?h\s?)(\d{{2}})(?:\s?([ap])\.?m\.?)?(?:\s+({_TZ})\b)?", label, re.I
+    )
     if not m:
         return None
     hour, minute = int(m[1]), int(m[2])
@@ -149,10 +169,11 @@ def sort_key(kind: TimeKind, label: str) -> float | None:
         parts = _clock_parts(label)
         return None if parts is None else parts[0] * 60 + parts[1]
     if kind == "relative":
-        m = re.match(r"(\d+)\s?([a-z]+)", label, re.I)
+        m = re.search(r"(\d+)\s?([a-z]+)", label.translate(_DIGITS), re.I)
         if not m:
             return 0.0  # "just now" is the newest of all
-        unit = m[2].lower()[0]
+        word = m[2].lower()
+        unit = "h" if word.startswith(("std", "stund", "uur", "hor", "heur")) else word[0]
         scale = {"s": 1 / 60, "m": 1, "h": 60, "d": 1440}.get(unit, 1)
         return -int(m[1]) * scale
     m = re.match(r"(\d+)(?:\+(\d+))?", label)

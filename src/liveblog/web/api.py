@@ -112,7 +112,7 @@ def blog_readers(request: Request, response: Response, slug: str, actor: MaybeAc
     "/blogs/{slug}",
     responses=errors(403),
     response_model=BlogChanged,
-    summary="Change a blog's title, standfirst, section, status or who may frame its embeds",
+    summary="Change a blog's title, standfirst, section, status, schedule or framing",
 )
 def update_blog(
     request: Request, slug: str, actor: CurrentActor, changes: BlogChanges
@@ -142,7 +142,7 @@ def list_posts(
     status_code=201,
     responses=errors(403),
     response_model=PostChanged,
-    summary="Publish a post, or save a draft",
+    summary="Publish a post, schedule it, or save a draft",
 )
 def create_post(
     request: Request, response: Response, slug: str, actor: CurrentActor, post: NewPost

@@ -30,11 +30,23 @@ class BlogWithPin(BlogRecord):
     frame_ancestors: str = Field(
         description="Sites that may frame the embeds (docs/embeds.md); empty: the site's setting"
     )
+    starts_at: str | None = Field(
+        description="When the blog goes live by itself (ISO 8601 in UTC); null: not scheduled"
+    )
+    ends_at: str | None = Field(
+        description="When the blog ends by itself (ISO 8601 in UTC); null: not scheduled"
+    )
 
 
 class BlogChanged(BlogRecord):
     frame_ancestors: str = Field(
         description="Sites that may frame the embeds (docs/embeds.md); empty: the site's setting"
+    )
+    starts_at: str | None = Field(
+        description="When the blog goes live by itself (ISO 8601 in UTC); null: not scheduled"
+    )
+    ends_at: str | None = Field(
+        description="When the blog ends by itself (ISO 8601 in UTC); null: not scheduled"
     )
     purge: list[str] = Field(description="The public addresses this change altered")
 
@@ -59,6 +71,9 @@ class PostRecord(BaseModel):
     tags: list[str] = Field(description="The post's tags, as the blog's list names them")
     status: str = Field(description="draft, submitted, scheduled, published or deleted")
     published_at: str | None = Field(description="ISO 8601 in UTC")
+    scheduled_at: str | None = Field(
+        description="A scheduled post's time to be published (ISO 8601 in UTC); else null"
+    )
     updated_at: str | None = Field(description="ISO 8601 in UTC")
     version: int = Field(description="Send it back in If-Match to edit")
     label: str = Field(description="The headline, or the first sentence")

@@ -16,9 +16,11 @@ from liveblog.web.desk import (
     drafts,
     embeds,
     imports,
+    library,
     login,
     people,
     posts,
+    schedule,
     tags,
     team,
     together,
@@ -36,6 +38,7 @@ FAMILIES = (
     blogs,
     posts,
     together,
+    schedule,
     drafts,
     embeds,
     team,
@@ -46,6 +49,7 @@ FAMILIES = (
     imports,
     audit,
     webhooks,
+    library,
 )
 
 router = APIRouter(include_in_schema=False)

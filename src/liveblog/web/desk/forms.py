@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from starlette.datastructures import FormData
 
-from liveblog.errors import Forbidden
+from liveblog.errors import Forbidden, Invalid
 from liveblog.web.auth import EXPIRED_FORM, check_origin, token_matches
 
 # A pasted page can be long: an archive of a day's coverage runs to megabytes.
@@ -84,3 +85,17 @@ async def login_form(request: Request) -> AsyncIterator[FormData]:
 Sent = Annotated[SentForm, Depends(sent_form)]
 Buttons = Annotated[FormData, Depends(checked_form)]
 LoginForm = Annotated[FormData, Depends(login_form)]
+
+
+def local_time(value: str, field: str, label: str) -> datetime | None:
+    """A date-time field (``2024-05-29T14:05``) as sent, without a zone: the action reads
+    it in the blog's time zone. None when empty; one line naming the field when it is not a
+    date and time."""
+    if not value:
+        return None
+    try:
+        if len(value) > 32:
+            raise ValueError(value)
+        return datetime.fromisoformat(value).replace(tzinfo=None)
+    except ValueError:
+        raise Invalid(f"{label}: give a date and a time, such as 2025-05-29 21:00", field) from None

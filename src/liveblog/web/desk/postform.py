@@ -18,9 +18,11 @@ from liveblog.actions.media import Photo
 from liveblog.elements import KINDS, ElementKind
 from liveblog.errors import invalid_input
 from liveblog.schema import MAX_ELEMENTS, NewPost, PostChanges
-from liveblog.states import Verification
+from liveblog.states import PostStatus, Verification
 from liveblog.storage import Post
 from liveblog.tags import MAX_TAGS_PER_BLOG
+from liveblog.times import field_value
+from liveblog.web.desk.forms import local_time
 
 # The fields each kind of element has in the form, in the order they are shown.
 ELEMENT_FIELDS: dict[str, tuple[str, ...]] = {
@@ -69,6 +71,8 @@ class PostForm:
     # The tags the form offers to tick: the blog's list, and any ticked that it lacks.
     offered: list[str] = field(default_factory=list)
     version: int | None = None
+    # "Publish at": the date-time field as typed, in the blog's time zone (schedule.py).
+    scheduled_at: str = ""
     # For a form sent back: the number each element had in it, to find its upload field.
     numbers: list[int] = field(default_factory=list)
     # Stored name lists the editor left as shown (see keep_names_of).
@@ -82,7 +86,7 @@ class PostForm:
     photos: dict[str, Photo] = field(default_factory=dict)
 
     @classmethod
-    def from_post(cls, post: Post, pinned: bool) -> PostForm:
+    def from_post(cls, post: Post, pinned: bool, zone: str = "UTC") -> PostForm:
         elements = [
             {"type": el["type"]}
             | {name: str(el.get(name) or "") for name in ELEMENT_FIELDS[el["type"]]}
@@ -100,6 +104,7 @@ class PostForm:
             correction=post.correction or "",
             tags=list(post.tags),
             version=post.version,
+            scheduled_at=field_value(post.scheduled_at, zone),
         )
 
     @classmethod
@@ -139,6 +144,7 @@ class PostForm:
             tags=tags,
             new_tags=text("new_tags"),
             version=small_number(version, digits=9),
+            scheduled_at=text("scheduled_at").strip(),
             numbers=numbers,
         )
 
@@ -190,7 +196,13 @@ class PostForm:
         return [photo for name, photo in self.photos.items() if name in shown]
 
     def new_post(self, status: str) -> NewPost:
-        return validated(NewPost, self.content() | {"status": status})
+        return validated(NewPost, self.content() | {"status": status} | self._schedule(status))
+
+    def _schedule(self, status: str) -> dict[str, Any]:
+        """The time to publish at, with the status scheduled (read in the blog's zone)."""
+        if status != PostStatus.SCHEDULED:
+            return {}
+        return {"scheduled_at": local_time(self.scheduled_at, "scheduled_at", "Publish at")}
 
     def changes(self, status: str | None = None) -> PostChanges:
         data = self.content() | {
@@ -199,6 +211,7 @@ class PostForm:
         }
         if status is not None:
             data["status"] = status
+            data |= self._schedule(status)
         return validated(PostChanges, data)
 
 
@@ -211,6 +224,7 @@ _FIELD_NAMES = {
     "tags": "Tags",
     "note": "Note on this edit",
     "frame_ancestors": "Sites that may show the embeds",
+    "scheduled_at": "Publish at",
 }
 
 

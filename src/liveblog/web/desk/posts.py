@@ -4,12 +4,12 @@ previewing, saving, publishing, pinning, flagging, deleting and restoring posts.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from liveblog.actions import Actor, together
+from liveblog.actions import Actor, library, together
 from liveblog.actions import posts as post_actions
 from liveblog.actions import tags as tag_actions
 from liveblog.actions.access import blog_role
@@ -23,7 +23,7 @@ from liveblog.storage import queries as q
 from liveblog.storage.tables import utcnow
 from liveblog.web.desk.common import SignedIn, render, safe_next, see_other, site_of
 from liveblog.web.desk.forms import Buttons, Sent, SentForm, text_field
-from liveblog.web.desk.postform import VERIFICATIONS, PostForm, validated
+from liveblog.web.desk.postform import VERIFICATIONS, PostForm, blank, validated
 from liveblog.web.desk.uploads import take_uploads
 from liveblog.web.embeds import embed_codes
 
@@ -46,7 +46,9 @@ def blog_page(
     error: str = "",
     status: int = 200,
     note: str = "",
+    **more: Any,
 ) -> HTMLResponse:
+    """``more``: what else the page's parts show (the schedule form as sent, say)."""
     site = site_of(request)
     with site.db.reading() as session:
         blog = q.blog_by_slug(session, slug, include_drafts=True)
@@ -76,6 +78,7 @@ def blog_page(
             beat_seconds=together.beat_seconds(site),
             note=note,
             note_limit=together.NOTE_LENGTH,
+            **more,
         )
 
 
@@ -84,10 +87,27 @@ def blog_desk(
     request: Request,
     slug: str,
     actor: SignedIn,
-    view: Annotated[str, Query(pattern="^(all|published|drafts|deleted)$")] = "all",
+    view: Annotated[str, Query(pattern="^(all|published|scheduled|drafts|deleted)$")] = "all",
     page: Annotated[int, Query(ge=1, le=LAST_PAGE)] = 1,
+    photo: Annotated[str, Query(max_length=200)] = "",
 ) -> Response:
-    return blog_page(request, actor, slug, view=view, page=page)
+    composer = _with_library_photo(request, actor, slug, photo) if photo else None
+    return blog_page(request, actor, slug, view=view, page=page, composer=composer)
+
+
+def _with_library_photo(request: Request, actor: Actor, slug: str, name: str) -> PostForm:
+    """A new post that starts with a photo of the blog's library, and its words."""
+    site = site_of(request)
+    photo = library.library_photo(site, actor, slug, name)
+    element = {
+        "type": "image",
+        "file": photo["file"],
+        "caption": photo["caption"],
+        "credit": photo["credit"] or "",
+        "alt": photo["alt"] or "",
+        "thumb": photo["thumbnail"].removeprefix(site.settings.base_url),
+    }
+    return PostForm(authors=actor.name, elements=[element, blank("text")])
 
 
 def _take_form(
@@ -148,6 +168,7 @@ def create_post(request: Request, slug: str, actor: SignedIn, form: Sent) -> Res
             "publish": PostStatus.PUBLISHED,
             "draft": PostStatus.DRAFT,
             "submit": PostStatus.SUBMITTED,
+            "schedule": PostStatus.SCHEDULED,
         }
         status = _status_for(action, statuses) or PostStatus.PUBLISHED
         record = post_actions.create_post(
@@ -188,7 +209,7 @@ def _edit_page(
     with site_of(request).db.reading() as session:
         blog = q.blog_by_slug(session, slug, include_drafts=True)
         post = post_actions.desk_post(session, actor, blog, public_id)
-        current = PostForm.from_post(post, blog.pinned_post_id == post.id)
+        current = PostForm.from_post(post, blog.pinned_post_id == post.id, blog.timezone)
         if form is None:
             form = current
         elif stale:
@@ -241,7 +262,13 @@ def save_post(request: Request, slug: str, public_id: str, actor: SignedIn, form
             return _edit_page(request, actor, slug, public_id, post_form)
         if post_form.version is None:
             raise Invalid("the form lost the post's version; reload the page", "version")
-        statuses = {"save": None, "publish": PostStatus.PUBLISHED, "submit": PostStatus.SUBMITTED}
+        statuses = {
+            "save": None,
+            "publish": PostStatus.PUBLISHED,
+            "submit": PostStatus.SUBMITTED,
+            "schedule": PostStatus.SCHEDULED,
+            "unschedule": PostStatus.DRAFT,
+        }
         status = _status_for(action, statuses)
         post_form.keep_names_of(stored)
         will_publish = PostStatus.PUBLISHED in (status, stored.status)
@@ -261,7 +288,12 @@ def save_post(request: Request, slug: str, public_id: str, actor: SignedIn, form
     except LiveblogError as exc:
         post_form.keep_one()
         return _edit_page(request, actor, slug, public_id, post_form, exc.message, exc.status)
-    done = {"publish": "published", "submit": "submitted"}.get(action, "saved")
+    done = {
+        "publish": "published",
+        "submit": "submitted",
+        "schedule": "scheduled",
+        "unschedule": "unschedule",
+    }.get(action, "saved")
     return see_other(f"/editor/blogs/{slug}?done={done}#post-{public_id}")
 
 
@@ -269,6 +301,7 @@ _POST_OPERATIONS: dict[str, Callable[[Site, Actor, str, str], object]] = {
     "pin": lambda site, actor, slug, pid: post_actions.set_pinned(site, actor, slug, pid, True),
     "unpin": lambda site, actor, slug, pid: post_actions.set_pinned(site, actor, slug, pid, False),
     "delete": post_actions.delete_post,
+    "unschedule": post_actions.cancel_schedule,
     "restore": post_actions.restore_post,
     "key-event": lambda site, actor, slug, pid: post_actions.set_key_event(
         site, actor, slug, pid, True
