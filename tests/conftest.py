@@ -52,6 +52,7 @@ SLOW: dict[str, set[str] | None] = {
     "tests/web/test_authorization_http.py": None,  # every route x every role
     "tests/web/test_editor.py": None,
     "tests/web/test_merge_desk.py": None,  # desk logins, each an argon2 hash
+    "tests/web/test_drafts_http.py": None,  # desk logins, each an argon2 hash
     "tests/web/test_embeds.py": {  # desk logins, each an argon2 hash
         "test_the_desk_shows_the_code_to_copy_and_saves_who_may_frame",
         "test_a_contributor_sees_the_code_but_no_form",

@@ -155,6 +155,13 @@ SETTINGS: tuple[SettingSpec, ...] = (
         lambda name, value: _days(name, value),
     ),
     SettingSpec(
+        "DRAFT_DAYS",
+        "30",
+        "Days a composer's draft kept on the server lasts untouched; the worker then removes it.",
+        "draft_days",
+        lambda name, value: _days(name, value),
+    ),
+    SettingSpec(
         "REQUIRE_2FA_FOR_ADMINS",
         "0",
         "1 makes every admin set up two-factor login before anything else at the desk.",
@@ -419,6 +426,7 @@ class Settings:
     password_wait_seconds: float = field(default_factory=_default("password_wait_seconds"))
     session_idle_days: int = field(default_factory=_default("session_idle_days"))
     session_max_days: int = field(default_factory=_default("session_max_days"))
+    draft_days: int = field(default_factory=_default("draft_days"))
     require_2fa_for_admins: bool = field(default_factory=_default("require_2fa_for_admins"))
     webhook_timeout_seconds: float = field(default_factory=_default("webhook_timeout_seconds"))
     webhook_retry_base_seconds: float = field(

@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from liveblog import webhooks
-from liveblog.actions import scheduler
+from liveblog.actions import drafts, scheduler
 from liveblog.actions.dispatch import HANDLERS, Handler, dispatch
 from liveblog.actions.pushing import send_notices
 from liveblog.archive import archive_ended_blogs
@@ -51,6 +51,7 @@ JOBS: tuple[Job, ...] = (
     Job("push", send_notices),
     Job("archive", archive_ended_blogs),
     Job("scheduler", scheduler.step, on_bus=True),
+    Job("drafts", drafts.prune_step),
 )
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from liveblog.actions import audit
+from liveblog.actions import audit, drafts
 from liveblog.actions import schedule as scheduling
 from liveblog.actions.access import (
     BLOG_ROLES,
@@ -263,6 +263,7 @@ def _set_membership(site: Site, actor: Actor, slug: str, email: str, role: str |
                 raise Invalid(f"{user.email} has no role on this blog", "email")
             tx.session.delete(member)
             _team(tx, actor, blog, user, "membership.removed", {"role": member.role})
+            drafts.forget_person(tx.session, user.id, blog)
         elif member is None:
             tx.session.add(Membership(blog_id=blog.id, user_id=user.id, role=role))
             _team(tx, actor, blog, user, "membership.added", {"role": role})

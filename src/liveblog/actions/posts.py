@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from liveblog.actions import audit, tagging
+from liveblog.actions import audit, drafts, tagging
 from liveblog.actions import schedule as scheduling
 from liveblog.actions.access import (
     Actor,
@@ -248,10 +248,12 @@ def create_post(
     *,
     pinned: bool = False,
     photos: Sequence[Photo] = (),
+    from_composer: bool = False,
 ) -> dict[str, Any]:
     """Publishes a post or saves a draft; with pinned, the new post is pinned in the same
     transaction, so it is never published without the pin that was asked for. Uploaded
-    photos it shows are stored with it, in the same transaction."""
+    photos it shows are stored with it, in the same transaction. ``from_composer``: the
+    desk's composer sent it, so the person's draft kept for it (actions/drafts.py) goes."""
     _require_something(new.title, new.elements)
     if new.status in (PostStatus.PUBLISHED, PostStatus.SCHEDULED):
         require_alt(new.model_dump(mode="json")["elements"])
@@ -266,6 +268,8 @@ def create_post(
         record_photos(tx.session, blog.id, photos, uploaded_by=actor.user_id)
         post = insert_post(tx, blog, new, new.status, actor_id=actor.user_id, actor=actor)
         post.scheduled_at = at
+        if from_composer:
+            drafts.discard_in(tx.session, actor, blog, "")
         if post.status == PostStatus.PUBLISHED:
             tx.emit(blog, live_payload(PostPublished, site, blog, post), post)
         if at is not None:
@@ -293,11 +297,13 @@ def edit_post(
     *,
     pinned: bool | None = None,
     photos: Sequence[Photo] = (),
+    from_composer: bool = False,
 ) -> dict[str, Any]:
     """Saves a new version of a post; pinned (when given) pins or unpins it in the same
-    transaction, as are the uploaded photos it now shows stored."""
+    transaction, as are the uploaded photos it now shows stored. ``from_composer``: sent
+    from its edit page, whose draft kept for this post (actions/drafts.py) goes."""
     with stored_with(site, photos), transaction(site) as tx:
-        return edit_in(
+        edited = edit_in(
             tx,
             site,
             actor,
@@ -308,6 +314,9 @@ def edit_post(
             pinned=pinned,
             photos=photos,
         )
+        if from_composer:
+            drafts.discard_in(tx.session, actor, load_blog(tx.session, slug), public_id)
+        return edited
 
 
 def edit_in(

@@ -14,7 +14,7 @@ from functools import cache
 from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
-from liveblog.actions import audit, throttle
+from liveblog.actions import audit, drafts, throttle
 from liveblog.actions.access import SITE_ROLES, SYSTEM, Actor, require_site_role
 from liveblog.actions.passwords import (
     hash_password,
@@ -190,6 +190,7 @@ def remove_person(site: Site, actor: Actor, user_id: int) -> None:
             raise Forbidden("the site needs at least one admin; make someone else admin first")
         for table in (UserSession, ApiToken, Membership, PasswordReset):
             tx.session.execute(delete(table).where(table.user_id == user.id))
+        drafts.forget_person(tx.session, user.id)
         tx.audit(actor, "person.removed", "person", user.id, detail={"email": user.email})
         now = utcnow()
         user.removed_at = now

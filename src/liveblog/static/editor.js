@@ -1,12 +1,10 @@
-/* The editor's desk, enhanced: the composer keeps its text in this browser until the post
-   is saved, and the desk says when colleagues change the blog. Without it every form still
-   works; nothing here is needed to publish. */
+/* The editor's desk, enhanced: the blog's posts follow colleagues' changes in place, and
+   "N reading now" stays current (the composer's keys and drafts are composer.js). Without
+   it every form still works; nothing here is needed to publish. */
 (function () {
   "use strict";
 
   var desk = document.querySelector("[data-desk-blog]");
-  var form = document.querySelector("form[data-autosave]");
-  var FIELDS = "input[name]:not([type=hidden]):not([type=file]):not([type=submit]), textarea[name], select[name]";
 
   function el(tag, cls, text) {
     var e = document.createElement(tag);
@@ -19,98 +17,10 @@
     return ("0" + d.getHours()).slice(-2) + ":" + ("0" + d.getMinutes()).slice(-2);
   }
 
-  /* -- the composer's text survives a reload, a closed tab or a lost connection */
+  /* The composer's keys and its drafts (in this browser and on the server): composer.js. */
   function storage() {
     try { return window.localStorage; } catch (e) { return null; }
   }
-  function values() {
-    var out = {}, any = false;
-    [].forEach.call(form.querySelectorAll(FIELDS), function (f) {
-      /* The tags' boxes share one name: each is kept by its value. */
-      if (f.type === "checkbox" && f.name === "tag") { out["tag:" + f.value] = f.checked; return; }
-      if (f.type === "checkbox") { out[f.name] = f.checked; return; }
-      out[f.name] = f.value;
-      if (f.value.trim() && f.name !== "authors") any = true;
-    });
-    return any ? out : null;
-  }
-  function blank() {
-    return ![].some.call(form.querySelectorAll("textarea[name], input[name=title]"),
-      function (f) { return f.value.trim(); });
-  }
-  function setUp() {
-    var store = storage();
-    if (!store) return;
-    /* One kept text per person and blog: the attribute holds both. */
-    var key = "liveblog:composer:" + form.getAttribute("data-autosave");
-    var saved = null;
-    try { saved = JSON.parse(store.getItem(key) || "null"); } catch (e) { saved = null; }
-    var done = /[?&]done=(published|draft|submitted)\b/.test(location.search);
-    if (saved && saved.sent && done) {
-      store.removeItem(key); /* the post it held was saved */
-      saved = null;
-    }
-    if (saved && saved.values && blank() && !document.querySelector(".alert-error")) {
-      var missed = [];
-      Object.keys(saved.values).forEach(function (name) {
-        /* not form.elements: the form has a field named "elements" */
-        var f = form.querySelector('[name="' + name.replace(/[^\w-]/g, "") + '"]');
-        var v = saved.values[name];
-        if (name.indexOf("tag:") === 0) {
-          f = [].filter.call(form.querySelectorAll('input[name="tag"]'), function (box) {
-            return box.value === name.slice(4);
-          })[0];
-          if (f) f.checked = !!v;
-          return;
-        }
-        if (f && f.type === "checkbox") f.checked = !!v;
-        else if (f && f.value !== undefined) f.value = v;
-        else if (typeof v === "string" && v.trim()) missed.push(v.trim());
-      });
-      var note = el("div", "alert alert-restored");
-      note.setAttribute("role", "status");
-      var p = el("p", null, "Your unsent text from " + clock(saved.at) +
-        " was kept in this browser and is back in the form. ");
-      var discard = el("button", "link-button", "Discard it");
-      discard.type = "button";
-      discard.addEventListener("click", function () {
-        store.removeItem(key);
-        form.reset();
-        note.remove();
-      });
-      p.appendChild(discard);
-      note.appendChild(p);
-      if (missed.length) {
-        note.appendChild(el("p", null, "Not shown above (add the element again to use it):"));
-        var pre = el("pre", "missed", missed.join("\n\n"));
-        note.appendChild(pre);
-      }
-      form.parentNode.insertBefore(note, form);
-    }
-    var timer = 0, sending = false;
-    function save() {
-      /* An empty form saves nothing and removes nothing: another tab may hold the text. */
-      var v = values();
-      if (v) store.setItem(key, JSON.stringify({ at: Date.now(), values: v }));
-    }
-    form.addEventListener("input", function () {
-      clearTimeout(timer);
-      timer = setTimeout(save, 400);
-    });
-    form.addEventListener("change", save);
-    window.addEventListener("pagehide", function () {
-      clearTimeout(timer);
-      if (!sending) save();
-    });
-    form.addEventListener("submit", function () {
-      clearTimeout(timer);
-      sending = true;
-      var v = values();
-      /* Kept until the desk confirms the save: a failed request loses nothing. */
-      if (v) store.setItem(key, JSON.stringify({ at: Date.now(), values: v, sent: true }));
-    });
-  }
-  if (form) setUp();
 
   /* Logging out forgets every kept text: the next person at this browser must not see it. */
   var logout = document.querySelector("form[action='/editor/logout']");
@@ -141,12 +51,89 @@
     }, 5000);
   }
 
-  /* -- colleagues' changes: counted from the blog's own event stream */
+  /* -- colleagues' changes: the blog's own event stream says when; the posts are read again
+     (this page, its tab and page number) and the list is swapped in place. A change to the
+     blog itself (its title or status) shows a bar that offers the whole page again. */
   if (desk && window.EventSource) {
     var slug = desk.getAttribute("data-desk-blog");
     var seq = parseInt(desk.getAttribute("data-seq"), 10) || 0;
-    var changes = 0, bar = null;
+    var changes = 0, bar = null, loading = false, again = false, waiting = false;
+    var said = el("p", "desk-updated muted");
+    said.setAttribute("role", "status");
     var src = new EventSource("/live/" + slug + "/events?last_event_id=" + seq);
+    var showBar = function () {
+      if (!bar) {
+        bar = el("div", "alert alert-changed");
+        bar.setAttribute("role", "status");
+        desk.insertBefore(bar, desk.firstChild);
+      }
+      bar.textContent = "";
+      var p = el("p", null, (changes === 1 ? "1 change" : changes + " changes") +
+        " to this blog since this page opened. ");
+      var reload = el("button", "link-button", "Show the blog as it is now");
+      reload.type = "button";
+      reload.addEventListener("click", function () { location.reload(); });
+      p.appendChild(reload);
+      bar.appendChild(p);
+    };
+    var home = "/editor/blogs/" + slug;
+    var address = function () {
+      /* This page without "done=…": the note of what was just done is not news again. A
+         desk shown in answer to a form (at …/posts) lists the first page of all posts. */
+      if (location.pathname !== home) return home;
+      var query = location.search.replace(/^\?/, "").split("&").filter(function (part) {
+        return part && part.indexOf("done=") !== 0;
+      }).join("&");
+      return home + (query ? "?" + query : "");
+    };
+    /* A page on its way out (a form was sent) reads nothing more. */
+    var leaving = false;
+    document.addEventListener("submit", function (e) {
+      if (!e.defaultPrevented) leaving = true;
+    });
+    window.addEventListener("pageshow", function () { leaving = false; });
+    var refresh = function () {
+      var list = document.querySelector(".desk-posts");
+      if (leaving) return;
+      if (!list || !window.fetch || !window.DOMParser) { showBar(); return; }
+      if (loading) { again = true; return; }
+      /* Not under someone's hands: a list swapped while a button in it has the focus
+         would take the focus away. It is read again when they leave it. */
+      if (list.contains(document.activeElement)) {
+        if (!waiting) {
+          waiting = true;
+          list.addEventListener("focusout", function left() {
+            list.removeEventListener("focusout", left);
+            setTimeout(function () { waiting = false; refresh(); }, 0);
+          });
+        }
+        return;
+      }
+      loading = true;
+      fetch(address(), { credentials: "same-origin", cache: "no-store", headers: { Accept: "text/html" } })
+        .then(function (r) {
+          if (!r.ok || r.redirected) throw new Error("desk: HTTP " + r.status);
+          return r.text();
+        }).then(function (html) {
+          var fresh = new DOMParser().parseFromString(html, "text/html").querySelector(".desk-posts");
+          var current = document.querySelector(".desk-posts");
+          if (!fresh || !current) throw new Error("desk: no list of posts");
+          var open = [].map.call(current.querySelectorAll("article[id] details[open]"), function (d) {
+            return d.closest("article").id;
+          });
+          current.replaceWith(document.adoptNode(fresh));
+          open.forEach(function (id) {
+            var d = document.querySelector("#" + id + " details");
+            if (d) d.open = true;
+          });
+          said.textContent = "Posts updated at " + clock(Date.now()) + ".";
+          var heading = fresh.querySelector("h2");
+          if (heading) heading.parentNode.insertBefore(said, heading.nextSibling);
+        }).catch(showBar).then(function () {
+          loading = false;
+          if (again) { again = false; refresh(); }
+        });
+    };
     /* EventKind in liveblog/events.py, then "resync": tests/test_events.py checks it. */
     var KINDS = ["post.published", "post.edited", "post.flagged", "post.restored",
       "post.deleted", "post.pinned", "post.unpinned", "blog.created", "blog.edited",
@@ -157,19 +144,8 @@
         if (n && n <= seq) return;
         if (n) seq = n;
         changes += 1;
-        if (!bar) {
-          bar = el("div", "alert alert-changed");
-          bar.setAttribute("role", "status");
-          desk.insertBefore(bar, desk.firstChild);
-        }
-        bar.textContent = "";
-        var p = el("p", null, (changes === 1 ? "1 change" : changes + " changes") +
-          " to this blog since this page opened. ");
-        var again = el("button", "link-button", "Show the blog as it is now");
-        again.type = "button";
-        again.addEventListener("click", function () { location.reload(); });
-        p.appendChild(again);
-        bar.appendChild(p);
+        if (kind.indexOf("blog.") === 0) showBar();
+        refresh();
       });
     });
   }

@@ -517,3 +517,26 @@ class Note(Base):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ComposerDraft(Base):
+    """What a person has typed into a composer and not yet saved as a post (actions/drafts.py):
+    kept per person, blog and post (an empty ``post_key`` for a new post) so that another
+    browser of theirs can offer it back. Never a post: nobody else sees it, and it goes when
+    the post is saved, when the person leaves the team, or after LIVEBLOG_DRAFT_DAYS."""
+
+    __tablename__ = "composer_drafts"
+    __table_args__ = (
+        UniqueConstraint("user_id", "blog_id", "post_key", name="uq_composer_drafts_owner"),
+        Index("ix_composer_drafts_saved_at", "saved_at"),
+        Index("ix_composer_drafts_blog_id", "blog_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    blog_id: Mapped[int] = mapped_column(ForeignKey("blogs.id", ondelete="CASCADE"))
+    post_key: Mapped[str] = mapped_column(String(16), default="")  # a post's public id, or ""
+    values: Mapped[dict[str, Any]] = mapped_column()  # the form's fields by name
+    # A random name the browser gives itself, so that another one can say "another device".
+    device: Mapped[str] = mapped_column(String(40))
+    saved_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -179,6 +179,7 @@ def create_post(request: Request, slug: str, actor: SignedIn, form: Sent) -> Res
             post_form.new_post(status),
             pinned=post_form.pinned and status == PostStatus.PUBLISHED,
             photos=post_form.new_photos(),
+            from_composer=True,
         )
     except LiveblogError as exc:
         post_form.keep_one()
@@ -281,6 +282,7 @@ def save_post(request: Request, slug: str, public_id: str, actor: SignedIn, form
             post_form.version,
             pinned=post_form.pinned if will_publish else None,
             photos=post_form.new_photos(),
+            from_composer=True,
         )
     except PreconditionFailed:
         merge = clash_page(request, actor, slug, public_id, post_form, action)
