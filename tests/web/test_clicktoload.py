@@ -8,7 +8,12 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+import httpx
+from anyio.from_thread import start_blocking_portal
+
+from liveblog.app import create_app
 from liveblog.elements.providers import fixed_frame_hosts
+from liveblog.site import Site
 from tests.conftest import Client
 
 Json = dict[str, Any]
@@ -105,3 +110,34 @@ def test_other_pages_frame_nothing(
     # A partner's embed shows the card as a link: no click-to-load script there.
     embed = client.get("/live/harbour/embed").text
     assert "embed-card embed-youtube" in embed and "clicktoload.js" not in embed
+
+
+def _fresh_get(site: Site, url: str, headers: dict[str, str]) -> httpx.Response:
+    """``url`` from a new process's app: nothing in its caches, so the full route answers."""
+    app = create_app(site=site)
+    with start_blocking_portal() as portal:
+        fresh = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
+        try:
+            response: httpx.Response = portal.call(lambda: fresh.get(url, headers=headers))
+        finally:
+            portal.call(fresh.aclose)
+    return response
+
+
+def test_a_304_of_the_page_does_not_replace_its_policy(
+    client: Client, editor: Json, new_blog: Callable[..., Json], site: Site
+) -> None:
+    new_blog(slug="harbour")
+    client.post("/api/v1/blogs/harbour/posts", headers=editor, json=embed_post(MASTODON))
+    first = client.get("/live/harbour")
+    assert "https://social.example.net" in frame_src(first)
+    etag = {"If-None-Match": first.headers["etag"]}
+    # From memory (CachedPageRoute) and from the full route (a process that has not read
+    # the blog): a 304 with no policy, so the one stored with the 200 stays in force.
+    for again in (
+        client.get("/live/harbour", headers=etag),
+        _fresh_get(site, "/live/harbour", etag),
+    ):
+        assert again.status_code == 304
+        assert "content-security-policy" not in again.headers
+        assert again.headers["x-content-type-options"] == "nosniff"
