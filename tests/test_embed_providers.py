@@ -4,6 +4,7 @@ one), the frame each gives, and the card, which loads nothing from anyone."""
 from __future__ import annotations
 
 from html.parser import HTMLParser
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
@@ -18,6 +19,7 @@ from liveblog.elements.providers import (
     page_frame_hosts,
     recognise,
 )
+from liveblog.headers import reader_policy
 from liveblog.render import render_body
 from liveblog.textimport.furniture import classify_furniture
 
@@ -224,9 +226,13 @@ def test_the_card_line_reads_back_as_its_title() -> None:
     assert lines == [f"YouTube video: Tide\n{url}"]
 
 
+def _embeds(*urls: str) -> list[dict[str, Any]]:
+    return [{"type": "embed", "url": u, "title": None} for u in urls]
+
+
 def test_a_page_frames_the_fixed_hosts_and_its_own_mastodon_servers() -> None:
-    bodies = [
-        render_body([{"type": "embed", "url": u, "title": None}])
+    posts = [
+        _embeds(u)
         for u in (
             f"https://youtu.be/{YT}",
             "https://mastodon.social/@Gargron/1",
@@ -235,17 +241,32 @@ def test_a_page_frames_the_fixed_hosts_and_its_own_mastodon_servers() -> None:
             "https://valley.example/river",
         )
     ]
-    assert page_frame_hosts(bodies) == (
+    assert page_frame_hosts(posts) == (
         *fixed_frame_hosts(),
         "mastodon.social",
         "social.example.net",
     )
     assert page_frame_hosts([]) == fixed_frame_hosts()
-    many = [
-        render_body([{"type": "embed", "url": f"https://m{n}.example/@a/1", "title": None}])
-        for n in range(MAX_PAGE_HOSTS + 5)
-    ]
+    many = [_embeds(f"https://m{n}.example/@a/1") for n in range(MAX_PAGE_HOSTS + 5)]
     assert len(page_frame_hosts(many)) == len(fixed_frame_hosts()) + MAX_PAGE_HOSTS
+
+
+def test_text_cannot_add_frame_hosts() -> None:
+    # A paragraph imitating a card's attribute is text: only embed elements name hosts.
+    fake = (
+        'data-embed-frame="https://evil.example/x" <figure data-embed-frame="https://a.example/">'
+    )
+    posts = [[{"type": "text", "markdown": fake}], _embeds("https://evil.example/river")]
+    assert page_frame_hosts(posts) == fixed_frame_hosts()
+
+
+def test_the_policy_stays_short_with_many_long_servers() -> None:
+    label = "a" * 60
+    long_host = ".".join([label] * 4)  # 243 characters, a valid name
+    posts = [_embeds(f"https://{n}{long_host}/@a/1") for n in range(40)]
+    policy = reader_policy(page_frame_hosts(posts))
+    assert len(policy) < 2_048
+    assert len(page_frame_hosts(posts)) > len(fixed_frame_hosts())
 
 
 def test_the_load_button_copied_with_a_page_is_furniture() -> None:

@@ -141,3 +141,19 @@ def test_a_304_of_the_page_does_not_replace_its_policy(
         assert again.status_code == 304
         assert "content-security-policy" not in again.headers
         assert again.headers["x-content-type-options"] == "nosniff"
+
+
+def test_a_posts_text_cannot_add_a_frame_host(
+    client: Client, editor: Json, new_blog: Callable[..., Json]
+) -> None:
+    new_blog(slug="harbour")
+    fake = '<p data-embed-frame="https://evil.example/x">data-embed-frame="https://evil.example/'
+    made = client.post(
+        "/api/v1/blogs/harbour/posts",
+        headers=editor,
+        json={"elements": [{"type": "text", "markdown": fake}]},
+    )
+    assert made.status_code == 201, made.text
+    page = client.get("/live/harbour")
+    assert "evil.example" in page.text  # the text is shown (escaped) ...
+    assert frame_src(page) == [f"https://{host}" for host in fixed_frame_hosts()]  # ... no host

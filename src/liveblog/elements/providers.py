@@ -15,8 +15,9 @@ content security policy allows frames from :func:`frame_hosts` and nothing else.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
 # The tokens a frame's sandbox may hold; the reader's script refuses any other.
@@ -284,17 +285,30 @@ def provider_names() -> str:
     return ", ".join(names[:-1]) + " and " + names[-1]
 
 
-MAX_PAGE_HOSTS = 24
+MAX_PAGE_HOSTS = 8
 """Mastodon servers one page's policy may name; cards of others stay links there."""
-_FRAME_ATTR = re.compile(r'data-embed-frame="https://([a-z0-9.-]+)/')
+MAX_HOSTS_CHARS = 1_000
+"""And at most this many characters of them, so that the header stays under about 2 KB."""
 
 
-def page_frame_hosts(bodies: Iterable[str]) -> tuple[str, ...]:
+def page_frame_hosts(elements: Iterable[Iterable[Mapping[str, Any]]]) -> tuple[str, ...]:
     """The hosts a reader page may frame: every fixed provider's, and the Mastodon servers
-    of the cards in ``bodies`` (the page's rendered posts), first come first, at most
-    MAX_PAGE_HOSTS of them."""
+    of the embed elements in ``elements`` (each shown post's), first come first, at most
+    MAX_PAGE_HOSTS of them in MAX_HOSTS_CHARS. Read from the elements, never from the
+    rendered HTML, which a post's text could imitate."""
     fixed = fixed_frame_hosts()
-    seen = dict.fromkeys(
-        host for body in bodies for host in _FRAME_ATTR.findall(body) if host not in fixed
-    )
-    return fixed + tuple(seen)[:MAX_PAGE_HOSTS]
+    extra: list[str] = []
+    chars = 0
+    for post in elements:
+        for element in post:
+            if element.get("type") != "embed" or not isinstance(element.get("url"), str):
+                continue
+            embed = recognise(element["url"])
+            host = embed.frame_host if embed else None
+            if host is None or host in fixed or host in extra:
+                continue
+            if len(extra) >= MAX_PAGE_HOSTS or chars + len(host) + 9 > MAX_HOSTS_CHARS:
+                return fixed + tuple(extra)
+            extra.append(host)
+            chars += len(host) + 9  # " https://"
+    return fixed + tuple(extra)

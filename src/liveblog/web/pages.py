@@ -163,7 +163,7 @@ def _render_blog_page(request: Request, blog: Blog, page: int, shown: q.ReaderPa
     base_url = request.app.state.site.settings.base_url
     stream = shown.stream
     shown_posts = [*stream.posts, *([shown.pinned] if shown.pinned else [])]
-    frame_hosts = page_frame_hosts(post.body_html for post in shown_posts)
+    frame_hosts = page_frame_hosts(post.elements for post in shown_posts)
     canonical = f"{base_url}/live/{blog.slug}" + (f"?page={page}" if page > 1 else "")
     response = render_page(
         request,
