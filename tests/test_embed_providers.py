@@ -3,6 +3,8 @@ one), the frame each gives, and the card, which loads nothing from anyone."""
 
 from __future__ import annotations
 
+import json
+import re
 from html.parser import HTMLParser
 from typing import Any
 
@@ -12,6 +14,7 @@ from pydantic import ValidationError
 from liveblog.elements import KINDS
 from liveblog.elements.embed import EmbedElement, read_card_line
 from liveblog.elements.providers import (
+    ALLOW_TOKENS,
     MAX_PAGE_HOSTS,
     PROVIDERS,
     SANDBOX_TOKENS,
@@ -22,6 +25,7 @@ from liveblog.elements.providers import (
 from liveblog.headers import reader_policy
 from liveblog.render import render_body
 from liveblog.textimport.furniture import classify_furniture
+from liveblog.web.assets import STATIC
 
 YT = "aqz-KE-bpKQ"
 
@@ -106,6 +110,11 @@ LOOKALIKES = [
     "https://player.vimeo.com.evil.example/video/76979871",
     "https://bsky.app.evil.example/profile/jay.bsky.team/post/3lbb32nb4322g",
     "https://bsky.app/profile/jay.bsky.team",  # a profile, not a post
+    "https://bsky.app/profile/jay.bsky.team/post/..",  # not a record key: a path step
+    "https://bsky.app/profile/jay.bsky.team/post/.",
+    "https://bsky.app/profile/../post/3lbb32nb4322g",
+    "https://bsky.app/profile/jay.bsky.team/post/3lbb32nb4322",  # a TID has 13 characters
+    "https://bsky.app/profile/jay.bsky.team/post/zlbb32nb4322g",  # and starts below "k"
     "https://x.com.evil.example/nasa/status/1790000000000000000",
     "https://twitter.com/nasa",
     "https://instagram.com.evil.example/p/C8xYz12AbCd/",
@@ -135,6 +144,16 @@ def test_every_provider_in_the_list_is_tried() -> None:
         assert set(provider.sandbox.split()) <= set(SANDBOX_TOKENS), provider.key
         assert "allow-top-navigation" not in provider.sandbox
         assert provider.referrer in ("no-referrer", "strict-origin")
+        assert {t.strip() for t in provider.allow.split(";") if t} <= set(ALLOW_TOKENS)
+
+
+@pytest.mark.parametrize(("name", "tokens"), [("SANDBOX", SANDBOX_TOKENS), ("ALLOW", ALLOW_TOKENS)])
+def test_the_readers_script_allows_the_same_tokens(name: str, tokens: tuple[str, ...]) -> None:
+    script = (STATIC / "clicktoload.js").read_text()
+    listed = re.search(rf"var {name} = \[([^\]]*)\]", script)
+    assert listed, name
+    assert json.loads(f"[{listed.group(1)}]") == list(tokens)
+    assert f"{name}.indexOf(t)" in script  # and filters the card's tokens through it
 
 
 @pytest.mark.parametrize("url", LOOKALIKES)

@@ -24,7 +24,9 @@ from urllib.parse import parse_qs, quote, urlsplit
 SANDBOX_TOKENS = ("allow-scripts", "allow-same-origin", "allow-popups", "allow-presentation")
 POSTS = "allow-scripts allow-same-origin allow-popups"
 PLAYERS = POSTS + " allow-presentation"
-PLAYER_ALLOW = "fullscreen; picture-in-picture; encrypted-media"
+# The permissions a frame may be given; the reader's script refuses any other.
+ALLOW_TOKENS = ("fullscreen", "picture-in-picture", "encrypted-media")
+PLAYER_ALLOW = "; ".join(ALLOW_TOKENS)
 
 # No user, no port, no backslash: what a browser and urlsplit read the same way.
 _PLAIN = re.compile(r"^https?://[A-Za-z0-9.-]+(?:[/?#][^\s\\<>\"']*)?$")
@@ -128,8 +130,10 @@ PROVIDERS: tuple[Provider, ...] = (
         hosts=("bsky.app",),
         patterns=(
             re.compile(
-                r"/profile/(?P<actor>did:[a-z]+:[A-Za-z0-9._:%-]{1,200}|[A-Za-z0-9.-]{1,253})"
-                rf"/post/(?P<rkey>[A-Za-z0-9._~:-]{{1,64}})/?{_ANY_QUERY}"
+                r"/profile/(?P<actor>did:[a-z]+:[A-Za-z0-9._:%-]{1,200}|"
+                r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.){1,10}[A-Za-z][A-Za-z0-9-]{0,62})"
+                # A record key is a TID: 13 characters of base32-sortable, the first < "k".
+                rf"/post/(?P<rkey>[2-7a-j][2-7a-z]{{12}})/?{_ANY_QUERY}"
             ),
         ),
         frame=lambda p: f"https://embed.bsky.app/embed/{p['actor']}/app.bsky.feed.post/{p['rkey']}",
