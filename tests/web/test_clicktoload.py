@@ -65,6 +65,8 @@ def test_bad_embeds_are_refused_with_a_message(
     new_blog(slug="harbour")
     for element, words in (
         ({"type": "embed", "url": "javascript:alert(1)"}, "url"),
+        ({"type": "embed", "url": "https://[x/a"}, "a web address with a host"),
+        ({"type": "embed", "url": "https://[x/a", "title": "t"}, "a web address with a host"),
         ({"type": "embed", "url": YOUTUBE, "title": "x" * 301}, "title"),
         ({"type": "embed", "url": YOUTUBE, "title": "two\nlines"}, "title"),
         ({"type": "embed", "url": YOUTUBE, "poster": "https://evil.example/x.png"}, "poster"),
