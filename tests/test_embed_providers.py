@@ -299,3 +299,22 @@ def test_the_load_button_copied_with_a_page_is_furniture() -> None:
             "an embedded video's or post's 'Load' button",
         )
     assert classify_furniture("Load the boats from the quay before the tide turns.") is None
+
+
+def test_a_mastodon_server_is_never_the_site_nor_outside_the_chosen_list() -> None:
+    posts = [
+        _embeds(
+            "https://live.example.org/@admin/1",  # the site's own host
+            "https://mastodon.social/@Gargron/1",
+            "https://social.example.net/@ines/2",
+        )
+    ]
+    fixed = fixed_frame_hosts()
+    assert page_frame_hosts(posts, own_host="live.example.org") == (
+        *fixed,
+        "mastodon.social",
+        "social.example.net",
+    )
+    chosen = page_frame_hosts(posts, own_host="live.example.org", servers=("mastodon.social",))
+    assert chosen == (*fixed, "mastodon.social")
+    assert page_frame_hosts(posts)[len(fixed)] == "live.example.org"  # no site: allowed

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -13,6 +14,7 @@ from anyio.from_thread import start_blocking_portal
 
 from liveblog.app import create_app
 from liveblog.elements.providers import fixed_frame_hosts
+from liveblog.settings import Settings
 from liveblog.site import Site
 from tests.conftest import Client
 
@@ -159,3 +161,19 @@ def test_a_posts_text_cannot_add_a_frame_host(
     page = client.get("/live/harbour")
     assert "evil.example" in page.text  # the text is shown (escaped) ...
     assert frame_src(page) == [f"https://{host}" for host in fixed_frame_hosts()]  # ... no host
+
+
+def test_the_mastodon_servers_setting_limits_what_the_page_frames(
+    client: Client, editor: Json, new_blog: Callable[..., Json], settings: Settings
+) -> None:
+    new_blog(slug="harbour")
+    other = "https://mastodon.social/@Gargron/1"
+    client.post("/api/v1/blogs/harbour/posts", headers=editor, json=embed_post(MASTODON, other))
+    chosen = Site.from_settings(replace(settings, mastodon_servers=("mastodon.social",)))
+    try:
+        page = _fresh_get(chosen, "/live/harbour", {})
+    finally:
+        chosen.db.dispose()
+    fixed = [f"https://{host}" for host in fixed_frame_hosts()]
+    assert frame_src(page) == [*fixed, "https://mastodon.social"]
+    assert 'data-embed-frame="https://social.example.net/' in page.text  # a card, a link

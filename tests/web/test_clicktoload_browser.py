@@ -123,7 +123,13 @@ def test_nothing_reaches_a_provider_before_the_click(
         expect(youtube.locator("button.embed-load")).to_have_text("Load the video from YouTube")
         expect(bluesky.locator("button.embed-load")).to_have_text("Load the post from Bluesky")
         expect(youtube.locator(".embed-note")).to_contain_text("may set cookies")
-        expect(page.locator(".embed-card.embed-mastodon button.embed-load")).to_be_visible()
+        mastodon = page.locator(".embed-card.embed-mastodon")
+        expect(mastodon.locator("button.embed-load")).to_have_text(
+            "Load the post from social.example.net"  # the server it loads from
+        )
+        expect(mastodon.locator(".embed-note")).to_contain_text(
+            "connects you to social.example.net"
+        )
         # Another site's card is a link and nothing more.
         link_card = page.locator(".embed-card.embed-link")
         expect(link_card.locator("a").first).to_have_attribute(

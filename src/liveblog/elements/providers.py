@@ -295,11 +295,21 @@ MAX_HOSTS_CHARS = 1_000
 """And at most this many characters of them, so that the header stays under about 2 KB."""
 
 
-def page_frame_hosts(elements: Iterable[Iterable[Mapping[str, Any]]]) -> tuple[str, ...]:
+def page_frame_hosts(
+    elements: Iterable[Iterable[Mapping[str, Any]]],
+    *,
+    own_host: str = "",
+    servers: tuple[str, ...] = (),
+) -> tuple[str, ...]:
     """The hosts a reader page may frame: every fixed provider's, and the Mastodon servers
     of the embed elements in ``elements`` (each shown post's), first come first, at most
     MAX_PAGE_HOSTS of them in MAX_HOSTS_CHARS. Read from the elements, never from the
-    rendered HTML, which a post's text could imitate."""
+    rendered HTML, which a post's text could imitate.
+
+    A Mastodon server is never ``own_host`` (the site's, BASE_URL's: a status-shaped
+    address there is not a post to frame with scripts), and when ``servers`` is given
+    (LIVEBLOG_MASTODON_SERVERS) only one of those; its cards stay links. Addresses and
+    one-word names (localhost) are never recognised (see :func:`recognise`)."""
     fixed = fixed_frame_hosts()
     extra: list[str] = []
     chars = 0
@@ -309,7 +319,9 @@ def page_frame_hosts(elements: Iterable[Iterable[Mapping[str, Any]]]) -> tuple[s
                 continue
             embed = recognise(element["url"])
             host = embed.frame_host if embed else None
-            if host is None or host in fixed or host in extra:
+            if host is None or host in fixed or host in extra or host == own_host.lower():
+                continue
+            if servers and host not in servers:
                 continue
             if len(extra) >= MAX_PAGE_HOSTS or chars + len(host) + 9 > MAX_HOSTS_CHARS:
                 return fixed + tuple(extra)

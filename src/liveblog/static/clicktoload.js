@@ -33,7 +33,9 @@
       /* A card whose host this page's policy does not name (a Mastodon server new since
          the page loaded) stays a link; a reload names it. */
       if (card.querySelector(".embed-consent, iframe") || !frameUrl(card)) return;
-      var name = card.getAttribute("data-embed-provider") || "the provider";
+      /* A Mastodon post loads from its own server: the button names that server. */
+      var name = card.classList.contains("embed-mastodon") ? new URL(frameUrl(card)).hostname
+        : card.getAttribute("data-embed-provider") || "the provider";
       var noun = card.getAttribute("data-embed-noun") || "post";
       var box = document.createElement("p");
       var button = document.createElement("button");
