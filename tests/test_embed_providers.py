@@ -3,7 +3,10 @@ one), the frame each gives, and the card, which loads nothing from anyone."""
 
 from __future__ import annotations
 
+import json
+import re
 from html.parser import HTMLParser
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
@@ -11,6 +14,7 @@ from pydantic import ValidationError
 from liveblog.elements import KINDS
 from liveblog.elements.embed import EmbedElement, read_card_line
 from liveblog.elements.providers import (
+    ALLOW_TOKENS,
     MAX_PAGE_HOSTS,
     PROVIDERS,
     SANDBOX_TOKENS,
@@ -18,8 +22,10 @@ from liveblog.elements.providers import (
     page_frame_hosts,
     recognise,
 )
+from liveblog.headers import reader_policy
 from liveblog.render import render_body
 from liveblog.textimport.furniture import classify_furniture
+from liveblog.web.assets import STATIC
 
 YT = "aqz-KE-bpKQ"
 
@@ -104,6 +110,11 @@ LOOKALIKES = [
     "https://player.vimeo.com.evil.example/video/76979871",
     "https://bsky.app.evil.example/profile/jay.bsky.team/post/3lbb32nb4322g",
     "https://bsky.app/profile/jay.bsky.team",  # a profile, not a post
+    "https://bsky.app/profile/jay.bsky.team/post/..",  # not a record key: a path step
+    "https://bsky.app/profile/jay.bsky.team/post/.",
+    "https://bsky.app/profile/../post/3lbb32nb4322g",
+    "https://bsky.app/profile/jay.bsky.team/post/3lbb32nb4322",  # a TID has 13 characters
+    "https://bsky.app/profile/jay.bsky.team/post/zlbb32nb4322g",  # and starts below "k"
     "https://x.com.evil.example/nasa/status/1790000000000000000",
     "https://twitter.com/nasa",
     "https://instagram.com.evil.example/p/C8xYz12AbCd/",
@@ -133,6 +144,16 @@ def test_every_provider_in_the_list_is_tried() -> None:
         assert set(provider.sandbox.split()) <= set(SANDBOX_TOKENS), provider.key
         assert "allow-top-navigation" not in provider.sandbox
         assert provider.referrer in ("no-referrer", "strict-origin")
+        assert {t.strip() for t in provider.allow.split(";") if t} <= set(ALLOW_TOKENS)
+
+
+@pytest.mark.parametrize(("name", "tokens"), [("SANDBOX", SANDBOX_TOKENS), ("ALLOW", ALLOW_TOKENS)])
+def test_the_readers_script_allows_the_same_tokens(name: str, tokens: tuple[str, ...]) -> None:
+    script = (STATIC / "clicktoload.js").read_text()
+    listed = re.search(rf"var {name} = \[([^\]]*)\]", script)
+    assert listed, name
+    assert json.loads(f"[{listed.group(1)}]") == list(tokens)
+    assert f"{name}.indexOf(t)" in script  # and filters the card's tokens through it
 
 
 @pytest.mark.parametrize("url", LOOKALIKES)
@@ -224,9 +245,13 @@ def test_the_card_line_reads_back_as_its_title() -> None:
     assert lines == [f"YouTube video: Tide\n{url}"]
 
 
+def _embeds(*urls: str) -> list[dict[str, Any]]:
+    return [{"type": "embed", "url": u, "title": None} for u in urls]
+
+
 def test_a_page_frames_the_fixed_hosts_and_its_own_mastodon_servers() -> None:
-    bodies = [
-        render_body([{"type": "embed", "url": u, "title": None}])
+    posts = [
+        _embeds(u)
         for u in (
             f"https://youtu.be/{YT}",
             "https://mastodon.social/@Gargron/1",
@@ -235,17 +260,32 @@ def test_a_page_frames_the_fixed_hosts_and_its_own_mastodon_servers() -> None:
             "https://valley.example/river",
         )
     ]
-    assert page_frame_hosts(bodies) == (
+    assert page_frame_hosts(posts) == (
         *fixed_frame_hosts(),
         "mastodon.social",
         "social.example.net",
     )
     assert page_frame_hosts([]) == fixed_frame_hosts()
-    many = [
-        render_body([{"type": "embed", "url": f"https://m{n}.example/@a/1", "title": None}])
-        for n in range(MAX_PAGE_HOSTS + 5)
-    ]
+    many = [_embeds(f"https://m{n}.example/@a/1") for n in range(MAX_PAGE_HOSTS + 5)]
     assert len(page_frame_hosts(many)) == len(fixed_frame_hosts()) + MAX_PAGE_HOSTS
+
+
+def test_text_cannot_add_frame_hosts() -> None:
+    # A paragraph imitating a card's attribute is text: only embed elements name hosts.
+    fake = (
+        'data-embed-frame="https://evil.example/x" <figure data-embed-frame="https://a.example/">'
+    )
+    posts = [[{"type": "text", "markdown": fake}], _embeds("https://evil.example/river")]
+    assert page_frame_hosts(posts) == fixed_frame_hosts()
+
+
+def test_the_policy_stays_short_with_many_long_servers() -> None:
+    label = "a" * 60
+    long_host = ".".join([label] * 4)  # 243 characters, a valid name
+    posts = [_embeds(f"https://{n}{long_host}/@a/1") for n in range(40)]
+    policy = reader_policy(page_frame_hosts(posts))
+    assert len(policy) < 2_048
+    assert len(page_frame_hosts(posts)) > len(fixed_frame_hosts())
 
 
 def test_the_load_button_copied_with_a_page_is_furniture() -> None:
@@ -259,3 +299,22 @@ def test_the_load_button_copied_with_a_page_is_furniture() -> None:
             "an embedded video's or post's 'Load' button",
         )
     assert classify_furniture("Load the boats from the quay before the tide turns.") is None
+
+
+def test_a_mastodon_server_is_never_the_site_nor_outside_the_chosen_list() -> None:
+    posts = [
+        _embeds(
+            "https://live.example.org/@admin/1",  # the site's own host
+            "https://mastodon.social/@Gargron/1",
+            "https://social.example.net/@ines/2",
+        )
+    ]
+    fixed = fixed_frame_hosts()
+    assert page_frame_hosts(posts, own_host="live.example.org") == (
+        *fixed,
+        "mastodon.social",
+        "social.example.net",
+    )
+    chosen = page_frame_hosts(posts, own_host="live.example.org", servers=("mastodon.social",))
+    assert chosen == (*fixed, "mastodon.social")
+    assert page_frame_hosts(posts)[len(fixed)] == "live.example.org"  # no site: allowed

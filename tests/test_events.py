@@ -239,10 +239,54 @@ def test_a_version_2_post_state_gains_its_tags_from_the_row() -> None:
     }
     old = fields | {"v": 2, "html": "<article>old</article>", "clock": "18:00", "card": "1.x"}
     kind, now = current("post.edited", old, 7, TaggedRow())
-    assert kind == "post.edited" and now["v"] == 3 and now["tags"] == ["Kyiv", "Red Cross"]
+    assert kind == "post.edited" and now["v"] == 4 and now["tags"] == ["Kyiv", "Red Cross"]
     assert now["card"] == CARD_STAMP and '<li class="tag">Red Cross</li>' in now["html"]
     check(kind, now)
     assert current("post.edited", old, 8, TaggedRow()) == (
         "post.deleted",
         {"v": 1, "id": "abcd2345"},
     )
+
+
+def test_a_version_3_embed_gains_an_empty_title_in_version_4() -> None:
+    # Version 4 added an embed element's title: a node on older code sees v 4 and knows
+    # the payload has fields it may not read; this code reads v 3 as v 4.
+    embed = {"type": "embed", "url": "https://www.youtube.com/watch?v=aqz-KE-bpKQ"}
+    text = {"type": "text", "markdown": "Trucks arrive."}
+    old = {"v": 3, "id": "abcd2345", "elements": [text, embed], "card": CARD_STAMP}
+    _, now = current("post.edited", old, 7, TaggedRow())
+    assert now["v"] == 4
+    assert now["elements"] == [text, embed | {"title": None}]
+
+
+def test_a_card_rendered_before_the_click_to_load_embeds_is_rendered_again() -> None:
+    # Same template, older element HTML: CARD_FORMAT 2 stamped the old embed paragraph.
+    embed = {"type": "embed", "url": "https://www.youtube.com/watch?v=aqz-KE-bpKQ", "title": None}
+    fields: dict[str, Any] = {
+        "id": "abcd2345",
+        "title": "Convoy",
+        "label": "Convoy",
+        "elements": [embed],
+        "key_event": False,
+        "summary": False,
+        "pinned": False,
+        "sources": [],
+        "verification": None,
+        "authors": [],
+        "correction": None,
+        "tags": [],
+        "status": "published",
+        "published_at": "2026-11-30T18:00:00Z",
+        "updated_at": None,
+        "version": 1,
+        "url": None,
+    }
+    stamp = "2." + CARD_STAMP.split(".", 1)[1]
+    old = fields | {
+        "v": 4,
+        "html": '<p class="post-embed">old</p>',
+        "clock": "18:00",
+        "card": stamp,
+    }
+    _, now = current("post.edited", old, 7, TaggedRow())
+    assert now["card"] == CARD_STAMP and "embed-card embed-youtube" in now["html"]

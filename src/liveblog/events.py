@@ -111,7 +111,7 @@ class PostState(Payload, PostFields):
     """The post's whole public state, and its card: ``html`` (with ``clock``) is rendered
     from the fields above by the card template stamped in ``card``."""
 
-    v: Literal[3] = 3
+    v: Literal[4] = 4
     html: str = Field(description="the post's card, as the reader page shows it")
     clock: str = Field(description="the publication time in the blog's time zone")
     card: str = Field(description="the card template's stamp: another stamp means re-render")
@@ -319,6 +319,19 @@ def _post_v2_to_v3(
     return kind, payload | {"tags": list(post.tags or []), "v": 3, "card": ""}
 
 
+def _post_v3_to_v4(
+    kind: str, payload: dict[str, Any], _post_id: int | None, _context: Context
+) -> tuple[str, dict[str, Any]]:
+    """Version 4 let an ``embed`` element carry a ``title``: an older embed has none."""
+    elements = [
+        element | {"title": element.get("title")}
+        if isinstance(element, dict) and element.get("type") == "embed"
+        else element
+        for element in payload.get("elements", [])
+    ]
+    return kind, payload | {"elements": elements, "v": 4}
+
+
 def _unversioned(
     kind: str, payload: dict[str, Any], _post_id: int | None, _context: Context
 ) -> tuple[str, dict[str, Any]]:
@@ -332,6 +345,7 @@ Upcaster = Callable[[str, dict[str, Any], int | None, Context], tuple[str, dict[
 UPCASTERS: dict[tuple[EventKind, int], Upcaster] = {
     **{(kind, 1): _post_v1_to_v2 for kind in POST_STATE_KINDS},
     **{(kind, 2): _post_v2_to_v3 for kind in POST_STATE_KINDS},
+    **{(kind, 3): _post_v3_to_v4 for kind in POST_STATE_KINDS},
     **{(kind, 0): _unversioned for kind in set(EventKind) - POST_STATE_KINDS},
 }
 

@@ -211,6 +211,14 @@ SETTINGS: tuple[SettingSpec, ...] = (
         lambda name, value: _ancestors(name, value),
     ),
     SettingSpec(
+        "MASTODON_SERVERS",
+        "",
+        "Mastodon servers whose posts reader pages may load in a frame, comma-separated; "
+        "empty: any server with a public name (never this site's own host).",
+        "mastodon_servers",
+        lambda name, value: tuple(host.lower() for host in _addresses(name, value)),
+    ),
+    SettingSpec(
         "VAPID_PRIVATE_KEY",
         "",
         "The key that signs Web Push notifications (PEM, or base64url); empty: one made once "
@@ -416,6 +424,7 @@ class Settings:
     edge_streams: str = field(default_factory=_default("edge_streams"))
     worker: str = field(default_factory=_default("worker"))
     frame_ancestors: str = field(default_factory=_default("frame_ancestors"))
+    mastodon_servers: tuple[str, ...] = field(default_factory=_default("mastodon_servers"))
     s3_bucket: str = field(default_factory=_default("s3_bucket"))
     s3_endpoint_url: str = field(default_factory=_default("s3_endpoint_url"))
     s3_region: str = field(default_factory=_default("s3_region"))

@@ -105,7 +105,7 @@ def test_an_edit_that_changes_tags_is_a_new_version_an_edit_event_and_a_revision
         kinds = session.execute(select(Event.kind, Event.payload).order_by(Event.seq)).all()
         snapshots = session.scalars(select(Revision.snapshot).order_by(Revision.version)).all()
     assert [k for k, _ in kinds] == ["blog.created", "post.published", "post.edited"]
-    assert kinds[-1][1]["tags"] == ["Worcester", "Bewdley"] and kinds[-1][1]["v"] == 3
+    assert kinds[-1][1]["tags"] == ["Worcester", "Bewdley"] and kinds[-1][1]["v"] == 4
     assert 'class="post-tags"' in kinds[-1][1]["html"] and "Bewdley" in kinds[-1][1]["html"]
     assert [s["tags"] for s in snapshots] == [["Worcester"], ["Worcester", "Bewdley"]]
     cleared = edit_post(site, SYSTEM, slug, post["id"], PostChanges(tags=[]), 2)

@@ -14,8 +14,14 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from liveblog.actions import SYSTEM
+from liveblog.actions.blogs import create_blog
+from liveblog.actions.posts import create_post
+from liveblog.render import post_text
+from liveblog.schema import BlogFields, NewPost
+from liveblog.site import Site
 from liveblog.storage import Base, Database
-from liveblog.storage.migrate import alembic_config
+from liveblog.storage.migrate import alembic_config, upgrade
 from tests.conftest import TEST_DATABASE
 from tests.servers import LIVEBLOG
 
@@ -69,3 +75,38 @@ def test_nodes_migrating_an_empty_database_at_once_take_turns(tmp_path: Path) ->
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+OLD_EMBED = (
+    '<p class="post-embed"><a href="https://www.youtube.com/watch?v=aqz-KE-bpKQ" '
+    'rel="noopener noreferrer nofollow"><span class="post-embed-host">youtube.com</span> '
+    '<span class="post-embed-url">https://www.youtube.com/watch?v=aqz-KE-bpKQ</span></a></p>'
+)
+
+
+def test_0019_renders_old_embed_posts_again(site: Site) -> None:
+    slug = create_blog(site, SYSTEM, BlogFields(title="Harbour"))["slug"]
+    embed = {"type": "embed", "url": "https://www.youtube.com/watch?v=aqz-KE-bpKQ"}
+    text_only = {"elements": [{"type": "text", "markdown": "Calm."}]}
+    made = create_post(site, SYSTEM, slug, NewPost.model_validate({"elements": [embed]}))
+    calm = create_post(site, SYSTEM, slug, NewPost.model_validate(text_only))
+    with site.db.write_engine.begin() as conn:
+        # As code before the cards stored it; and a text post that must stay as it is.
+        conn.execute(
+            text("UPDATE posts SET body_html = :html, body_text = 'stale' WHERE public_id = :id"),
+            {"html": OLD_EMBED, "id": made["id"]},
+        )
+        conn.execute(
+            text("UPDATE posts SET body_html = 'kept' WHERE public_id = :id"), {"id": calm["id"]}
+        )
+        conn.execute(text("UPDATE alembic_version SET version_num = '0017'"))
+    upgrade(site.db.write_engine)
+    with site.db.write_engine.connect() as conn:
+        rows = dict(conn.execute(text("SELECT public_id, body_html FROM posts")).all())
+        body_text = conn.execute(
+            text("SELECT body_text FROM posts WHERE public_id = :id"), {"id": made["id"]}
+        ).scalar()
+    assert 'class="post-embed embed-card embed-youtube"' in rows[made["id"]]
+    assert "data-embed-frame=" in rows[made["id"]] and "post-embed-host" not in rows[made["id"]]
+    assert body_text == post_text([embed | {"title": None}])  # the render function's own
+    assert rows[calm["id"]] == "kept"

@@ -94,3 +94,18 @@ def test_other_script_inside_a_post_is_kept() -> None:
     assert [n for n, _, _ in result.discarded] == [9, 11]
     texts = [e.get("text") for e in result.blog["posts"][0]["elements"]]
     assert "Проезд закрыт" in texts
+
+
+def test_an_address_that_cannot_be_read_is_kept_as_text() -> None:
+    page = (
+        "Village fete - live | Local\n\n"
+        "Share\n\n"
+        "Updated at 10.15am\n\n"
+        "YouTube video: The tombola\n"
+        "https://[x/a\n\n"
+        "The roof fund is at £40.\n"
+    )
+    result = parse_text(page)
+    elements = [e for post in result.blog["posts"] for e in post["elements"]]
+    assert not any(e["type"] == "embed" for e in elements)
+    assert any("https://[x/a" in e.get("markdown", "") for e in elements)

@@ -123,7 +123,13 @@ def test_nothing_reaches_a_provider_before_the_click(
         expect(youtube.locator("button.embed-load")).to_have_text("Load the video from YouTube")
         expect(bluesky.locator("button.embed-load")).to_have_text("Load the post from Bluesky")
         expect(youtube.locator(".embed-note")).to_contain_text("may set cookies")
-        expect(page.locator(".embed-card.embed-mastodon button.embed-load")).to_be_visible()
+        mastodon = page.locator(".embed-card.embed-mastodon")
+        expect(mastodon.locator("button.embed-load")).to_have_text(
+            "Load the post from social.example.net"  # the server it loads from
+        )
+        expect(mastodon.locator(".embed-note")).to_contain_text(
+            "connects you to social.example.net"
+        )
         # Another site's card is a link and nothing more.
         link_card = page.locator(".embed-card.embed-link")
         expect(link_card.locator("a").first).to_have_attribute(
@@ -243,3 +249,31 @@ def test_without_javascript_a_card_is_a_plain_link(
         expect(youtube.locator(".embed-url a")).to_have_attribute("href", YOUTUBE)
         page.wait_for_load_state("networkidle")
         assert requests.external() == []
+
+
+def test_the_pinned_copy_keeps_its_loaded_frame_across_an_edit(
+    site: Site, live: Live, browser: Browser
+) -> None:
+    slug = blog_with_embeds(site)
+    new = NewPost.model_validate({"elements": [{"type": "embed", "url": BLUESKY}]})
+    pinned: str = create_post(site, SYSTEM, slug, new, pinned=True)["id"]
+    with recorded(browser) as (context, _):
+        page = context.new_page()
+        page.goto(f"{live.url}/live/{slug}")
+        page.wait_for_function("() => document.documentElement.classList.contains('live-on')")
+        copy = page.locator(f"#pinned-{pinned} .embed-bluesky")
+        copy.locator("button.embed-load").click()
+        expect(copy.locator("iframe")).to_have_attribute("src", BLUESKY_FRAME)
+        edit_post(
+            site,
+            SYSTEM,
+            slug,
+            pinned,
+            PostChanges(title="Pinned: the coastguard"),
+            expected_version=1,
+        )
+        expect(page.locator(f"#pinned-{pinned} .post-title")).to_have_text("Pinned: the coastguard")
+        expect(copy.locator("iframe")).to_have_attribute("src", BLUESKY_FRAME)
+        assert copy.locator("button").count() == 0
+        # The stream's copy was not loaded by the reader: it still offers the button.
+        expect(page.locator(f"#post-{pinned} .embed-bluesky button.embed-load")).to_be_visible()

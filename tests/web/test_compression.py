@@ -33,8 +33,8 @@ from liveblog.schema import BlogChanges, NewPost
 from liveblog.settings import Settings
 from liveblog.site import Site
 from liveblog.web.assets import STATIC, StaticAssets, static_assets
-from liveblog.web.encoding import negotiate
-from liveblog.web.pagecache import BlogHeads, PageCache
+from liveblog.web.encoding import Encoded, encode, negotiate
+from liveblog.web.pagecache import BlogHeads, PageCache, Rendered
 from liveblog.web.pages import PAGE_CACHE_CONTROL
 from tests.servers import running_server
 
@@ -236,7 +236,7 @@ def test_the_page_is_compressed_once_per_change(
     assert key[1:] == (1, 1)  # (blog, last_seq, page): the import is one event
     assert raw.pages.get(key) is kept and kept.body("br") is kept.body("br")
     assert answers[0].content == answers[2].content == kept.body("br")
-    assert answers[1].content == kept.body("gzip") and answers[3].content == kept.identity
+    assert answers[1].content == kept.body("gzip") and answers[3].content == kept.encoded.identity
 
     create_post(site, SYSTEM, "harbour", NewPost.model_validate(_text("Breaking.")))
     assert b"Breaking." in brotli.decompress(raw("/live/harbour", accept_encoding="br").content)
@@ -618,3 +618,15 @@ def test_a_changed_file_gets_a_new_url(tmp_path: Path) -> None:
     assert before != after and before.startswith("/static/site.css?v=")
     with pytest.raises(LookupError):
         StaticAssets(tmp_path).url("other.css")
+
+
+def test_a_pages_headers_are_kept_by_the_page_cache_not_the_coding() -> None:
+    # Encoded is every compressed body's container (static files, updates.json): it holds
+    # bytes only. The reader page's policy is the cache entry's, beside its bytes.
+    assert set(Encoded.__dataclass_fields__) == {"identity", "forms"}
+    cache = PageCache(min_size=10)
+    policy = (("Content-Security-Policy", "frame-src https://a.example"),)
+    kept = cache.put("page", Rendered(b"<p>page</p>" * 50, policy))
+    assert cache.get("page") == kept and kept.headers == policy
+    assert kept.body("br") == encode(b"<p>page</p>" * 50).body("br")
+    assert cache.put("feed", b"<feed/>" * 50).headers == ()

@@ -24,9 +24,35 @@ LINK_LABEL = "Link"
 """What the card calls an address of a site that is not a provider."""
 
 
+WEB_ADDRESS = re.compile(r"^https?://[^\s<>\"']+$")
+
+
+def is_web_address(url: str) -> bool:
+    """An http(s) address that can be read apart: a host, and brackets only around an IPv6
+    address (``https://[x/a`` looks like an address but cannot be read)."""
+    if len(url) > 2_000 or not WEB_ADDRESS.match(url):
+        return False
+    try:
+        return bool(urlsplit(url).hostname)
+    except ValueError:
+        return False
+
+
+def _web_address(url: str) -> str:
+    if not is_web_address(url):
+        raise ValueError(
+            "the address must be a web address with a host, such as https://example.org/page"
+        )
+    return url
+
+
 class EmbedElement(ElementModel):
     type: Literal["embed"]
-    url: Annotated[str, StringConstraints(pattern=r"^https?://[^\s<>\"']+$", max_length=2_000)]
+    url: Annotated[
+        str,
+        StringConstraints(pattern=WEB_ADDRESS.pattern, max_length=2_000),
+        AfterValidator(_web_address),
+    ]
     # Shown on the card instead of the default made from the address.
     title: (
         Annotated[

@@ -15,15 +15,18 @@ content security policy allows frames from :func:`frame_hosts` and nothing else.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
 # The tokens a frame's sandbox may hold; the reader's script refuses any other.
 SANDBOX_TOKENS = ("allow-scripts", "allow-same-origin", "allow-popups", "allow-presentation")
 POSTS = "allow-scripts allow-same-origin allow-popups"
 PLAYERS = POSTS + " allow-presentation"
-PLAYER_ALLOW = "fullscreen; picture-in-picture; encrypted-media"
+# The permissions a frame may be given; the reader's script refuses any other.
+ALLOW_TOKENS = ("fullscreen", "picture-in-picture", "encrypted-media")
+PLAYER_ALLOW = "; ".join(ALLOW_TOKENS)
 
 # No user, no port, no backslash: what a browser and urlsplit read the same way.
 _PLAIN = re.compile(r"^https?://[A-Za-z0-9.-]+(?:[/?#][^\s\\<>\"']*)?$")
@@ -127,8 +130,10 @@ PROVIDERS: tuple[Provider, ...] = (
         hosts=("bsky.app",),
         patterns=(
             re.compile(
-                r"/profile/(?P<actor>did:[a-z]+:[A-Za-z0-9._:%-]{1,200}|[A-Za-z0-9.-]{1,253})"
-                rf"/post/(?P<rkey>[A-Za-z0-9._~:-]{{1,64}})/?{_ANY_QUERY}"
+                r"/profile/(?P<actor>did:[a-z]+:[A-Za-z0-9._:%-]{1,200}|"
+                r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.){1,10}[A-Za-z][A-Za-z0-9-]{0,62})"
+                # A record key is a TID: 13 characters of base32-sortable, the first < "k".
+                rf"/post/(?P<rkey>[2-7a-j][2-7a-z]{{12}})/?{_ANY_QUERY}"
             ),
         ),
         frame=lambda p: f"https://embed.bsky.app/embed/{p['actor']}/app.bsky.feed.post/{p['rkey']}",
@@ -284,17 +289,42 @@ def provider_names() -> str:
     return ", ".join(names[:-1]) + " and " + names[-1]
 
 
-MAX_PAGE_HOSTS = 24
+MAX_PAGE_HOSTS = 8
 """Mastodon servers one page's policy may name; cards of others stay links there."""
-_FRAME_ATTR = re.compile(r'data-embed-frame="https://([a-z0-9.-]+)/')
+MAX_HOSTS_CHARS = 1_000
+"""And at most this many characters of them, so that the header stays under about 2 KB."""
 
 
-def page_frame_hosts(bodies: Iterable[str]) -> tuple[str, ...]:
+def page_frame_hosts(
+    elements: Iterable[Iterable[Mapping[str, Any]]],
+    *,
+    own_host: str = "",
+    servers: tuple[str, ...] = (),
+) -> tuple[str, ...]:
     """The hosts a reader page may frame: every fixed provider's, and the Mastodon servers
-    of the cards in ``bodies`` (the page's rendered posts), first come first, at most
-    MAX_PAGE_HOSTS of them."""
+    of the embed elements in ``elements`` (each shown post's), first come first, at most
+    MAX_PAGE_HOSTS of them in MAX_HOSTS_CHARS. Read from the elements, never from the
+    rendered HTML, which a post's text could imitate.
+
+    A Mastodon server is never ``own_host`` (the site's, BASE_URL's: a status-shaped
+    address there is not a post to frame with scripts), and when ``servers`` is given
+    (LIVEBLOG_MASTODON_SERVERS) only one of those; its cards stay links. Addresses and
+    one-word names (localhost) are never recognised (see :func:`recognise`)."""
     fixed = fixed_frame_hosts()
-    seen = dict.fromkeys(
-        host for body in bodies for host in _FRAME_ATTR.findall(body) if host not in fixed
-    )
-    return fixed + tuple(seen)[:MAX_PAGE_HOSTS]
+    extra: list[str] = []
+    chars = 0
+    for post in elements:
+        for element in post:
+            if element.get("type") != "embed" or not isinstance(element.get("url"), str):
+                continue
+            embed = recognise(element["url"])
+            host = embed.frame_host if embed else None
+            if host is None or host in fixed or host in extra or host == own_host.lower():
+                continue
+            if servers and host not in servers:
+                continue
+            if len(extra) >= MAX_PAGE_HOSTS or chars + len(host) + 9 > MAX_HOSTS_CHARS:
+                return fixed + tuple(extra)
+            extra.append(host)
+            chars += len(host) + 9  # " https://"
+    return fixed + tuple(extra)

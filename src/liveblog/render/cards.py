@@ -12,8 +12,9 @@ from jinja2 import Environment
 from liveblog.render.templating import TEMPLATES, build_environment
 
 CARD_TEMPLATE = "_post.html"
-CARD_FORMAT = 2
-"""Bump when what the card shows changes outside its template (the arguments below)."""
+CARD_FORMAT = 3
+"""Bump when what the card shows changes outside its template (the arguments below, or an
+element's HTML: 3 is the click-to-load embed card of elements/embed.py)."""
 CARD_STAMP = (
     f"{CARD_FORMAT}." + hashlib.sha256((TEMPLATES / CARD_TEMPLATE).read_bytes()).hexdigest()[:12]
 )

@@ -9,6 +9,7 @@
   "use strict";
 
   var SANDBOX = ["allow-scripts", "allow-same-origin", "allow-popups", "allow-presentation"];
+  var ALLOW = ["fullscreen", "picture-in-picture", "encrypted-media"];
   var REFERRERS = ["no-referrer", "strict-origin"];
   var CARDS = ".embed-card[data-embed-frame]";
   var root = document.querySelector("article.liveblog[data-frame-hosts]");
@@ -32,7 +33,9 @@
       /* A card whose host this page's policy does not name (a Mastodon server new since
          the page loaded) stays a link; a reload names it. */
       if (card.querySelector(".embed-consent, iframe") || !frameUrl(card)) return;
-      var name = card.getAttribute("data-embed-provider") || "the provider";
+      /* A Mastodon post loads from its own server: the button names that server. */
+      var name = card.classList.contains("embed-mastodon") ? new URL(frameUrl(card)).hostname
+        : card.getAttribute("data-embed-provider") || "the provider";
       var noun = card.getAttribute("data-embed-noun") || "post";
       var box = document.createElement("p");
       var button = document.createElement("button");
@@ -60,7 +63,9 @@
     var title = card.querySelector(".embed-title");
     /* The sandbox and the rest are set before the frame has an address or a place. */
     frame.setAttribute("sandbox", tokens.join(" "));
-    frame.setAttribute("allow", card.getAttribute("data-embed-allow") || "");
+    var allow = (card.getAttribute("data-embed-allow") || "").split(";").map(
+      function (t) { return t.trim(); }).filter(function (t) { return ALLOW.indexOf(t) >= 0; });
+    frame.setAttribute("allow", allow.join("; "));
     frame.setAttribute("referrerpolicy", REFERRERS.indexOf(referrer) >= 0 ? referrer : "no-referrer");
     frame.setAttribute("title", (card.getAttribute("data-embed-provider") || "") + ": " +
       (title ? title.textContent : ""));

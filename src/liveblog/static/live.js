@@ -308,7 +308,7 @@
     if (i >= 0) held[i] = d;
     if (c) { keepLoaded(a, c); a.replaceWith(c); }
     var p = byId("pinned-" + d.id), copy = p && d.kind !== "post.pinned" && pinnedCopy(d);
-    if (copy) p.replaceWith(copy);
+    if (copy) { keepLoaded(p, copy); p.replaceWith(copy); }
   }
   function gone(id) {
     var a = byId("post-" + id), i = heldAt(id);

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
-from liveblog.elements.embed import read_card_line
+from liveblog.elements.embed import is_web_address, read_card_line
 from liveblog.states import BlogStatus
 
 from .furniture import classify_furniture, footer_lines, page_script
@@ -287,7 +287,7 @@ def _content_units(line: str, number: int, before: list[Unit], spaced: bool) -> 
     authors = _byline(line)
     if authors is not None:
         return [Unit("byline", line, [number], authors=authors)]
-    if _EMBED.match(line):
+    if _EMBED.match(line) and is_web_address(line):
         unit = Unit("embed", line, [number])
         # The card's first line ("YouTube video: title") sits right above its address.
         previous = before[-1] if before else None

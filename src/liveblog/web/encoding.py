@@ -31,9 +31,6 @@ class Encoded:
 
     identity: bytes
     forms: Mapping[str, bytes]
-    # Headers that belong to this body whatever the coding (a reader page's content
-    # security policy, which names the frames that page may load).
-    headers: tuple[tuple[str, str], ...] = ()
 
     @property
     def codings(self) -> tuple[str, ...]:
@@ -54,7 +51,6 @@ def encode(
     min_size: int = 0,
     brotli_quality: int = 6,
     gzip_level: int = 6,
-    headers: tuple[tuple[str, str], ...] = (),
 ) -> Encoded:
     """``body`` with its brotli and gzip forms, or alone if it is shorter than ``min_size``
     (a few hundred bytes gain nothing from compression). Quality 6 compresses a 76 KB page
@@ -62,14 +58,13 @@ def encode(
     on every change, so they take the fast setting; static files, compressed once per
     process, take the best."""
     if len(body) < min_size:
-        return Encoded(body, {}, headers)
+        return Encoded(body, {})
     return Encoded(
         body,
         {
             "br": brotli.compress(body, mode=brotli.MODE_TEXT, quality=brotli_quality),
             "gzip": gzip.compress(body, compresslevel=gzip_level, mtime=0),
         },
-        headers,
     )
 
 

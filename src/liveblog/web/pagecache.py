@@ -28,10 +28,29 @@ from liveblog.web.encoding import Encoded, encode
 
 
 class Rendered(NamedTuple):
-    """A body and the headers that go with it (see :attr:`Encoded.headers`)."""
+    """A body and the headers that go with it whatever the coding (a reader page's content
+    security policy, which names the frames that page may load)."""
 
     body: bytes
     headers: tuple[tuple[str, str], ...]
+
+
+class Page(NamedTuple):
+    """What the cache keeps: the compressed body and the headers that go with it."""
+
+    encoded: Encoded
+    headers: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def codings(self) -> tuple[str, ...]:
+        return self.encoded.codings
+
+    def body(self, coding: str) -> bytes:
+        return self.encoded.body(coding)
+
+    @property
+    def size(self) -> int:
+        return self.encoded.size
 
 
 class PageCache:
@@ -42,25 +61,23 @@ class PageCache:
         self._max_bytes = max_bytes
         self._min_size = min_size
         self._bytes = 0
-        self._pages: OrderedDict[Hashable, Encoded] = OrderedDict()
+        self._pages: OrderedDict[Hashable, Page] = OrderedDict()
         self._lock = threading.Lock()
         self._making: dict[Hashable, tuple[threading.Lock, list[int]]] = {}
         self.encodings = 0
         """How many bodies were compressed: one per ``put``, never one per request."""
 
-    def get(self, key: Hashable) -> Encoded | None:
+    def get(self, key: Hashable) -> Page | None:
         with self._lock:
             page = self._pages.get(key)
             if page is not None:
                 self._pages.move_to_end(key)
             return page
 
-    def put(self, key: Hashable, page: bytes | Rendered) -> Encoded:
+    def put(self, key: Hashable, page: bytes | Rendered) -> Page:
         """Compresses ``page`` (outside the lock) and keeps it; returns what is kept."""
-        if isinstance(page, Rendered):
-            encoded = encode(page.body, min_size=self._min_size, headers=page.headers)
-        else:
-            encoded = encode(page, min_size=self._min_size)
+        body, headers = page if isinstance(page, Rendered) else (page, ())
+        encoded = Page(encode(body, min_size=self._min_size), headers)
         with self._lock:
             self.encodings += 1
             if encoded.size > self._max_bytes:
@@ -75,7 +92,7 @@ class PageCache:
                 self._bytes -= evicted.size
         return encoded
 
-    def get_or_make(self, key: Hashable, make: Callable[[], bytes | Rendered]) -> Encoded:
+    def get_or_make(self, key: Hashable, make: Callable[[], bytes | Rendered]) -> Page:
         """The kept body, or ``make()``'s, kept; when many requests miss the same key at once
         (every reader just after a change), one makes it while the others wait for it. If
         ``make`` raises, the next waiter tries in turn (and usually raises the same)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -160,10 +160,15 @@ class CachedPageRoute(Route):
 def _render_blog_page(request: Request, blog: Blog, page: int, shown: q.ReaderPage) -> Rendered:
     """The page, and its content security policy: frames from the embed providers only
     (and the Mastodon servers of the cards on it), named in the page for its script too."""
-    base_url = request.app.state.site.settings.base_url
+    settings = request.app.state.site.settings
+    base_url = settings.base_url
     stream = shown.stream
     shown_posts = [*stream.posts, *([shown.pinned] if shown.pinned else [])]
-    frame_hosts = page_frame_hosts(post.body_html for post in shown_posts)
+    frame_hosts = page_frame_hosts(
+        (post.elements for post in shown_posts),
+        own_host=urlsplit(base_url).hostname or "",
+        servers=settings.mastodon_servers,
+    )
     canonical = f"{base_url}/live/{blog.slug}" + (f"?page={page}" if page > 1 else "")
     response = render_page(
         request,

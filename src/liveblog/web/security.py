@@ -26,7 +26,9 @@ class SecurityHeaders:
                 names = {name.lower() for name, _ in headers}
                 headers.append((b"x-content-type-options", b"nosniff"))
                 headers.append((b"referrer-policy", b"strict-origin-when-cross-origin"))
-                if b"content-security-policy" not in names:
+                # A 304 carries no policy: a browser or a cache would put it in place of the
+                # one stored with the 200 (a reader page's, which names its frames).
+                if b"content-security-policy" not in names and message["status"] != 304:
                     headers.append((b"content-security-policy", CSP.encode()))
                 message["headers"] = headers
             await send(message)
