@@ -5,7 +5,7 @@ paragraph the reader's CSS no longer styles, with no button). Their body, label 
 are rendered again, with the code's own render functions, as an edit would.
 
 Revision ID: 0019
-Revises: 0017
+Revises: 0018
 Create Date: 2026-12-01
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 from liveblog.render import post_label, post_text, render_body
 
 revision: str = "0019"
-down_revision: str | None = "0017"
+down_revision: str | None = "0018"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
