@@ -15,7 +15,7 @@ from liveblog.actions.access import Actor, require_blog_role
 from liveblog.actions.blogs import load_blog
 from liveblog.actions.posts import live_payload, save_version
 from liveblog.actions.purge import purge_urls
-from liveblog.actions.tagging import new_tag
+from liveblog.actions.tagging import lock_blog, new_tag
 from liveblog.actions.transaction import Transaction, transaction
 from liveblog.errors import Conflict, NotFound
 from liveblog.events import PostEdited
@@ -55,6 +55,7 @@ def create_tag(site: Site, actor: Actor, slug: str, fields: TagFields) -> dict[s
     with transaction(site) as tx:
         blog = load_blog(tx.session, slug)
         require_blog_role(tx.session, actor, blog, BlogRole.CONTRIBUTOR, "Adding a tag")
+        lock_blog(tx.session, blog)
         tag, added = new_tag(tx.session, blog, fields.name)
         if not added:
             raise Conflict(f"the blog has the tag {tag.name!r} already")
@@ -110,6 +111,7 @@ def rename_tag(site: Site, actor: Actor, slug: str, tag: str, fields: TagFields)
     with transaction(site) as tx:
         blog = load_blog(tx.session, slug)
         require_blog_role(tx.session, actor, blog, BlogRole.EDITOR, "Renaming a tag")
+        lock_blog(tx.session, blog)
         row = _load_tag(tx.session, blog, tag)
         name, new_slug = normalise(fields.name), tag_slug(fields.name)
         if new_slug != row.slug and tx.session.scalar(
@@ -134,6 +136,7 @@ def delete_tag(site: Site, actor: Actor, slug: str, tag: str) -> dict[str, Any]:
     with transaction(site) as tx:
         blog = load_blog(tx.session, slug)
         require_blog_role(tx.session, actor, blog, BlogRole.EDITOR, "Deleting a tag")
+        lock_blog(tx.session, blog)
         row = _load_tag(tx.session, blog, tag)
         posts = _carrying(tx.session, row)
         note = f"tag {audit.label(row.name)!r} deleted"
