@@ -16,6 +16,10 @@ MAX_TAGS_PER_POST = 10
 MAX_TAG_LENGTH = 40
 """The longest name, in characters, once spaces are collapsed."""
 MAX_TAGS_PER_BLOG = 300
+MAX_RETAG_POSTS = 100
+"""The most posts (drafts and deleted ones included) a rename or delete of one tag may
+reach: each is a new version and, published, a ``post.edited`` event, all in one
+transaction holding the blog's write lock. Past it the change is refused with a reason."""
 MAX_SLUG_LENGTH = 120
 """The column's width: a name's slug can be longer than the name (compatibility forms)."""
 _NOT_WORD = re.compile(r"[\W_]+")

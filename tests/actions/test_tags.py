@@ -216,3 +216,27 @@ def test_who_may_do_what_with_tags(site: Site, slug: str) -> None:
         ).all()
     assert sorted(a for a, _ in audited) == ["tag.created", "tag.created"]
     assert {"name": "Scoop", "post": draft["id"]} in [d for _, d in audited]
+
+
+def test_renaming_or_deleting_a_tag_on_too_many_posts_is_refused_with_what_to_do(
+    site: Site, slug: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from liveblog.actions import tags as tag_actions
+
+    monkeypatch.setattr(tag_actions, "MAX_RETAG_POSTS", 3)
+    made = [create_post(site, SYSTEM, slug, new(f"P{n}.", tags=["Wide"]))["id"] for n in range(4)]
+    with site.db.reading() as session:
+        before = session.scalar(select(Blog.last_seq).where(Blog.slug == slug))
+    for attempt in (
+        lambda: rename_tag(site, SYSTEM, slug, "Wide", TagFields(name="Broad")),
+        lambda: delete_tag(site, SYSTEM, slug, "Wide"),
+    ):
+        with pytest.raises(Conflict, match=r"on 4 posts.*at most 3.*Take it off some posts"):
+            attempt()
+    with site.db.reading() as session:
+        assert session.scalar(select(Blog.last_seq).where(Blog.slug == slug)) == before
+    assert names(site, slug) == ["Wide"] and rows(site, made[0]) == ["Wide"]
+    # The same spelling is no change, whatever the count; at the bound it goes through.
+    assert rename_tag(site, SYSTEM, slug, "wide", TagFields(name="Wide"))["posts"] == 4
+    monkeypatch.setattr(tag_actions, "MAX_RETAG_POSTS", 4)
+    assert rename_tag(site, SYSTEM, slug, "Wide", TagFields(name="Broad"))["posts"] == 4

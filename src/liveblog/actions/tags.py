@@ -23,7 +23,7 @@ from liveblog.schema import TagFields
 from liveblog.site import Site
 from liveblog.states import BlogRole, PostStatus
 from liveblog.storage import Blog, Post, PostTag, Tag
-from liveblog.tags import normalise, tag_slug
+from liveblog.tags import MAX_RETAG_POSTS, normalise, tag_slug
 
 
 def tag_record(tag: Tag, posts: int) -> dict[str, Any]:
@@ -70,7 +70,24 @@ def _load_tag(session: Session, blog: Blog, tag: str) -> Tag:
     return found
 
 
-def _carrying(session: Session, tag: Tag) -> list[Post]:
+def _count(session: Session, tag: Tag) -> int:
+    count = session.scalar(
+        select(func.count()).select_from(PostTag).where(PostTag.tag_id == tag.id)
+    )
+    return count or 0
+
+
+def _carrying(session: Session, tag: Tag, doing: str) -> list[Post]:
+    """The posts carrying the tag, locked; refused (before any is touched) past
+    ``MAX_RETAG_POSTS``, so that one rename or delete stays a short transaction and a
+    burst of edits readers' pages can replay."""
+    count = _count(session, tag)
+    if count > MAX_RETAG_POSTS:
+        raise Conflict(
+            f"the tag {tag.name!r} is on {count} posts (drafts and deleted ones included); "
+            f"{doing} reaches at most {MAX_RETAG_POSTS} at once. Take it off some posts "
+            f"first, or leave it and use a new tag from now on"
+        )
     return list(
         session.scalars(
             select(Post)
@@ -119,14 +136,13 @@ def rename_tag(site: Site, actor: Actor, slug: str, tag: str, fields: TagFields)
         ):
             raise Conflict(f"the blog has a tag {name!r} already; delete one of the two first")
         old_name, old_slug = row.name, row.slug
-        posts = _carrying(tx.session, row)
-        if name != old_name:
-            row.name, row.slug = name, new_slug
-            note = f"tag {audit.label(old_name)!r} renamed {audit.label(name)!r}"
-            public = _retag(tx, site, actor, blog, posts, old_slug, name, note)
-            _audit(tx, actor, "tag.renamed", blog, row, {"from": old_name, "to": name})
-        else:
-            public = []
+        if name == old_name:
+            return tag_record(row, _count(tx.session, row)) | {"purge": []}
+        posts = _carrying(tx.session, row, "renaming a tag")
+        row.name, row.slug = name, new_slug
+        note = f"tag {audit.label(old_name)!r} renamed {audit.label(name)!r}"
+        public = _retag(tx, site, actor, blog, posts, old_slug, name, note)
+        _audit(tx, actor, "tag.renamed", blog, row, {"from": old_name, "to": name})
         urls = purge_urls(tx.session, site.settings.base_url, blog, public) if public else []
         return tag_record(row, len(posts)) | {"purge": urls}
 
@@ -138,7 +154,7 @@ def delete_tag(site: Site, actor: Actor, slug: str, tag: str) -> dict[str, Any]:
         require_blog_role(tx.session, actor, blog, BlogRole.EDITOR, "Deleting a tag")
         lock_blog(tx.session, blog)
         row = _load_tag(tx.session, blog, tag)
-        posts = _carrying(tx.session, row)
+        posts = _carrying(tx.session, row, "deleting a tag")
         note = f"tag {audit.label(row.name)!r} deleted"
         public = _retag(tx, site, actor, blog, posts, row.slug, None, note)
         record = tag_record(row, len(posts))
