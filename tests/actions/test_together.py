@@ -315,3 +315,18 @@ def test_presence_and_notes_are_shared_by_every_process(site: Site, team: Team) 
         assert together.beat(site, team.owner, team.slug).people == []
     finally:
         elsewhere.db.dispose()
+
+
+def test_the_notes_mark_never_repeats_after_a_delete_and_a_new_note(site: Site, team: Team) -> None:
+    """SQLite gives a new row the highest id again once that row is deleted: a mark made of
+    the count and the newest id would come back, and a desk holding it would never be
+    told of the new note."""
+    together.add_note(site, team.owner, team.slug, "first")
+    newest = together.add_note(site, team.owner, team.slug, "second")
+    seen = together.beat(site, team.member, team.slug, known_notes="")
+    together.delete_note(site, team.owner, team.slug, newest)
+    together.add_note(site, team.owner, team.slug, "second, corrected")
+    told = together.beat(site, team.member, team.slug, known_notes=seen.notes_mark)
+    assert told.notes_mark != seen.notes_mark
+    assert told.notes is not None
+    assert [n.body for n in told.notes] == ["second, corrected", "first"]

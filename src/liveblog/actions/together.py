@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -188,10 +188,13 @@ def _people(session: Session, site: Site, actor: Actor, blog: Blog) -> list[Pers
 
 
 def _notes_mark(session: Session, blog: Blog) -> str:
-    count, newest = session.execute(
-        select(func.count(Note.id), func.max(Note.id)).where(Note.blog_id == blog.id)
-    ).one()
-    return f"{count}-{newest or 0}"
+    """Which version of the blog's note thread is current: a counter every added, trimmed
+    or deleted note bumps, so a value once seen never comes back."""
+    return str(blog.notes_mark)
+
+
+def _bump_notes(session: Session, blog: Blog) -> None:
+    session.execute(update(Blog).where(Blog.id == blog.id).values(notes_mark=Blog.notes_mark + 1))
 
 
 def presence(session: Session, site: Site, actor: Actor, blog: Blog) -> Together:
@@ -332,6 +335,7 @@ def add_note(site: Site, actor: Actor, slug: str, body: str) -> int:
         )
         if oldest_kept is not None:
             session.execute(delete(Note).where(Note.blog_id == blog.id, Note.id < oldest_kept))
+        _bump_notes(session, blog)
         return note.id
 
 
@@ -355,3 +359,4 @@ def delete_note(site: Site, actor: Actor, slug: str, note_id: int) -> None:
             detail={"author_id": note.author_id, "note": label(note.body)},
         )
         session.delete(note)
+        _bump_notes(session, blog)

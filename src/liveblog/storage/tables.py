@@ -122,6 +122,8 @@ class Blog(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Who may frame the blog's embed pages (framing.py): null means the site's setting.
     frame_ancestors: Mapped[str | None] = mapped_column(String(1000))
+    # Bumped by every change to the blog's team notes (actions/together.py): never repeats.
+    notes_mark: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Membership(Base):
