@@ -330,3 +330,42 @@ def test_the_notes_mark_never_repeats_after_a_delete_and_a_new_note(site: Site, 
     assert told.notes_mark != seen.notes_mark
     assert told.notes is not None
     assert [n.body for n in told.notes] == ["second, corrected", "first"]
+
+
+def test_one_person_may_add_only_so_many_notes_at_a_time(
+    site: Site, team: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from liveblog.errors import TooManyRequests
+
+    monkeypatch.setattr(
+        together, "NOTES_PER_PERSON", ((timedelta(minutes=1), 3), (timedelta(hours=1), 4))
+    )
+    for i in range(3):
+        together.add_note(site, team.member, team.slug, f"flood {i}")
+    with pytest.raises(TooManyRequests, match="3 notes on this blog in the last minute") as ex:
+        together.add_note(site, team.member, team.slug, "one more")
+    assert ex.value.retry_after == 60
+    together.add_note(site, team.owner, team.slug, "others still may")  # per person
+    with site.db.writing() as session:  # a minute later: the hour's limit is next
+        session.execute(update(Note).values(created_at=utcnow() - timedelta(minutes=2)))
+    together.add_note(site, team.member, team.slug, "fourth this hour")
+    with pytest.raises(TooManyRequests, match="last hour"):
+        together.add_note(site, team.member, team.slug, "fifth this hour")
+
+
+def test_notes_pushed_out_of_the_thread_are_audited(
+    site: Site, team: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(together, "NOTES_KEPT", 2)
+    together.add_note(site, team.owner, team.slug, "Sam's handover")
+    together.add_note(site, team.member, team.slug, "Mo 1")
+    last = together.add_note(site, team.member, team.slug, "Mo 2")
+    with site.db.reading() as session:
+        audited = session.execute(
+            select(
+                AuditEntry.action, AuditEntry.actor_label, AuditEntry.subject_id, AuditEntry.detail
+            ).where(AuditEntry.subject_kind == "note")
+        ).all()
+    assert [tuple(a) for a in audited] == [
+        ("note.trimmed", "Mo Field", str(last), {"notes": 1, "authors": [team.owner.user_id]})
+    ]

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -28,7 +28,7 @@ from liveblog.actions.access import Actor, blog_role, require_blog_role, visible
 from liveblog.actions.audit import label
 from liveblog.actions.posts import readable_post
 from liveblog.actions.transaction import transaction
-from liveblog.errors import Forbidden, Invalid, NotFound
+from liveblog.errors import Forbidden, Invalid, NotFound, TooManyRequests
 from liveblog.site import Site
 from liveblog.states import BlogRole
 from liveblog.storage import Blog, Note, Post, Presence, User
@@ -40,6 +40,10 @@ NOTE_LENGTH = 1000
 """The most characters a note may hold: a handover, not a report."""
 NOTES_KEPT = 100
 """A blog's thread keeps its latest notes: an older one goes when a new one comes."""
+NOTES_PER_PERSON = ((timedelta(minutes=1), 5), (timedelta(hours=1), 30))
+"""The most notes one person may add to one blog's thread within each span: a handover
+thread, and one member cannot push everyone else's notes out of it in a hurry (trimming
+them is audited too)."""
 BEATS_PER_STAY = 6
 """The desk's page beats this many times within LIVEBLOG_PRESENCE_SECONDS."""
 DESK = 0
@@ -303,6 +307,11 @@ def _notes(session: Session, actor: Actor, blog: Blog, user_id: int) -> list[Sho
     ]
 
 
+def _span(span: timedelta) -> str:
+    minutes = int(span.total_seconds()) // 60
+    return "minute" if minutes == 1 else "hour" if minutes == 60 else f"{minutes} minutes"
+
+
 def note_text(body: str) -> str:
     text = body.replace("\r\n", "\n").strip()
     if not text:
@@ -316,14 +325,34 @@ def note_text(body: str) -> str:
 
 
 def add_note(site: Site, actor: Actor, slug: str, body: str) -> int:
-    """Adds the actor's note to the blog's thread (its team only); the thread keeps the
-    latest NOTES_KEPT. Returns the note's id."""
+    """Adds the actor's note to the blog's thread (its team only), within NOTES_PER_PERSON;
+    the thread keeps the latest NOTES_KEPT, and the older ones it drops are audited
+    (``note.trimmed``). Returns the note's id."""
     text = note_text(body)
     with transaction(site) as tx:
         session = tx.session
         blog = q.blog_by_slug(session, slug, include_drafts=True)
         user_id = _member(session, actor, blog, "Writing a note on a blog")
-        note = Note(blog_id=blog.id, author_id=user_id, body=text, created_at=utcnow())
+        _bump_notes(session, blog)  # first: the blog row's lock queues notes one by one
+        now = utcnow()
+        for span, most in NOTES_PER_PERSON:
+            recent = session.scalar(
+                select(func.count())
+                .select_from(Note)
+                .where(
+                    Note.blog_id == blog.id,
+                    Note.author_id == user_id,
+                    Note.created_at > now - span,
+                )
+            )
+            if (recent or 0) >= most:
+                seconds = int(span.total_seconds())
+                raise TooManyRequests(
+                    f"you have written {recent} notes on this blog in the last "
+                    f"{_span(span)}, the most; wait a little before the next",
+                    seconds,
+                )
+        note = Note(blog_id=blog.id, author_id=user_id, body=text, created_at=now)
         session.add(note)
         session.flush()
         oldest_kept = session.scalar(
@@ -334,8 +363,22 @@ def add_note(site: Site, actor: Actor, slug: str, body: str) -> int:
             .limit(1)
         )
         if oldest_kept is not None:
-            session.execute(delete(Note).where(Note.blog_id == blog.id, Note.id < oldest_kept))
-        _bump_notes(session, blog)
+            older = (Note.blog_id == blog.id, Note.id < oldest_kept)
+            authors = list(session.scalars(select(Note.author_id).where(*older)))
+            if authors:
+                # Notes pushed out of the thread are gone for good: say whose, and by whom.
+                tx.audit(
+                    actor,
+                    "note.trimmed",
+                    "note",
+                    note.id,
+                    blog_id=blog.id,
+                    detail={
+                        "notes": len(authors),
+                        "authors": sorted({a for a in authors if a is not None}),
+                    },
+                )
+                session.execute(delete(Note).where(*older))
         return note.id
 
 
