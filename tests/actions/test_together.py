@@ -276,7 +276,7 @@ def test_the_notes_mark_changes_with_each_note_and_beats_carry_the_thread(
     site: Site, team: Team
 ) -> None:
     quiet = together.beat(site, team.member, team.slug, known_notes="")
-    assert quiet.notes == []  # the page's mark ("") was not current ("0-0")
+    assert quiet.notes == []  # the page's mark ("") was not current ("0")
     mark = quiet.notes_mark
     assert together.beat(site, team.member, team.slug, known_notes=mark).notes is None
     assert together.beat(site, team.member, team.slug).notes is None  # a post's page
