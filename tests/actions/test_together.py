@@ -369,3 +369,20 @@ def test_notes_pushed_out_of_the_thread_are_audited(
     assert [tuple(a) for a in audited] == [
         ("note.trimmed", "Mo Field", str(last), {"notes": 1, "authors": [team.owner.user_id]})
     ]
+
+
+@pytest.mark.parametrize("bad", ["ab\x00cd", "ab cd", "é" * 4, "x" * 65, "ab/cd"])
+def test_a_post_id_outside_the_ids_alphabet_is_refused_by_beat_and_leave(
+    site: Site, team: Team, bad: str
+) -> None:
+    with pytest.raises(Invalid, match="not a post's id"):
+        together.beat(site, team.member, team.slug, bad)
+    with pytest.raises(Invalid, match="not a post's id"):
+        together.leave(site, team.member, team.slug, bad)
+
+
+def test_a_note_with_a_control_character_is_refused(site: Site, team: Team) -> None:
+    for bad in ("nul \x00 here", "bell \x07"):
+        with pytest.raises(Invalid, match="control characters"):
+            together.add_note(site, team.owner, team.slug, bad)
+    together.add_note(site, team.owner, team.slug, "lines\r\nand\ttabs are fine")

@@ -17,6 +17,7 @@ LIVEBLOG_PRESENCE_SECONDS.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -34,6 +35,7 @@ from liveblog.states import BlogRole
 from liveblog.storage import Blog, Note, Post, Presence, User
 from liveblog.storage import queries as q
 from liveblog.storage.tables import utcnow
+from liveblog.strings import no_control
 from liveblog.times import iso, local
 
 NOTE_LENGTH = 1000
@@ -146,12 +148,21 @@ def _cutoff(site: Site) -> datetime:
     return utcnow() - timedelta(seconds=site.settings.presence_seconds)
 
 
+_POST_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+"""What a post's public id may look like (imported ones included): anything else is refused
+before it reaches a query (PostgreSQL refuses a NUL byte with an error)."""
+
+
+def _post_id(public_id: str) -> str:
+    if not _POST_ID.fullmatch(public_id):
+        raise Invalid("that is not a post's id", "post")
+    return public_id
+
+
 def _spot(session: Session, actor: Actor, blog: Blog, public_id: str | None) -> int:
     if not public_id:
         return DESK
-    if len(public_id) > 64:
-        raise Invalid("that is not a post's id", "post")
-    return readable_post(session, actor, blog, public_id).id
+    return readable_post(session, actor, blog, _post_id(public_id)).id
 
 
 def _people(session: Session, site: Site, actor: Actor, blog: Blog) -> list[Person]:
@@ -261,13 +272,12 @@ def leave(site: Site, actor: Actor, slug: str, public_id: str | None = None) -> 
         session = tx.session
         blog = q.blog_by_slug(session, slug, include_drafts=True)
         user_id = _member(session, actor, blog, "Leaving a blog's desk")
-        if public_id and len(public_id) > 64:
-            raise Invalid("that is not a post's id", "post")
         spot = DESK
         if public_id:
+            wanted = _post_id(public_id)
             spot = (
                 session.scalar(
-                    select(Post.id).where(Post.blog_id == blog.id, Post.public_id == public_id)
+                    select(Post.id).where(Post.blog_id == blog.id, Post.public_id == wanted)
                 )
                 or -1
             )
@@ -313,6 +323,10 @@ def _span(span: timedelta) -> str:
 
 
 def note_text(body: str) -> str:
+    try:
+        no_control(body)
+    except ValueError:
+        raise Invalid("a note may not hold control characters", "note") from None
     text = body.replace("\r\n", "\n").strip()
     if not text:
         raise Invalid("write the note first", "note")
