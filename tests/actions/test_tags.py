@@ -240,3 +240,24 @@ def test_renaming_or_deleting_a_tag_on_too_many_posts_is_refused_with_what_to_do
     assert rename_tag(site, SYSTEM, slug, "wide", TagFields(name="Wide"))["posts"] == 4
     monkeypatch.setattr(tag_actions, "MAX_RETAG_POSTS", 4)
     assert rename_tag(site, SYSTEM, slug, "Wide", TagFields(name="Broad"))["posts"] == 4
+
+
+def test_the_tag_counts_look_only_at_the_blog_s_own_posts(site: Site, slug: str) -> None:
+    """The count subquery filters by blog, rather than grouping every blog's post_tags."""
+    from sqlalchemy import event
+
+    create_post(site, SYSTEM, slug, new("x", tags=["Army"]))
+    said: list[str] = []
+    engine = site.db.read_engine
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        said.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        assert list_tags(site, SYSTEM, slug)["tags"][0]["posts"] == 1
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    (listing,) = [s for s in said if "post_tags" in s and "GROUP BY" in s]
+    grouped = listing[: listing.index("GROUP BY")]
+    assert "posts.blog_id" in grouped

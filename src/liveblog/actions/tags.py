@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement
 
 from liveblog.actions import audit
 from liveblog.actions.access import Actor, require_blog_role
@@ -30,18 +31,38 @@ def tag_record(tag: Tag, posts: int) -> dict[str, Any]:
     return {"name": tag.name, "slug": tag.slug, "posts": posts}
 
 
+def _shown(session: Session, actor: Actor, blog: Blog) -> ColumnElement[bool]:
+    """Which of the blog's tags the actor is shown."""
+    return Tag.blog_id == blog.id
+
+
 def blog_tags(session: Session, actor: Actor, blog: Blog) -> list[dict[str, Any]]:
     """The blog's tags by name, each with how many posts carry it: for its team (the
-    composer offers them)."""
+    desk's Tags page, the API)."""
     require_blog_role(session, actor, blog, BlogRole.CONTRIBUTOR, "Seeing a blog's tags")
-    counts = select(PostTag.tag_id, func.count().label("posts")).group_by(PostTag.tag_id).subquery()
+    counts = (
+        select(PostTag.tag_id, func.count().label("posts"))
+        .join(Post, Post.id == PostTag.post_id)
+        .where(Post.blog_id == blog.id)
+        .group_by(PostTag.tag_id)
+        .subquery()
+    )
     rows = session.execute(
         select(Tag, func.coalesce(counts.c.posts, 0))
         .outerjoin(counts, counts.c.tag_id == Tag.id)
-        .where(Tag.blog_id == blog.id)
+        .where(_shown(session, actor, blog))
         .order_by(Tag.slug)
     ).all()
     return [tag_record(tag, posts) for tag, posts in rows]
+
+
+def tag_names(session: Session, actor: Actor, blog: Blog) -> list[str]:
+    """The names the composer offers to tick: the blog's tags the actor is shown, by
+    slug, without counting anything."""
+    require_blog_role(session, actor, blog, BlogRole.CONTRIBUTOR, "Seeing a blog's tags")
+    return list(
+        session.scalars(select(Tag.name).where(_shown(session, actor, blog)).order_by(Tag.slug))
+    )
 
 
 def list_tags(site: Site, actor: Actor, slug: str) -> dict[str, Any]:
