@@ -242,6 +242,36 @@ def test_renaming_or_deleting_a_tag_on_too_many_posts_is_refused_with_what_to_do
     assert rename_tag(site, SYSTEM, slug, "Wide", TagFields(name="Broad"))["posts"] == 4
 
 
+def test_a_contributor_is_shown_only_tags_and_counts_of_posts_they_may_read(
+    site: Site, slug: str
+) -> None:
+    from liveblog.actions.tags import blog_tags, tag_names
+
+    people = {}
+    for name in ("mine", "other"):
+        uid = create_user(site, f"{name}@tags.example", "correct horse battery", "contributor")
+        people[name] = Actor(user_id=uid, role="contributor", name=name)
+        set_membership(site, SYSTEM, slug, f"{name}@tags.example", "contributor")
+    mine, other = people["mine"], people["other"]
+    create_post(site, other, slug, new("Secret.", tags=["Layoffs", "Budget"], status="draft"))
+    create_post(site, mine, slug, new("Mine.", tags=["Budget", "Scoop"], status="draft"))
+    create_post(site, SYSTEM, slug, new("Out.", tags=["Budget"]))
+    create_tag(site, SYSTEM, slug, TagFields(name="Unused"))
+
+    def seen(actor: Actor) -> dict[str, int]:
+        return {t["name"]: t["posts"] for t in list_tags(site, actor, slug)["tags"]}
+
+    assert seen(mine) == {"Budget": 2, "Scoop": 1, "Unused": 0}
+    assert seen(other) == {"Budget": 2, "Layoffs": 1, "Unused": 0}
+    assert seen(SYSTEM) == {"Budget": 3, "Layoffs": 1, "Scoop": 1, "Unused": 0}
+    with site.db.reading() as session:
+        blog = session.scalars(select(Blog).where(Blog.slug == slug)).one()
+        assert tag_names(session, mine, blog) == ["Budget", "Scoop", "Unused"]
+        assert [t["name"] for t in blog_tags(session, SYSTEM, blog)] == tag_names(
+            session, SYSTEM, blog
+        )
+
+
 def test_the_tag_counts_look_only_at_the_blog_s_own_posts(site: Site, slug: str) -> None:
     """The count subquery filters by blog, rather than grouping every blog's post_tags."""
     from sqlalchemy import event

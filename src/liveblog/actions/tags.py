@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
 from liveblog.actions import audit
-from liveblog.actions.access import Actor, require_blog_role
+from liveblog.actions.access import Actor, require_blog_role, visible_posts
 from liveblog.actions.blogs import load_blog
 from liveblog.actions.posts import live_payload, save_version
 from liveblog.actions.purge import purge_urls
@@ -32,18 +32,27 @@ def tag_record(tag: Tag, posts: int) -> dict[str, Any]:
 
 
 def _shown(session: Session, actor: Actor, blog: Blog) -> ColumnElement[bool]:
-    """Which of the blog's tags the actor is shown."""
-    return Tag.blog_id == blog.id
+    """Which of the blog's tags the actor is shown: those on a post they may read, and
+    those on no post at all. A contributor is not told of a tag that only colleagues'
+    drafts carry."""
+    on_readable = (
+        select(PostTag.tag_id)
+        .join(Post, Post.id == PostTag.post_id)
+        .where(PostTag.tag_id == Tag.id, visible_posts(session, actor, blog))
+        .exists()
+    )
+    on_any_post = select(PostTag.tag_id).where(PostTag.tag_id == Tag.id).exists()
+    return and_(Tag.blog_id == blog.id, or_(on_readable, ~on_any_post))
 
 
 def blog_tags(session: Session, actor: Actor, blog: Blog) -> list[dict[str, Any]]:
-    """The blog's tags by name, each with how many posts carry it: for its team (the
-    desk's Tags page, the API)."""
+    """The blog's tags by name, each with how many of the posts the actor may read carry
+    it: for its team (the desk's Tags page, the API)."""
     require_blog_role(session, actor, blog, BlogRole.CONTRIBUTOR, "Seeing a blog's tags")
     counts = (
         select(PostTag.tag_id, func.count().label("posts"))
         .join(Post, Post.id == PostTag.post_id)
-        .where(Post.blog_id == blog.id)
+        .where(Post.blog_id == blog.id, visible_posts(session, actor, blog))
         .group_by(PostTag.tag_id)
         .subquery()
     )
