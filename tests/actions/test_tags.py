@@ -65,6 +65,9 @@ def test_names_are_normalised_and_one_tag_whatever_the_case_or_spacing() -> None
         (["bad\x00tag"], "control character"),
         (["\ufdfa" * 10], "too long a tag once spelled out"),
         ([f"t{i}" for i in range(11)], "at most 10"),
+        (["Paris, Texas"], "may not hold a comma"),
+        (["Key  event"], "how feeds mark a post's flag"),
+        (["SUMMARY"], "how feeds mark a post's flag"),
     ],
 )
 def test_bad_tags_are_refused_with_a_reason(tags: list[str], says: str) -> None:
