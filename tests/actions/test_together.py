@@ -7,6 +7,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, replace
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select, update
@@ -386,3 +387,40 @@ def test_a_note_with_a_control_character_is_refused(site: Site, team: Team) -> N
         with pytest.raises(Invalid, match="control characters"):
             together.add_note(site, team.owner, team.slug, bad)
     together.add_note(site, team.owner, team.slug, "lines\r\nand\ttabs are fine")
+
+
+def test_a_beat_writes_only_when_the_person_s_row_is_not_fresh(
+    site: Site, team: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A beat is a read, plus a short write (delete own ended stays, upsert) that a second
+    tab beating right after skips."""
+    writes: list[int] = []
+    writing = site.db.writing
+
+    def counted() -> Any:
+        writes.append(1)
+        return writing()
+
+    monkeypatch.setattr(site.db, "writing", counted)
+    together.beat(site, team.member, team.slug)
+    assert len(writes) == 1
+    together.beat(site, team.member, team.slug)  # a second tab, at once
+    assert len(writes) == 1
+    assert "Mo Field" in _names(together.beat(site, team.owner, team.slug))
+    with site.db.reading() as session:
+        first = session.scalar(
+            select(Presence.seen_at).where(Presence.user_id == team.member.user_id)
+        )
+    with writing() as session:  # a beat ago
+        session.execute(
+            update(Presence)
+            .where(Presence.user_id == team.member.user_id)
+            .values(seen_at=utcnow() - timedelta(seconds=together.beat_seconds(site)))
+        )
+    together.beat(site, team.member, team.slug)
+    assert len(writes) == 3
+    with site.db.reading() as session:
+        renewed = session.scalar(
+            select(Presence.seen_at).where(Presence.user_id == team.member.user_id)
+        )
+    assert first is not None and renewed is not None and renewed >= first

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -239,13 +239,40 @@ def beat(
     """The actor's desk page is still open, on the blog or on one of its posts
     (``public_id``): renews their presence there and tells them who else is, with the
     notes when they changed since the page's ``known_notes`` mark (None: a page without
-    the notes, which is told none)."""
-    with transaction(site) as tx:
-        session = tx.session
+    the notes, which is told none).
+
+    The checks and what the page is told are a read; the write is short (the actor's own
+    ended stays deleted, their row upserted) and skipped while their row is fresh (another
+    tab of theirs beat less than half a beat ago)."""
+    now = utcnow()
+    with site.db.reading() as session:
         blog = q.blog_by_slug(session, slug, include_drafts=True)
         user_id = _member(session, actor, blog, "Being seen on a blog's desk")
         spot = _spot(session, actor, blog, public_id)
-        now = utcnow()
+        seen = session.scalar(
+            select(Presence.seen_at).where(
+                Presence.blog_id == blog.id, Presence.user_id == user_id, Presence.spot == spot
+            )
+        )
+        mark = _notes_mark(session, blog)
+        changed = None
+        if known_notes is not None and known_notes != mark:
+            changed = _notes(session, actor, blog, user_id)
+        told = Together(_people(session, site, actor, blog), mark, changed, blog.timezone)
+    fresh = timedelta(seconds=beat_seconds(site) / 2)
+    if seen is None or _aware(seen) < now - fresh:
+        _renew(site, blog.id, user_id, spot, now)
+    return told
+
+
+def _aware(value: datetime) -> datetime:
+    """SQLite hands times back without their zone; they are stored in UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _renew(site: Site, blog_id: int, user_id: int, spot: int, now: datetime) -> None:
+    with transaction(site) as tx:
+        session = tx.session
         # The actor's own stays that ended: only their rows, so beats never wait on others.
         session.execute(
             delete(Presence).where(Presence.user_id == user_id, Presence.seen_at < _cutoff(site))
@@ -253,16 +280,11 @@ def beat(
         dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
         session.execute(
             dialect.insert(Presence)
-            .values(blog_id=blog.id, user_id=user_id, spot=spot, since=now, seen_at=now)
+            .values(blog_id=blog_id, user_id=user_id, spot=spot, since=now, seen_at=now)
             .on_conflict_do_update(
                 index_elements=["blog_id", "user_id", "spot"], set_={"seen_at": now}
             )
         )
-        mark = _notes_mark(session, blog)
-        changed = None
-        if known_notes is not None and known_notes != mark:
-            changed = _notes(session, actor, blog, user_id)
-        return Together(_people(session, site, actor, blog), mark, changed, blog.timezone)
 
 
 def leave(site: Site, actor: Actor, slug: str, public_id: str | None = None) -> None:
