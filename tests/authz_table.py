@@ -33,6 +33,7 @@ from sqlalchemy import select
 from liveblog.actions import SYSTEM, Actor
 from liveblog.actions.blogs import create_blog, set_membership
 from liveblog.actions.posts import create_post, delete_post, set_pinned
+from liveblog.actions.together import add_note
 from liveblog.actions.users import create_token, create_user, set_site_role
 from liveblog.actions.webhooks import create_endpoint
 from liveblog.schema import BlogFields, NewPost, WebhookFields
@@ -42,8 +43,10 @@ from liveblog.storage import (
     Blog,
     Event,
     Membership,
+    Note,
     Post,
     PostTag,
+    Presence,
     Tag,
     User,
     WebhookEndpoint,
@@ -95,6 +98,11 @@ see_tags                 Y     Y     Y        Y          Y          N        N  
 add_tag                  Y     Y     Y        Y          Y          N        N        N
 rename_tag               Y     Y     Y        N          N          N        N        N
 delete_tag               Y     Y     Y        N          N          N        N        N
+beat                     Y     Y     Y        Y          Y          N        N        N
+see_notes                Y     Y     Y        Y          Y          N        N        N
+post_note                Y     Y     Y        Y          Y          N        N        N
+delete_own_note          Y     Y     Y        Y          Y          N        N        N
+delete_others_note       Y     Y     N        N          N          N        N        N
 """
 # fmt: on
 
@@ -179,6 +187,7 @@ class Scene:
     published: str
     pinned: str
     deleted: str
+    note: int = 0  # a team note by the colleague, for the note rows
 
     def draft_for(self, persona: str) -> str:
         return {"member_own": self.drafts["member"], "demoted": self.drafts["demoted"]}.get(
@@ -221,7 +230,9 @@ def make_scene(site: Site, people: People, *, demoted_was_editor: bool = True) -
     deleted = create_post(site, actor("owner"), slug, _post("Deleted."))["id"]
     delete_post(site, actor("owner"), slug, deleted)
     set_pinned(site, actor("owner"), slug, pinned, True)
-    return Scene(slug, drafts, published, pinned, deleted)
+    # The colleague's handover, the "others' note" the note rows delete.
+    note = add_note(site, actor("colleague"), slug, "Colleague's handover")
+    return Scene(slug, drafts, published, pinned, deleted, note)
 
 
 def snapshot(site: Site) -> dict[str, Any]:
@@ -259,6 +270,12 @@ def snapshot(site: Site) -> dict[str, Any]:
             "tags": session.execute(select(Tag.id, Tag.name).order_by(Tag.id)).all(),
             "post_tags": session.execute(
                 select(PostTag.post_id, PostTag.tag_id).order_by(PostTag.post_id, PostTag.tag_id)
+            ).all(),
+            "notes": session.execute(select(Note.id, Note.body).order_by(Note.id)).all(),
+            "presence": session.execute(
+                select(Presence.blog_id, Presence.user_id, Presence.spot).order_by(
+                    Presence.blog_id, Presence.user_id, Presence.spot
+                )
             ).all(),
             "webhooks": session.execute(
                 select(WebhookEndpoint.id, WebhookEndpoint.url).order_by(WebhookEndpoint.id)

@@ -16,8 +16,15 @@ MAX_TAGS_PER_POST = 10
 MAX_TAG_LENGTH = 40
 """The longest name, in characters, once spaces are collapsed."""
 MAX_TAGS_PER_BLOG = 300
+MAX_RETAG_POSTS = 100
+"""The most posts (drafts and deleted ones included) a rename or delete of one tag may
+reach: each is a new version and, published, a ``post.edited`` event, all in one
+transaction holding the blog's write lock. Past it the change is refused with a reason."""
 MAX_SLUG_LENGTH = 120
 """The column's width: a name's slug can be longer than the name (compatibility forms)."""
+FLAG_SLUGS = frozenset({"key-event", "summary"})
+"""Names a tag may not have: feeds list a post's key-event and summary flags among its
+categories (Atom) and tags (JSON Feed), where a tag of that name could not be told apart."""
 _NOT_WORD = re.compile(r"[\W_]+")
 
 
@@ -41,9 +48,17 @@ def _tag_name(value: str) -> str:
         raise ValueError("a tag needs a name")
     if len(name) > MAX_TAG_LENGTH:
         raise ValueError(f"a tag has at most {MAX_TAG_LENGTH} characters; {name!r} has {len(name)}")
+    if "," in name:
+        raise ValueError(
+            f"a tag may not hold a comma (tags are typed separated by commas): {name!r}"
+        )
     slug = tag_slug(name)
     if not slug:
         raise ValueError(f"a tag needs a letter or a digit; {name!r} has none")
+    if slug in FLAG_SLUGS:
+        raise ValueError(
+            f"{name!r} is how feeds mark a post's flag (key event, summary); choose another name"
+        )
     if len(slug) > MAX_SLUG_LENGTH:  # a few characters spell out long ("\ufdfa")
         raise ValueError(f"{name!r} is too long a tag once spelled out; shorten it")
     return name

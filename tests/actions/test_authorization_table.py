@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import create_engine, text
 
-from liveblog.actions import SYSTEM, Actor, webhooks
+from liveblog.actions import SYSTEM, Actor, together, webhooks
 from liveblog.actions.blogs import create_blog, readers_of, set_membership, team, update_blog
 from liveblog.actions.media import clean_photo
 from liveblog.actions.posts import (
@@ -42,6 +42,7 @@ from liveblog.schema import (
 from liveblog.settings import Settings
 from liveblog.site import Site
 from liveblog.storage import Base
+from liveblog.storage import queries as q
 from liveblog.storage.tables import utcnow
 from tests.authz_table import (
     CASES,
@@ -166,7 +167,19 @@ RUN: dict[str, Run] = {
         site, a, s.slug, "scene", TagFields(name="Renamed")
     ),
     "delete_tag": lambda site, a, s, p, who: delete_tag(site, a, s.slug, "scene"),
+    "beat": lambda site, a, s, p, who: together.beat(site, a, s.slug),
+    "see_notes": lambda site, a, s, p, who: _see_notes(site, a, s.slug),
+    "post_note": lambda site, a, s, p, who: together.add_note(site, a, s.slug, "Handover."),
+    "delete_own_note": lambda site, a, s, p, who: together.delete_note(
+        site, a, s.slug, together.add_note(site, a, s.slug, "Mine.")
+    ),
+    "delete_others_note": lambda site, a, s, p, who: together.delete_note(site, a, s.slug, s.note),
 }
+
+
+def _see_notes(site: Site, actor: Actor, slug: str) -> list[together.ShownNote]:
+    with site.db.reading() as session:
+        return together.notes(session, actor, q.blog_by_slug(session, slug, include_drafts=True))
 
 
 def test_the_table_covers_every_action() -> None:

@@ -65,6 +65,9 @@ def test_names_are_normalised_and_one_tag_whatever_the_case_or_spacing() -> None
         (["bad\x00tag"], "control character"),
         (["\ufdfa" * 10], "too long a tag once spelled out"),
         ([f"t{i}" for i in range(11)], "at most 10"),
+        (["Paris, Texas"], "may not hold a comma"),
+        (["Key  event"], "how feeds mark a post's flag"),
+        (["SUMMARY"], "how feeds mark a post's flag"),
     ],
 )
 def test_bad_tags_are_refused_with_a_reason(tags: list[str], says: str) -> None:
@@ -216,3 +219,78 @@ def test_who_may_do_what_with_tags(site: Site, slug: str) -> None:
         ).all()
     assert sorted(a for a, _ in audited) == ["tag.created", "tag.created"]
     assert {"name": "Scoop", "post": draft["id"]} in [d for _, d in audited]
+
+
+def test_renaming_or_deleting_a_tag_on_too_many_posts_is_refused_with_what_to_do(
+    site: Site, slug: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from liveblog.actions import tags as tag_actions
+
+    monkeypatch.setattr(tag_actions, "MAX_RETAG_POSTS", 3)
+    made = [create_post(site, SYSTEM, slug, new(f"P{n}.", tags=["Wide"]))["id"] for n in range(4)]
+    with site.db.reading() as session:
+        before = session.scalar(select(Blog.last_seq).where(Blog.slug == slug))
+    for attempt in (
+        lambda: rename_tag(site, SYSTEM, slug, "Wide", TagFields(name="Broad")),
+        lambda: delete_tag(site, SYSTEM, slug, "Wide"),
+    ):
+        with pytest.raises(Conflict, match=r"on 4 posts.*at most 3.*Take it off some posts"):
+            attempt()
+    with site.db.reading() as session:
+        assert session.scalar(select(Blog.last_seq).where(Blog.slug == slug)) == before
+    assert names(site, slug) == ["Wide"] and rows(site, made[0]) == ["Wide"]
+    # The same spelling is no change, whatever the count; at the bound it goes through.
+    assert rename_tag(site, SYSTEM, slug, "wide", TagFields(name="Wide"))["posts"] == 4
+    monkeypatch.setattr(tag_actions, "MAX_RETAG_POSTS", 4)
+    assert rename_tag(site, SYSTEM, slug, "Wide", TagFields(name="Broad"))["posts"] == 4
+
+
+def test_a_contributor_is_shown_only_tags_and_counts_of_posts_they_may_read(
+    site: Site, slug: str
+) -> None:
+    from liveblog.actions.tags import blog_tags, tag_names
+
+    people = {}
+    for name in ("mine", "other"):
+        uid = create_user(site, f"{name}@tags.example", "correct horse battery", "contributor")
+        people[name] = Actor(user_id=uid, role="contributor", name=name)
+        set_membership(site, SYSTEM, slug, f"{name}@tags.example", "contributor")
+    mine, other = people["mine"], people["other"]
+    create_post(site, other, slug, new("Secret.", tags=["Layoffs", "Budget"], status="draft"))
+    create_post(site, mine, slug, new("Mine.", tags=["Budget", "Scoop"], status="draft"))
+    create_post(site, SYSTEM, slug, new("Out.", tags=["Budget"]))
+    create_tag(site, SYSTEM, slug, TagFields(name="Unused"))
+
+    def seen(actor: Actor) -> dict[str, int]:
+        return {t["name"]: t["posts"] for t in list_tags(site, actor, slug)["tags"]}
+
+    assert seen(mine) == {"Budget": 2, "Scoop": 1, "Unused": 0}
+    assert seen(other) == {"Budget": 2, "Layoffs": 1, "Unused": 0}
+    assert seen(SYSTEM) == {"Budget": 3, "Layoffs": 1, "Scoop": 1, "Unused": 0}
+    with site.db.reading() as session:
+        blog = session.scalars(select(Blog).where(Blog.slug == slug)).one()
+        assert tag_names(session, mine, blog) == ["Budget", "Scoop", "Unused"]
+        assert [t["name"] for t in blog_tags(session, SYSTEM, blog)] == tag_names(
+            session, SYSTEM, blog
+        )
+
+
+def test_the_tag_counts_look_only_at_the_blog_s_own_posts(site: Site, slug: str) -> None:
+    """The count subquery filters by blog, rather than grouping every blog's post_tags."""
+    from sqlalchemy import event
+
+    create_post(site, SYSTEM, slug, new("x", tags=["Army"]))
+    said: list[str] = []
+    engine = site.db.read_engine
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        said.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        assert list_tags(site, SYSTEM, slug)["tags"][0]["posts"] == 1
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    (listing,) = [s for s in said if "post_tags" in s and "GROUP BY" in s]
+    grouped = listing[: listing.index("GROUP BY")]
+    assert "posts.blog_id" in grouped

@@ -7,6 +7,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, replace
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select, update
@@ -276,7 +277,7 @@ def test_the_notes_mark_changes_with_each_note_and_beats_carry_the_thread(
     site: Site, team: Team
 ) -> None:
     quiet = together.beat(site, team.member, team.slug, known_notes="")
-    assert quiet.notes == []  # the page's mark ("") was not current ("0-0")
+    assert quiet.notes == []  # the page's mark ("") was not current ("0")
     mark = quiet.notes_mark
     assert together.beat(site, team.member, team.slug, known_notes=mark).notes is None
     assert together.beat(site, team.member, team.slug).notes is None  # a post's page
@@ -315,3 +316,111 @@ def test_presence_and_notes_are_shared_by_every_process(site: Site, team: Team) 
         assert together.beat(site, team.owner, team.slug).people == []
     finally:
         elsewhere.db.dispose()
+
+
+def test_the_notes_mark_never_repeats_after_a_delete_and_a_new_note(site: Site, team: Team) -> None:
+    """SQLite gives a new row the highest id again once that row is deleted: a mark made of
+    the count and the newest id would come back, and a desk holding it would never be
+    told of the new note."""
+    together.add_note(site, team.owner, team.slug, "first")
+    newest = together.add_note(site, team.owner, team.slug, "second")
+    seen = together.beat(site, team.member, team.slug, known_notes="")
+    together.delete_note(site, team.owner, team.slug, newest)
+    together.add_note(site, team.owner, team.slug, "second, corrected")
+    told = together.beat(site, team.member, team.slug, known_notes=seen.notes_mark)
+    assert told.notes_mark != seen.notes_mark
+    assert told.notes is not None
+    assert [n.body for n in told.notes] == ["second, corrected", "first"]
+
+
+def test_one_person_may_add_only_so_many_notes_at_a_time(
+    site: Site, team: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from liveblog.errors import TooManyRequests
+
+    monkeypatch.setattr(
+        together, "NOTES_PER_PERSON", ((timedelta(minutes=1), 3), (timedelta(hours=1), 4))
+    )
+    for i in range(3):
+        together.add_note(site, team.member, team.slug, f"flood {i}")
+    with pytest.raises(TooManyRequests, match="3 notes on this blog in the last minute") as ex:
+        together.add_note(site, team.member, team.slug, "one more")
+    assert ex.value.retry_after == 60
+    together.add_note(site, team.owner, team.slug, "others still may")  # per person
+    with site.db.writing() as session:  # a minute later: the hour's limit is next
+        session.execute(update(Note).values(created_at=utcnow() - timedelta(minutes=2)))
+    together.add_note(site, team.member, team.slug, "fourth this hour")
+    with pytest.raises(TooManyRequests, match="last hour"):
+        together.add_note(site, team.member, team.slug, "fifth this hour")
+
+
+def test_notes_pushed_out_of_the_thread_are_audited(
+    site: Site, team: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(together, "NOTES_KEPT", 2)
+    together.add_note(site, team.owner, team.slug, "Sam's handover")
+    together.add_note(site, team.member, team.slug, "Mo 1")
+    last = together.add_note(site, team.member, team.slug, "Mo 2")
+    with site.db.reading() as session:
+        audited = session.execute(
+            select(
+                AuditEntry.action, AuditEntry.actor_label, AuditEntry.subject_id, AuditEntry.detail
+            ).where(AuditEntry.subject_kind == "note")
+        ).all()
+    assert [tuple(a) for a in audited] == [
+        ("note.trimmed", "Mo Field", str(last), {"notes": 1, "authors": [team.owner.user_id]})
+    ]
+
+
+@pytest.mark.parametrize("bad", ["ab\x00cd", "ab cd", "é" * 4, "x" * 65, "ab/cd"])
+def test_a_post_id_outside_the_ids_alphabet_is_refused_by_beat_and_leave(
+    site: Site, team: Team, bad: str
+) -> None:
+    with pytest.raises(Invalid, match="not a post's id"):
+        together.beat(site, team.member, team.slug, bad)
+    with pytest.raises(Invalid, match="not a post's id"):
+        together.leave(site, team.member, team.slug, bad)
+
+
+def test_a_note_with_a_control_character_is_refused(site: Site, team: Team) -> None:
+    for bad in ("nul \x00 here", "bell \x07"):
+        with pytest.raises(Invalid, match="control characters"):
+            together.add_note(site, team.owner, team.slug, bad)
+    together.add_note(site, team.owner, team.slug, "lines\r\nand\ttabs are fine")
+
+
+def test_a_beat_writes_only_when_the_person_s_row_is_not_fresh(
+    site: Site, team: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A beat is a read, plus a short write (delete own ended stays, upsert) that a second
+    tab beating right after skips."""
+    writes: list[int] = []
+    writing = site.db.writing
+
+    def counted() -> Any:
+        writes.append(1)
+        return writing()
+
+    monkeypatch.setattr(site.db, "writing", counted)
+    together.beat(site, team.member, team.slug)
+    assert len(writes) == 1
+    together.beat(site, team.member, team.slug)  # a second tab, at once
+    assert len(writes) == 1
+    assert "Mo Field" in _names(together.beat(site, team.owner, team.slug))
+    with site.db.reading() as session:
+        first = session.scalar(
+            select(Presence.seen_at).where(Presence.user_id == team.member.user_id)
+        )
+    with writing() as session:  # a beat ago
+        session.execute(
+            update(Presence)
+            .where(Presence.user_id == team.member.user_id)
+            .values(seen_at=utcnow() - timedelta(seconds=together.beat_seconds(site)))
+        )
+    together.beat(site, team.member, team.slug)
+    assert len(writes) == 3
+    with site.db.reading() as session:
+        renewed = session.scalar(
+            select(Presence.seen_at).where(Presence.user_id == team.member.user_id)
+        )
+    assert first is not None and renewed is not None and renewed >= first

@@ -237,3 +237,36 @@ def test_under_another_asgi_server_a_draft_ends_streams_too(site: Site) -> None:
         assert reader.buffer.endswith(b"0\r\n\r\n") or reader.closed
         assert b"Skua" not in reader.buffer
         assert SSEClient(url, "/live/live/events").read_head() == 404
+
+
+def test_a_renamed_or_deleted_tag_is_in_no_replay(
+    site: Site, server: tuple[str, Hub], client: Client
+) -> None:
+    """A tag's old name is no longer public once it is renamed, nor a tag once deleted:
+    updates.json from the start, a stream's replay from the log and from the hub's
+    recent events carry neither."""
+    from liveblog.actions.tags import delete_tag, rename_tag
+    from liveblog.schema import TagFields
+
+    url, hub = server
+    keeper = SSEClient(url, "/live/live/events")
+    keeper.read_head()
+    wait_until(lambda: hub.reader_count() == 1, what="the keeper to join the channel")
+    publish(site, "Nests counted.", tags=["Puffinry", "Cliffs"])
+    keeper.messages(1)
+    rename_tag(site, SYSTEM, "live", "Puffinry", TagFields(name="Burrows"))
+    [renamed] = keeper.messages(1)
+    assert renamed.event == "post.edited" and "Burrows" in renamed.data
+    delete_tag(site, SYSTEM, "live", "Cliffs")
+    [untagged] = keeper.messages(1)
+    assert "Cliffs" not in untagged.data
+    polled = client.get("/live/live/updates.json?after=0").text
+    from_log = _texts(
+        SSEClient(url, "/live/live/events", headers={"Last-Event-ID": "0"}).messages(4)
+    )
+    from_recent = _texts(
+        SSEClient(url, "/live/live/events", headers={"Last-Event-ID": "1"}).messages(3)
+    )
+    for said in (polled, from_log, from_recent, recent_bytes(hub).decode()):
+        assert "Burrows" in said
+        assert "Puffinry" not in said and "Cliffs" not in said

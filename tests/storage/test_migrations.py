@@ -100,7 +100,7 @@ def test_0019_renders_old_embed_posts_again(site: Site) -> None:
             text("UPDATE posts SET body_html = 'kept' WHERE public_id = :id"), {"id": calm["id"]}
         )
         conn.execute(text("UPDATE alembic_version SET version_num = '0018'"))
-    upgrade(site.db.write_engine)
+    upgrade(site.db.write_engine, "0019")  # this migration alone: the schema is already new
     with site.db.write_engine.connect() as conn:
         rows = dict(conn.execute(text("SELECT public_id, body_html FROM posts")).all())
         body_text = conn.execute(

@@ -135,7 +135,7 @@ def test_the_beat_answers_who_is_here_in_json(
     (editing,) = body["people"][0]["editing"]
     assert editing["post"] == public_id and editing["label"] == "Talks resume"
     assert re.fullmatch(r"\d\d:\d\d", editing["clock"])
-    assert body["notes_mark"] == "0-0" and body["notes_count"] == 0
+    assert body["notes_mark"] == "0" and body["notes_count"] == 0
     assert "No notes yet." in body["notes_html"]
     again = sam.beat(slug, notes=body["notes_mark"]).json()
     assert "notes_html" not in again

@@ -72,6 +72,8 @@ def new_public_id() -> str:
 def load_post(session: Session, blog: Blog, public_id: str, *, lock: bool = False) -> Post:
     query = select(Post).where(Post.blog_id == blog.id, Post.public_id == public_id)
     if lock:
+        # The blog row first, as tag renames and deletes take it before the posts.
+        tagging.lock_blog(session, blog)
         query = query.with_for_update()
     post = session.scalar(query)
     if post is None:

@@ -17,6 +17,14 @@ from liveblog.storage import Blog, Post, PostTag, Tag
 from liveblog.tags import MAX_TAGS_PER_BLOG, normalise, tag_slug
 
 
+def lock_blog(session: Session, blog: Blog) -> None:
+    """Takes the blog row's write lock (the one emitting an event takes) before its tag
+    list is read or changed, so that renames, deletes and post saves touching tags run
+    one after another, and the per-blog limit holds. Every action that locks posts takes
+    this first (``load_post``), so the order is always blog, then posts: no deadlock."""
+    session.execute(select(Blog.id).where(Blog.id == blog.id).with_for_update())
+
+
 def known(session: Session, blog: Blog, names: Sequence[str]) -> dict[str, Tag]:
     """The blog's tags among these names, by slug."""
     slugs = {tag_slug(name) for name in names}
@@ -63,6 +71,8 @@ def attach(
 ) -> None:
     """Sets the post's tags to these names: existing tags keep the list's spelling, new ones
     are added to the list (and audited when an actor added them while writing a post)."""
+    if names:
+        lock_blog(tx.session, blog)
     tags = []
     for name in names:
         tag, added = new_tag(tx.session, blog, name)

@@ -7,15 +7,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement
 
 from liveblog.actions import audit
-from liveblog.actions.access import Actor, require_blog_role
+from liveblog.actions.access import Actor, require_blog_role, visible_posts
 from liveblog.actions.blogs import load_blog
 from liveblog.actions.posts import live_payload, save_version
 from liveblog.actions.purge import purge_urls
-from liveblog.actions.tagging import new_tag
+from liveblog.actions.tagging import lock_blog, new_tag
 from liveblog.actions.transaction import Transaction, transaction
 from liveblog.errors import Conflict, NotFound
 from liveblog.events import PostEdited
@@ -23,25 +24,54 @@ from liveblog.schema import TagFields
 from liveblog.site import Site
 from liveblog.states import BlogRole, PostStatus
 from liveblog.storage import Blog, Post, PostTag, Tag
-from liveblog.tags import normalise, tag_slug
+from liveblog.tags import MAX_RETAG_POSTS, normalise, tag_slug
 
 
 def tag_record(tag: Tag, posts: int) -> dict[str, Any]:
     return {"name": tag.name, "slug": tag.slug, "posts": posts}
 
 
+def _shown(session: Session, actor: Actor, blog: Blog) -> ColumnElement[bool]:
+    """Which of the blog's tags the actor is shown: those on a post they may read, and
+    those on no post at all. A contributor is not told of a tag that only colleagues'
+    drafts carry."""
+    on_readable = (
+        select(PostTag.tag_id)
+        .join(Post, Post.id == PostTag.post_id)
+        .where(PostTag.tag_id == Tag.id, visible_posts(session, actor, blog))
+        .exists()
+    )
+    on_any_post = select(PostTag.tag_id).where(PostTag.tag_id == Tag.id).exists()
+    return and_(Tag.blog_id == blog.id, or_(on_readable, ~on_any_post))
+
+
 def blog_tags(session: Session, actor: Actor, blog: Blog) -> list[dict[str, Any]]:
-    """The blog's tags by name, each with how many posts carry it: for its team (the
-    composer offers them)."""
+    """The blog's tags by name, each with how many of the posts the actor may read carry
+    it: for its team (the desk's Tags page, the API)."""
     require_blog_role(session, actor, blog, BlogRole.CONTRIBUTOR, "Seeing a blog's tags")
-    counts = select(PostTag.tag_id, func.count().label("posts")).group_by(PostTag.tag_id).subquery()
+    counts = (
+        select(PostTag.tag_id, func.count().label("posts"))
+        .join(Post, Post.id == PostTag.post_id)
+        .where(Post.blog_id == blog.id, visible_posts(session, actor, blog))
+        .group_by(PostTag.tag_id)
+        .subquery()
+    )
     rows = session.execute(
         select(Tag, func.coalesce(counts.c.posts, 0))
         .outerjoin(counts, counts.c.tag_id == Tag.id)
-        .where(Tag.blog_id == blog.id)
+        .where(_shown(session, actor, blog))
         .order_by(Tag.slug)
     ).all()
     return [tag_record(tag, posts) for tag, posts in rows]
+
+
+def tag_names(session: Session, actor: Actor, blog: Blog) -> list[str]:
+    """The names the composer offers to tick: the blog's tags the actor is shown, by
+    slug, without counting anything."""
+    require_blog_role(session, actor, blog, BlogRole.CONTRIBUTOR, "Seeing a blog's tags")
+    return list(
+        session.scalars(select(Tag.name).where(_shown(session, actor, blog)).order_by(Tag.slug))
+    )
 
 
 def list_tags(site: Site, actor: Actor, slug: str) -> dict[str, Any]:
@@ -55,6 +85,7 @@ def create_tag(site: Site, actor: Actor, slug: str, fields: TagFields) -> dict[s
     with transaction(site) as tx:
         blog = load_blog(tx.session, slug)
         require_blog_role(tx.session, actor, blog, BlogRole.CONTRIBUTOR, "Adding a tag")
+        lock_blog(tx.session, blog)
         tag, added = new_tag(tx.session, blog, fields.name)
         if not added:
             raise Conflict(f"the blog has the tag {tag.name!r} already")
@@ -69,7 +100,24 @@ def _load_tag(session: Session, blog: Blog, tag: str) -> Tag:
     return found
 
 
-def _carrying(session: Session, tag: Tag) -> list[Post]:
+def _count(session: Session, tag: Tag) -> int:
+    count = session.scalar(
+        select(func.count()).select_from(PostTag).where(PostTag.tag_id == tag.id)
+    )
+    return count or 0
+
+
+def _carrying(session: Session, tag: Tag, doing: str) -> list[Post]:
+    """The posts carrying the tag, locked; refused (before any is touched) past
+    ``MAX_RETAG_POSTS``, so that one rename or delete stays a short transaction and a
+    burst of edits readers' pages can replay."""
+    count = _count(session, tag)
+    if count > MAX_RETAG_POSTS:
+        raise Conflict(
+            f"the tag {tag.name!r} is on {count} posts (drafts and deleted ones included); "
+            f"{doing} reaches at most {MAX_RETAG_POSTS} at once. Take it off some posts "
+            f"first, or leave it and use a new tag from now on"
+        )
     return list(
         session.scalars(
             select(Post)
@@ -110,6 +158,7 @@ def rename_tag(site: Site, actor: Actor, slug: str, tag: str, fields: TagFields)
     with transaction(site) as tx:
         blog = load_blog(tx.session, slug)
         require_blog_role(tx.session, actor, blog, BlogRole.EDITOR, "Renaming a tag")
+        lock_blog(tx.session, blog)
         row = _load_tag(tx.session, blog, tag)
         name, new_slug = normalise(fields.name), tag_slug(fields.name)
         if new_slug != row.slug and tx.session.scalar(
@@ -117,14 +166,13 @@ def rename_tag(site: Site, actor: Actor, slug: str, tag: str, fields: TagFields)
         ):
             raise Conflict(f"the blog has a tag {name!r} already; delete one of the two first")
         old_name, old_slug = row.name, row.slug
-        posts = _carrying(tx.session, row)
-        if name != old_name:
-            row.name, row.slug = name, new_slug
-            note = f"tag {audit.label(old_name)!r} renamed {audit.label(name)!r}"
-            public = _retag(tx, site, actor, blog, posts, old_slug, name, note)
-            _audit(tx, actor, "tag.renamed", blog, row, {"from": old_name, "to": name})
-        else:
-            public = []
+        if name == old_name:
+            return tag_record(row, _count(tx.session, row)) | {"purge": []}
+        posts = _carrying(tx.session, row, "renaming a tag")
+        row.name, row.slug = name, new_slug
+        note = f"tag {audit.label(old_name)!r} renamed {audit.label(name)!r}"
+        public = _retag(tx, site, actor, blog, posts, old_slug, name, note)
+        _audit(tx, actor, "tag.renamed", blog, row, {"from": old_name, "to": name})
         urls = purge_urls(tx.session, site.settings.base_url, blog, public) if public else []
         return tag_record(row, len(posts)) | {"purge": urls}
 
@@ -134,8 +182,9 @@ def delete_tag(site: Site, actor: Actor, slug: str, tag: str) -> dict[str, Any]:
     with transaction(site) as tx:
         blog = load_blog(tx.session, slug)
         require_blog_role(tx.session, actor, blog, BlogRole.EDITOR, "Deleting a tag")
+        lock_blog(tx.session, blog)
         row = _load_tag(tx.session, blog, tag)
-        posts = _carrying(tx.session, row)
+        posts = _carrying(tx.session, row, "deleting a tag")
         note = f"tag {audit.label(row.name)!r} deleted"
         public = _retag(tx, site, actor, blog, posts, row.slug, None, note)
         record = tag_record(row, len(posts))

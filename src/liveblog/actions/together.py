@@ -17,10 +17,11 @@ LIVEBLOG_PRESENCE_SECONDS.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -28,18 +29,23 @@ from liveblog.actions.access import Actor, blog_role, require_blog_role, visible
 from liveblog.actions.audit import label
 from liveblog.actions.posts import readable_post
 from liveblog.actions.transaction import transaction
-from liveblog.errors import Forbidden, Invalid, NotFound
+from liveblog.errors import Forbidden, Invalid, NotFound, TooManyRequests
 from liveblog.site import Site
 from liveblog.states import BlogRole
 from liveblog.storage import Blog, Note, Post, Presence, User
 from liveblog.storage import queries as q
 from liveblog.storage.tables import utcnow
+from liveblog.strings import no_control
 from liveblog.times import iso, local
 
 NOTE_LENGTH = 1000
 """The most characters a note may hold: a handover, not a report."""
 NOTES_KEPT = 100
 """A blog's thread keeps its latest notes: an older one goes when a new one comes."""
+NOTES_PER_PERSON = ((timedelta(minutes=1), 5), (timedelta(hours=1), 30))
+"""The most notes one person may add to one blog's thread within each span: a handover
+thread, and one member cannot push everyone else's notes out of it in a hurry (trimming
+them is audited too)."""
 BEATS_PER_STAY = 6
 """The desk's page beats this many times within LIVEBLOG_PRESENCE_SECONDS."""
 DESK = 0
@@ -142,12 +148,21 @@ def _cutoff(site: Site) -> datetime:
     return utcnow() - timedelta(seconds=site.settings.presence_seconds)
 
 
+_POST_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+"""What a post's public id may look like (imported ones included): anything else is refused
+before it reaches a query (PostgreSQL refuses a NUL byte with an error)."""
+
+
+def _post_id(public_id: str) -> str:
+    if not _POST_ID.fullmatch(public_id):
+        raise Invalid("that is not a post's id", "post")
+    return public_id
+
+
 def _spot(session: Session, actor: Actor, blog: Blog, public_id: str | None) -> int:
     if not public_id:
         return DESK
-    if len(public_id) > 64:
-        raise Invalid("that is not a post's id", "post")
-    return readable_post(session, actor, blog, public_id).id
+    return readable_post(session, actor, blog, _post_id(public_id)).id
 
 
 def _people(session: Session, site: Site, actor: Actor, blog: Blog) -> list[Person]:
@@ -188,10 +203,13 @@ def _people(session: Session, site: Site, actor: Actor, blog: Blog) -> list[Pers
 
 
 def _notes_mark(session: Session, blog: Blog) -> str:
-    count, newest = session.execute(
-        select(func.count(Note.id), func.max(Note.id)).where(Note.blog_id == blog.id)
-    ).one()
-    return f"{count}-{newest or 0}"
+    """Which version of the blog's note thread is current: a counter every added, trimmed
+    or deleted note bumps, so a value once seen never comes back."""
+    return str(blog.notes_mark)
+
+
+def _bump_notes(session: Session, blog: Blog) -> None:
+    session.execute(update(Blog).where(Blog.id == blog.id).values(notes_mark=Blog.notes_mark + 1))
 
 
 def presence(session: Session, site: Site, actor: Actor, blog: Blog) -> Together:
@@ -221,13 +239,40 @@ def beat(
     """The actor's desk page is still open, on the blog or on one of its posts
     (``public_id``): renews their presence there and tells them who else is, with the
     notes when they changed since the page's ``known_notes`` mark (None: a page without
-    the notes, which is told none)."""
-    with transaction(site) as tx:
-        session = tx.session
+    the notes, which is told none).
+
+    The checks and what the page is told are a read; the write is short (the actor's own
+    ended stays deleted, their row upserted) and skipped while their row is fresh (another
+    tab of theirs beat less than half a beat ago)."""
+    now = utcnow()
+    with site.db.reading() as session:
         blog = q.blog_by_slug(session, slug, include_drafts=True)
         user_id = _member(session, actor, blog, "Being seen on a blog's desk")
         spot = _spot(session, actor, blog, public_id)
-        now = utcnow()
+        seen = session.scalar(
+            select(Presence.seen_at).where(
+                Presence.blog_id == blog.id, Presence.user_id == user_id, Presence.spot == spot
+            )
+        )
+        mark = _notes_mark(session, blog)
+        changed = None
+        if known_notes is not None and known_notes != mark:
+            changed = _notes(session, actor, blog, user_id)
+        told = Together(_people(session, site, actor, blog), mark, changed, blog.timezone)
+    fresh = timedelta(seconds=beat_seconds(site) / 2)
+    if seen is None or _aware(seen) < now - fresh:
+        _renew(site, blog.id, user_id, spot, now)
+    return told
+
+
+def _aware(value: datetime) -> datetime:
+    """SQLite hands times back without their zone; they are stored in UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _renew(site: Site, blog_id: int, user_id: int, spot: int, now: datetime) -> None:
+    with transaction(site) as tx:
+        session = tx.session
         # The actor's own stays that ended: only their rows, so beats never wait on others.
         session.execute(
             delete(Presence).where(Presence.user_id == user_id, Presence.seen_at < _cutoff(site))
@@ -235,16 +280,11 @@ def beat(
         dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
         session.execute(
             dialect.insert(Presence)
-            .values(blog_id=blog.id, user_id=user_id, spot=spot, since=now, seen_at=now)
+            .values(blog_id=blog_id, user_id=user_id, spot=spot, since=now, seen_at=now)
             .on_conflict_do_update(
                 index_elements=["blog_id", "user_id", "spot"], set_={"seen_at": now}
             )
         )
-        mark = _notes_mark(session, blog)
-        changed = None
-        if known_notes is not None and known_notes != mark:
-            changed = _notes(session, actor, blog, user_id)
-        return Together(_people(session, site, actor, blog), mark, changed, blog.timezone)
 
 
 def leave(site: Site, actor: Actor, slug: str, public_id: str | None = None) -> None:
@@ -254,13 +294,12 @@ def leave(site: Site, actor: Actor, slug: str, public_id: str | None = None) -> 
         session = tx.session
         blog = q.blog_by_slug(session, slug, include_drafts=True)
         user_id = _member(session, actor, blog, "Leaving a blog's desk")
-        if public_id and len(public_id) > 64:
-            raise Invalid("that is not a post's id", "post")
         spot = DESK
         if public_id:
+            wanted = _post_id(public_id)
             spot = (
                 session.scalar(
-                    select(Post.id).where(Post.blog_id == blog.id, Post.public_id == public_id)
+                    select(Post.id).where(Post.blog_id == blog.id, Post.public_id == wanted)
                 )
                 or -1
             )
@@ -300,7 +339,16 @@ def _notes(session: Session, actor: Actor, blog: Blog, user_id: int) -> list[Sho
     ]
 
 
+def _span(span: timedelta) -> str:
+    minutes = int(span.total_seconds()) // 60
+    return "minute" if minutes == 1 else "hour" if minutes == 60 else f"{minutes} minutes"
+
+
 def note_text(body: str) -> str:
+    try:
+        no_control(body)
+    except ValueError:
+        raise Invalid("a note may not hold control characters", "note") from None
     text = body.replace("\r\n", "\n").strip()
     if not text:
         raise Invalid("write the note first", "note")
@@ -313,14 +361,34 @@ def note_text(body: str) -> str:
 
 
 def add_note(site: Site, actor: Actor, slug: str, body: str) -> int:
-    """Adds the actor's note to the blog's thread (its team only); the thread keeps the
-    latest NOTES_KEPT. Returns the note's id."""
+    """Adds the actor's note to the blog's thread (its team only), within NOTES_PER_PERSON;
+    the thread keeps the latest NOTES_KEPT, and the older ones it drops are audited
+    (``note.trimmed``). Returns the note's id."""
     text = note_text(body)
     with transaction(site) as tx:
         session = tx.session
         blog = q.blog_by_slug(session, slug, include_drafts=True)
         user_id = _member(session, actor, blog, "Writing a note on a blog")
-        note = Note(blog_id=blog.id, author_id=user_id, body=text, created_at=utcnow())
+        _bump_notes(session, blog)  # first: the blog row's lock queues notes one by one
+        now = utcnow()
+        for span, most in NOTES_PER_PERSON:
+            recent = session.scalar(
+                select(func.count())
+                .select_from(Note)
+                .where(
+                    Note.blog_id == blog.id,
+                    Note.author_id == user_id,
+                    Note.created_at > now - span,
+                )
+            )
+            if (recent or 0) >= most:
+                seconds = int(span.total_seconds())
+                raise TooManyRequests(
+                    f"you have written {recent} notes on this blog in the last "
+                    f"{_span(span)}, the most; wait a little before the next",
+                    seconds,
+                )
+        note = Note(blog_id=blog.id, author_id=user_id, body=text, created_at=now)
         session.add(note)
         session.flush()
         oldest_kept = session.scalar(
@@ -331,7 +399,22 @@ def add_note(site: Site, actor: Actor, slug: str, body: str) -> int:
             .limit(1)
         )
         if oldest_kept is not None:
-            session.execute(delete(Note).where(Note.blog_id == blog.id, Note.id < oldest_kept))
+            older = (Note.blog_id == blog.id, Note.id < oldest_kept)
+            authors = list(session.scalars(select(Note.author_id).where(*older)))
+            if authors:
+                # Notes pushed out of the thread are gone for good: say whose, and by whom.
+                tx.audit(
+                    actor,
+                    "note.trimmed",
+                    "note",
+                    note.id,
+                    blog_id=blog.id,
+                    detail={
+                        "notes": len(authors),
+                        "authors": sorted({a for a in authors if a is not None}),
+                    },
+                )
+                session.execute(delete(Note).where(*older))
         return note.id
 
 
@@ -355,3 +438,4 @@ def delete_note(site: Site, actor: Actor, slug: str, note_id: int) -> None:
             detail={"author_id": note.author_id, "note": label(note.body)},
         )
         session.delete(note)
+        _bump_notes(session, blog)

@@ -126,6 +126,8 @@ class Blog(Base):
     # when it ends it; null for no schedule.
     starts_at: Mapped[datetime | None] = mapped_column()
     ends_at: Mapped[datetime | None] = mapped_column()
+    # Bumped by every change to the blog's team notes (actions/together.py): never repeats.
+    notes_mark: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Membership(Base):

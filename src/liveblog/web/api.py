@@ -263,7 +263,7 @@ def rename_tag(
 
 @router.delete(
     "/blogs/{slug}/tags/{tag}",
-    responses=errors(403),
+    responses=errors(403, 409),
     response_model=TagChanged,
     summary="Delete a tag, and take it off every post that carries it",
 )

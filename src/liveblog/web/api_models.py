@@ -186,7 +186,12 @@ class WebhookDeleted(BaseModel):
 class TagRecord(BaseModel):
     name: str = Field(description="As the blog's list spells it, e.g. Kharkiv")
     slug: str = Field(description="Its key: the name in lower case, hyphens for spaces")
-    posts: int = Field(description="How many posts carry it (drafts included)")
+    posts: int = Field(
+        description=(
+            "How many of the posts the caller may read carry it: drafts and deleted posts "
+            "included for editors and owners, a contributor's own for a contributor"
+        )
+    )
 
 
 class TagList(BaseModel):

@@ -55,7 +55,7 @@ def blog_page(
         blog = q.blog_by_slug(session, slug, include_drafts=True)
         posts, counts = post_actions.desk_posts(session, actor, blog, view, page, POSTS_PER_PAGE)
         form = composer or PostForm(authors=actor.name)
-        form.offer([tag["name"] for tag in tag_actions.blog_tags(session, actor, blog)])
+        form.offer(tag_actions.tag_names(session, actor, blog))
         return render(
             request,
             "editor/blog.html",
@@ -216,7 +216,7 @@ def _edit_page(
         elif stale:
             # Keep what the person typed, but let the next save go against the new version.
             form.version = post.version
-        form.offer([tag["name"] for tag in tag_actions.blog_tags(session, actor, blog)])
+        form.offer(tag_actions.tag_names(session, actor, blog))
         return render(
             request,
             "editor/post.html",
