@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 
 from liveblog.actions import blogs as blog_actions
 from liveblog.actions import posts as post_actions
@@ -46,7 +46,7 @@ from liveblog.web.api_models import (
     errors,
 )
 from liveblog.web.auth import CurrentActor, MaybeActor
-from liveblog.web.desk.common import RowId
+from liveblog.web.desk.common import RowId, TagKey
 from liveblog.web.desk.postform import small_number
 
 # Any route may answer these; each route adds the ones only it gives (see docs/api.md).
@@ -224,8 +224,6 @@ def unpin_post(
 ) -> dict[str, Any]:
     return _etag(response, post_actions.set_pinned(_site(request), actor, slug, post_id, False))
 
-
-TagKey = Annotated[str, Path(max_length=200, description="The tag's slug (or its name)")]
 
 # A blog's tags: its team lists and adds them, its editors rename and delete them (the
 # actions check; see docs/api.md#tags). A tag is named by its slug, or its name.

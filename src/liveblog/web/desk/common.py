@@ -63,6 +63,8 @@ def signed_in(request: Request) -> Actor:
 SignedIn = Annotated[Actor, Depends(signed_in)]
 # A row id in an address: what both databases can store (PostgreSQL's integer).
 RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+# A tag in an address: its slug, or its name (actions/tags.py finds it either way).
+TagKey = Annotated[str, Path(max_length=200, description="The tag's slug (or its name)")]
 
 
 def require_admin(actor: Actor, doing: str) -> None:

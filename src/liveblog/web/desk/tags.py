@@ -3,10 +3,10 @@ rename and delete them (the actions check who may)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from liveblog.actions import Actor
@@ -15,12 +15,11 @@ from liveblog.actions.access import blog_role
 from liveblog.errors import LiveblogError
 from liveblog.schema import TagFields
 from liveblog.storage import queries as q
-from liveblog.web.desk.common import SignedIn, render, see_other, site_of
+from liveblog.web.desk.common import SignedIn, TagKey, render, see_other, site_of
 from liveblog.web.desk.forms import Sent
 from liveblog.web.desk.postform import validated
 
 router = APIRouter()
-TagKey = Annotated[str, Path(max_length=200)]
 
 
 def _tags_page(
