@@ -98,10 +98,11 @@ def import_blog(
                 blog,
                 item,
                 _imported_status(item.status),
-                actor_id=actor.user_id,
+                actor,
                 public_id=public_id,
                 published_at=published_at,
                 updated_at=updated_at,
+                audit_new_tags=False,
             )
             if item.status == PostStatus.DELETED:
                 post.status = PostStatus.DELETED

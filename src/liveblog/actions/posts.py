@@ -204,20 +204,22 @@ def insert_post(
     blog: Blog,
     content: PostContent,
     status: str,
+    actor: Actor,
     *,
-    actor_id: int | None,
     public_id: str | None = None,
     published_at: datetime | None = None,
     updated_at: datetime | None = None,
-    actor: Actor | None = None,
+    audit_new_tags: bool = True,
 ) -> Post:
+    """A new post and its first revision, by ``actor``. New tags it brings join the blog's
+    list, each audited unless ``audit_new_tags`` is off (an import is audited as a whole)."""
     now = utcnow()
     data = content.model_dump(mode="json", include=set(CONTENT_FIELDS) | set(FLAG_FIELDS))
     post = Post(
         blog_id=blog.id,
         public_id=public_id or new_public_id(),
         status=status,
-        created_by=actor_id,
+        created_by=actor.user_id,
         version=1,
         created_at=now,
         published_at=(published_at or now) if status == PostStatus.PUBLISHED else None,
@@ -228,12 +230,12 @@ def insert_post(
     tx.session.add(post)
     tx.session.flush()
     link_media(tx.session, post)
-    tagging.attach(tx, blog, post, data["tags"], actor)
+    tagging.attach(tx, blog, post, data["tags"], actor if audit_new_tags else None)
     tx.session.add(
         Revision(
             post_id=post.id,
             version=1,
-            editor_id=actor_id,
+            editor_id=actor.user_id,
             at=now,
             note="created",
             snapshot=snapshot(post),
@@ -268,7 +270,7 @@ def create_post(
         )
         at = _schedule_time(blog, None, new.status, new.scheduled_at)
         record_photos(tx.session, blog.id, photos, uploaded_by=actor.user_id)
-        post = insert_post(tx, blog, new, new.status, actor_id=actor.user_id, actor=actor)
+        post = insert_post(tx, blog, new, new.status, actor)
         post.scheduled_at = at
         if from_composer:
             drafts.discard_in(tx.session, actor, blog, "")
