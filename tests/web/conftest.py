@@ -3,12 +3,14 @@ the test's site together with the hub that serves its event streams."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import secrets
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
 from playwright.sync_api import Browser
 
+from liveblog.actions.users import create_user
 from liveblog.realtime.hub import Hub
 from liveblog.realtime.protocol import find_hub
 from liveblog.site import Site
@@ -34,3 +36,24 @@ def live(site: Site) -> Iterator[Live]:
         hub = find_hub(server.config.app)
         assert hub is not None
         yield Live(url, hub)
+
+
+PASSWORD = "correct horse battery"
+
+
+@dataclass
+class Account:
+    email: str
+    name: str
+
+
+@pytest.fixture
+def account(site: Site) -> Callable[..., Account]:
+    """account(role, name) -> a real user who logs in with PASSWORD."""
+
+    def make(role: str, name: str) -> Account:
+        email = f"{role}-{secrets.token_hex(3)}@newsroom.example"
+        create_user(site, email, PASSWORD, role, name=name)
+        return Account(email, name)
+
+    return make

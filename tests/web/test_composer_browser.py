@@ -24,10 +24,8 @@ from liveblog.actions.users import create_token, create_user
 from liveblog.schema import BlogFields, NewPost
 from liveblog.site import Site
 from liveblog.storage import ComposerDraft, Post
-from tests.web.conftest import Live
+from tests.web.conftest import Account, Live
 from tests.web.test_editor_browser import (
-    PASSWORD,
-    Account,
     all_clear,
     audit,
     log_in,
@@ -48,18 +46,6 @@ SEEN_AT = """(words) => {
         if (look()) { window.__seenAt = Date.now(); observer.disconnect(); }
     }).observe(document.body, { childList: true, subtree: true });
 }"""
-
-
-@pytest.fixture
-def account(site: Site) -> Callable[..., Account]:
-    """account(role, name) -> a real user who logs in with PASSWORD."""
-
-    def make(role: str, name: str) -> Account:
-        email = f"{role}-{secrets.token_hex(3)}@newsroom.example"
-        create_user(site, email, PASSWORD, role, name=name)
-        return Account(email, name)
-
-    return make
 
 
 def posts_in(site: Site, status: str) -> int:

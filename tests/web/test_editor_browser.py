@@ -8,10 +8,8 @@ CSP violation, a sound structure, and no sideways scrolling on a phone."""
 from __future__ import annotations
 
 import re
-import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,36 +20,16 @@ from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 from liveblog.actions import SYSTEM
 from liveblog.actions.blogs import create_blog, set_membership
 from liveblog.actions.posts import create_post
-from liveblog.actions.users import create_user
 from liveblog.schema import BlogFields, NewPost
 from liveblog.site import Site
 from tests import waiting
 from tests.conftest import seed_file
 from tests.servers import A11Y_AUDIT, Watcher
-from tests.web.conftest import Live
+from tests.web.conftest import PASSWORD, Account, Live
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "correct horse battery"
 PHONE = {"width": 390, "height": 844}
-
-
-@dataclass
-class Account:
-    email: str
-    name: str
-
-
-@pytest.fixture
-def account(site: Site) -> Callable[..., Account]:
-    """account(role, name) -> a real user who logs in with PASSWORD."""
-
-    def make(role: str, name: str) -> Account:
-        email = f"{role}-{secrets.token_hex(3)}@newsroom.example"
-        create_user(site, email, PASSWORD, role, name=name)
-        return Account(email, name)
-
-    return make
 
 
 # --- what every desk page is checked for ---------------------------------------------------

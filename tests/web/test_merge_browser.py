@@ -10,11 +10,9 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from liveblog.site import Site
-from tests.web.conftest import Live
+from tests.web.conftest import Account, Live
 from tests.web.test_editor_browser import (
     PHONE,
-    Account,
-    account,  # noqa: F401 (a fixture)
     all_clear,
     audit,
     expect_error_status,
@@ -47,7 +45,7 @@ def test_two_editors_merge_a_clash_and_readers_see_the_merge(
     site: Site,
     live: Live,
     browser: Browser,
-    account: Callable[..., Account],  # noqa: F811
+    account: Callable[..., Account],
 ) -> None:
     slug = seed_blog(
         site,
@@ -154,7 +152,7 @@ def test_typing_a_merged_text_chooses_it(
     site: Site,
     live: Live,
     browser: Browser,
-    account: Callable[..., Account],  # noqa: F811
+    account: Callable[..., Account],
 ) -> None:
     slug = seed_blog(site, "Harbour flood", [text(FIRST, title="Water at the quay")])
     editor = account("editor", "Ines Varga")

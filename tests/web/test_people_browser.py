@@ -7,7 +7,6 @@ used."""
 from __future__ import annotations
 
 import re
-import secrets
 import time
 from collections.abc import Callable
 
@@ -16,13 +15,10 @@ import pytest
 from playwright.sync_api import Browser, expect
 from sqlalchemy import func, select
 
-from liveblog.actions.users import create_user
 from liveblog.site import Site
 from liveblog.storage import Post
-from tests.web.conftest import Live
+from tests.web.conftest import PASSWORD, Account, Live
 from tests.web.test_editor_browser import (
-    PASSWORD,
-    Account,
     all_clear,
     audit,
     log_in,
@@ -34,18 +30,6 @@ from tests.web.test_editor_browser import (
 pytestmark = pytest.mark.browser
 
 NEW_PASSWORD = "a brand new passphrase"
-
-
-@pytest.fixture
-def account(site: Site) -> Callable[..., Account]:
-    """account(role, name) -> a real user who logs in with PASSWORD."""
-
-    def make(role: str, name: str) -> Account:
-        email = f"{role}-{secrets.token_hex(3)}@newsroom.example"
-        create_user(site, email, PASSWORD, role, name=name)
-        return Account(email, name)
-
-    return make
 
 
 def test_a_disabled_persons_open_desk_is_refused_on_the_next_click(

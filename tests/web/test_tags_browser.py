@@ -17,8 +17,8 @@ from liveblog.schema import BlogFields, NewPost, TagFields
 from liveblog.site import Site
 from tests import waiting
 from tests.servers import Watcher
-from tests.web.conftest import Live
-from tests.web.test_editor_browser import Account, account, log_in  # noqa: F401
+from tests.web.conftest import Account, Live
+from tests.web.test_editor_browser import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -27,7 +27,7 @@ def test_the_composer_ticks_adds_and_keeps_tags(
     site: Site,
     live: Live,
     browser: Browser,
-    account: Callable[..., Account],  # noqa: F811
+    account: Callable[..., Account],
 ) -> None:
     slug = create_blog(site, SYSTEM, BlogFields(title="Ferry strike", slug="ferry"))["slug"]
     new = NewPost.model_validate(

@@ -6,20 +6,16 @@ without a reload; and a closed tab is gone."""
 from __future__ import annotations
 
 import re
-import secrets
 from collections.abc import Callable
 from dataclasses import replace
 
 import pytest
 from playwright.sync_api import Browser, expect
 
-from liveblog.actions.users import create_user
 from liveblog.settings import Settings
 from liveblog.site import Site
-from tests.web.conftest import Live
+from tests.web.conftest import Account, Live
 from tests.web.test_editor_browser import (
-    PASSWORD,
-    Account,
     all_clear,
     audit,
     log_in,
@@ -38,16 +34,6 @@ CLOCK = r"\d\d:\d\d"
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
     return replace(settings, presence_seconds=PRESENCE_SECONDS)
-
-
-@pytest.fixture
-def account(site: Site) -> Callable[..., Account]:
-    def make(role: str, name: str) -> Account:
-        email = f"{role}-{secrets.token_hex(3)}@newsroom.example"
-        create_user(site, email, PASSWORD, role, name=name)
-        return Account(email, name)
-
-    return make
 
 
 def test_two_people_see_each_other_are_warned_and_share_notes(
