@@ -38,7 +38,7 @@ lint: $(STAMP)
 # The whole suite runs twice: on SQLite, then on a throwaway PostgreSQL database.
 test: lint test-sqlite test-postgres
 
-# The edit-run loop, about two minutes: SQLite only, no browser, no cluster of nodes, and none
+# The edit-run loop, about four minutes: SQLite only, no browser, no cluster of nodes, and none
 # of the tests marked slow (servers, subprocesses, whole matrices; see tests/conftest.py).
 test-fast: $(STAMP)
 	LIVEBLOG_TEST_DATABASE=sqlite $(BIN)/pytest -q -x -m "not browser and not heavy and not slow" --ignore=tests/deploy
