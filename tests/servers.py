@@ -281,3 +281,32 @@ def s3_server(workdir: Path) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@contextmanager
+def liveblog_worker(env: dict[str, str], workdir: Path, name: str = "worker") -> Iterator[Path]:
+    """`liveblog worker`, as an operator runs it beside servers started with
+    LIVEBLOG_WORKER=off; stopped with SIGTERM afterwards, when it must end cleanly.
+    Yields its log."""
+    log = workdir / f"{name}.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [str(LIVEBLOG), "worker"],
+            env=env,
+            cwd=workdir,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        yield log
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=5)
+        if process.returncode not in (0, -signal.SIGTERM):
+            pytest.fail(f"liveblog worker ended with {process.returncode}: {log.read_text()}")

@@ -4,16 +4,10 @@ decrypts each message with the browser's key and checks the VAPID token."""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from sqlalchemy import select
 
 from liveblog.actions import SYSTEM
@@ -26,7 +20,7 @@ from liveblog.settings import Settings
 from liveblog.site import Site
 from liveblog.storage import PushNotice, PushSubscription
 from tests.pushing import BrowserKeys, PushService, push_service, vapid_claims
-from tests.servers import LIVEBLOG, liveblog_serve, serve_env
+from tests.servers import liveblog_serve, liveblog_worker, serve_env
 from tests.waiting import wait_until
 
 BASE_URL = "https://live.paper.example"
@@ -95,32 +89,6 @@ def test_a_served_site_notifies_its_subscribers_and_drops_the_gone(
             timeout=15,
             what="bob's subscription to be dropped",
         )
-
-
-@contextmanager
-def liveblog_worker(environment: dict[str, str], workdir: Path) -> Iterator[None]:
-    log = workdir / "worker.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [str(LIVEBLOG), "worker"],
-            env=environment,
-            cwd=workdir,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        yield
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=5)
-        if process.returncode not in (0, -signal.SIGTERM):
-            pytest.fail(f"liveblog worker ended with {process.returncode}: {log.read_text()}")
 
 
 def outcomes(site: Site) -> dict[str, str | None]:

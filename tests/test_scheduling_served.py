@@ -5,12 +5,9 @@ soon as it is back; and three nodes sharing one PostgreSQL database publish it o
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
 import time
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable
+from contextlib import ExitStack
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -28,7 +25,7 @@ from liveblog.site import Site
 from liveblog.storage import AuditEntry, Event, Post
 from liveblog.storage.tables import utcnow
 from tests.conftest import TEST_DATABASE
-from tests.servers import LIVEBLOG, Served, liveblog_serve, serve_env
+from tests.servers import Served, liveblog_serve, liveblog_worker, serve_env
 from tests.sse import Message, SSEClient
 from tests.waiting import wait_until
 
@@ -160,33 +157,6 @@ def test_three_nodes_publish_a_scheduled_post_once(
     assert audited == 2
 
 
-@contextmanager
-def liveblog_worker(env: dict[str, str], workdir: Path, n: int) -> Iterator[Path]:
-    """`liveblog worker`, as an operator runs it beside servers started with
-    LIVEBLOG_WORKER=off; stopped with SIGTERM afterwards. Yields its log."""
-    log = workdir / f"worker-{n}.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [str(LIVEBLOG), "worker"],
-            env=env,
-            cwd=workdir,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        yield log
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=5)
-        assert process.returncode in (0, -signal.SIGTERM), log.read_text()
-
-
 def test_worker_processes_at_once_publish_each_due_post_once(
     site: Site, settings: Settings, tmp_path: Path
 ) -> None:
@@ -206,7 +176,8 @@ def test_worker_processes_at_once_publish_each_due_post_once(
         session.execute(update(Post).values(scheduled_at=utcnow() - timedelta(seconds=1)))
     env = serve_env(settings, **SLOW_POLL)
     with ExitStack() as stack:
-        logs = [stack.enter_context(liveblog_worker(env, tmp_path, n)) for n in range(3)]
+        workers = [liveblog_worker(env, tmp_path, f"worker-{n}") for n in range(3)]
+        logs = [stack.enter_context(worker) for worker in workers]
         wait_until(lambda: all(published(site, i) for i in ids), timeout=60, what="every publish")
     with site.db.reading() as session:
         kinds = list(session.scalars(select(Event.kind).order_by(Event.seq)))
