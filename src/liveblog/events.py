@@ -289,14 +289,21 @@ class Context(Protocol):
     def post(self, post_id: int | None) -> Post | None: ...
 
 
+def _public_row(context: Context, post_id: int | None) -> Post | None:
+    """The post's row while it is public; None once it is not (its events read as a
+    tombstone: the log never outlives a removal)."""
+    post = context.post(post_id)
+    return post if post is not None and post.status == PostStatus.PUBLISHED else None
+
+
 def _post_v1_to_v2(
     kind: str, payload: dict[str, Any], post_id: int | None, context: Context
 ) -> tuple[str, dict[str, Any]]:
     """Version 1 carried the card but not the post's content. Restating keeps a
     post-state event equal to the post's public state, so its row has the fields; a post
     that is no longer public (which restating rules out) reads as a tombstone."""
-    post = context.post(post_id)
-    if post is None or post.status != PostStatus.PUBLISHED:
+    post = _public_row(context, post_id)
+    if post is None:
         return EventKind.POST_DELETED, tombstone(str(payload.get("id")))
     content = {
         "elements": post.elements,
@@ -313,8 +320,8 @@ def _post_v2_to_v3(
 ) -> tuple[str, dict[str, Any]]:
     """Version 3 added the post's ``tags``: taken from its row, which restating keeps equal
     to the event's state (a post no longer public reads as a tombstone, as above)."""
-    post = context.post(post_id)
-    if post is None or post.status != PostStatus.PUBLISHED:
+    post = _public_row(context, post_id)
+    if post is None:
         return EventKind.POST_DELETED, tombstone(str(payload.get("id")))
     return kind, payload | {"tags": list(post.tags or []), "v": 3, "card": ""}
 
